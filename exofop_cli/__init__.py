@@ -1,0 +1,114 @@
+"""exofop: fetch ExoFOP-TESS follow-up files and tables into a deterministic local cache with a manifest.
+
+Importing the package is cheap: names are loaded on first use, so the CLI (and tab completion) does not pay
+for httpx or the fetch machinery unless a command needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .client import ExoFopClient, default_cookie_jar_path
+    from .contrast import ContrastCurve, find_contrast_curves, load_exofop_contrast_curve_dat
+    from .errors import (
+        AuthRequiredError,
+        CacheError,
+        CookieJarError,
+        ExoFopError,
+        InvalidInputError,
+        InvalidResponseError,
+        NetworkError,
+        NotFoundError,
+        OfflineError,
+        RateLimitedError,
+        RequestError,
+        ServerError,
+        SessionExpiredError,
+        TargetNotFoundError,
+    )
+    from .lightcurves import ExternalLightCurve, find_lightcurves, load_sg1_lightcurve
+    from .manifest import read_manifest
+    from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
+    from .targets import parse_target
+
+_EXPORTS = {
+    "ExoFopClient": "client",
+    "default_cookie_jar_path": "client",
+    "ExoFopTarget": "models",
+    "ExoFopFileRow": "models",
+    "ExoFopSelectors": "models",
+    "ExoFopFetchResult": "models",
+    "FetchIssue": "models",
+    "read_manifest": "manifest",
+    "parse_target": "targets",
+    "ContrastCurve": "contrast",
+    "find_contrast_curves": "contrast",
+    "load_exofop_contrast_curve_dat": "contrast",
+    "ExternalLightCurve": "lightcurves",
+    "find_lightcurves": "lightcurves",
+    "load_sg1_lightcurve": "lightcurves",
+    "ExoFopError": "errors",
+    "InvalidInputError": "errors",
+    "CookieJarError": "errors",
+    "TargetNotFoundError": "errors",
+    "CacheError": "errors",
+    "OfflineError": "errors",
+    "RequestError": "errors",
+    "NotFoundError": "errors",
+    "AuthRequiredError": "errors",
+    "SessionExpiredError": "errors",
+    "NetworkError": "errors",
+    "ServerError": "errors",
+    "RateLimitedError": "errors",
+    "InvalidResponseError": "errors",
+}
+
+__all__ = [
+    "AuthRequiredError",
+    "CacheError",
+    "ContrastCurve",
+    "CookieJarError",
+    "ExoFopClient",
+    "ExoFopError",
+    "ExoFopFetchResult",
+    "ExoFopFileRow",
+    "ExoFopSelectors",
+    "ExoFopTarget",
+    "ExternalLightCurve",
+    "FetchIssue",
+    "InvalidInputError",
+    "InvalidResponseError",
+    "NetworkError",
+    "NotFoundError",
+    "OfflineError",
+    "RateLimitedError",
+    "RequestError",
+    "ServerError",
+    "SessionExpiredError",
+    "TargetNotFoundError",
+    "__version__",
+    "default_cookie_jar_path",
+    "find_contrast_curves",
+    "find_lightcurves",
+    "load_exofop_contrast_curve_dat",
+    "load_sg1_lightcurve",
+    "parse_target",
+    "read_manifest",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'exofop_cli' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

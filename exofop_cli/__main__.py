@@ -1,0 +1,5 @@
+"""``python -m exofop_cli``: the same program as the ``exofop`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,216 @@
+"""Safe reading of ExoFOP's whole-star zip/tar archives.
+
+The member layout of ``download_files_zip.php`` is unknown (a real per-tag zip had one top-level folder), so
+members are matched to file-list rows by base name only, and member paths are never trusted: members with
+``..``, absolute paths, links, devices or FIFOs are refused; a base name that two members (or two rows)
+share is ambiguous and left to the one-by-one download; the total written is bounded (zip bombs).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from . import endpoints
+from .errors import InvalidResponseError
+from .layout import TargetLayout, safe_filename
+from .manifest import write_record
+from .models import ExoFopFileRow
+from .storage import AtomicWriter
+
+if TYPE_CHECKING:
+    from .client import ExoFopClient
+
+DEFAULT_MAX_EXTRACT_BYTES = 20 * 1024**3
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Member:
+    """A regular-file member that passed the safety checks."""
+
+    name: str
+    size: int
+
+
+def unsafe_reason(name: str, *, is_file: bool) -> str | None:
+    """Why a member must not be extracted, or None when it is a plain file with a harmless path."""
+    if not is_file:
+        return "not a regular file (link, device, FIFO or folder)"
+    normalized = name.replace("\\", "/")
+    if normalized.startswith("/") or (len(normalized) > 1 and normalized[1] == ":"):
+        return "absolute path"
+    if ".." in normalized.split("/"):
+        return "path escapes the archive ('..')"
+    if "\x00" in name:
+        return "NUL byte in name"
+    return None
+
+
+class SafeArchive:
+    """A zip or tar opened for reading, exposing only safe regular-file members."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.refused: list[str] = []
+        self._zip: zipfile.ZipFile | None = None
+        self._tar: tarfile.TarFile | None = None
+        try:
+            if zipfile.is_zipfile(path):
+                self._zip = zipfile.ZipFile(path)
+            else:
+                self._tar = tarfile.open(path, mode="r:*")
+        except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+            raise InvalidResponseError(f"{path.name} is not a readable zip or tar archive: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the archive."""
+        if self._zip is not None:
+            self._zip.close()
+        if self._tar is not None:
+            self._tar.close()
+
+    def __enter__(self) -> SafeArchive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def members(self) -> Iterator[Member]:
+        """Safe members; unsafe ones are listed in ``refused`` with the reason."""
+        if self._zip is not None:
+            for info in self._zip.infolist():
+                mode = info.external_attr >> 16
+                is_file = not info.is_dir() and (mode == 0 or stat.S_ISREG(mode))
+                reason = unsafe_reason(info.filename, is_file=is_file)
+                if reason:
+                    if not info.is_dir():
+                        self.refused.append(f"{info.filename!r}: {reason}")
+                    continue
+                yield Member(info.filename, info.file_size)
+        else:
+            assert self._tar is not None
+            for tinfo in self._tar.getmembers():
+                reason = unsafe_reason(tinfo.name, is_file=tinfo.isreg())
+                if reason:
+                    if not tinfo.isdir():
+                        self.refused.append(f"{tinfo.name!r}: {reason}")
+                    continue
+                yield Member(tinfo.name, tinfo.size)
+
+    def open(self, member: Member) -> IO[bytes]:
+        """A binary stream of a member."""
+        if self._zip is not None:
+            return self._zip.open(member.name)
+        assert self._tar is not None
+        fh = self._tar.extractfile(member.name)
+        if fh is None:
+            raise InvalidResponseError(f"{member.name!r} cannot be read from {self.path.name}")
+        return fh
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self, n: int, what: str) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise InvalidResponseError(
+                f"refusing to extract {what}: the archive expands beyond the size limit"
+            )
+
+
+def _copy(archive: SafeArchive, member: Member, dest: Path, budget: _Budget) -> AtomicWriter:
+    writer = AtomicWriter(dest)
+    try:
+        with archive.open(member) as src:
+            for block in iter(lambda: src.read(_CHUNK), b""):
+                budget.take(len(block), member.name)
+                writer.write(block)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer
+
+
+def extract_archive(path: Path, dest_dir: Path, *, max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES) -> list[Path]:
+    """Extract every safe member flat into ``dest_dir`` (sanitised base names; duplicates get ``-2``...)."""
+    written: list[Path] = []
+    budget = _Budget(max_bytes)
+    used: set[str] = set()
+    with SafeArchive(path) as archive:
+        for member in archive.members():
+            name = safe_filename(posixpath.basename(member.name.replace("\\", "/")))
+            stem, dot, ext = name.rpartition(".")
+            candidate, n = name, 1
+            while candidate in used:
+                n += 1
+                candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
+            used.add(candidate)
+            writer = _copy(archive, member, dest_dir / candidate, budget)
+            writer.commit()
+            written.append(dest_dir / candidate)
+    return written
+
+
+def fetch_from_archive(
+    client: ExoFopClient,
+    layout: TargetLayout,
+    rows: list[ExoFopFileRow],
+    *,
+    fmt: str,
+    force: bool,
+    max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES,
+) -> tuple[dict[int, int], list[str]]:
+    """Fill ``files/`` for ``rows`` from the whole-star archive; return {file_id: bytes} done and notes.
+
+    Rows whose base name is missing from the archive, or ambiguous (shared by two rows or two members), are
+    left for the caller to download one by one.
+    """
+    notes: list[str] = []
+    archive_path = client.download_all_files_zip(tic_id=layout.tic_id, force=force, fmt=fmt)
+    endpoint = endpoints.FILES_ZIP if fmt == "zip" else endpoints.FILES_TAR
+    source = client.http.url(endpoint, endpoints.archive_params(layout.tic_id))
+    by_name: dict[str, list[ExoFopFileRow]] = {}
+    for row in rows:
+        by_name.setdefault(row.filename, []).append(row)
+    done: dict[int, int] = {}
+    budget = _Budget(max_bytes)
+    with SafeArchive(archive_path) as archive:
+        members: dict[str, list[Member]] = {}
+        for member in archive.members():
+            members.setdefault(posixpath.basename(member.name.replace("\\", "/")), []).append(member)
+        for name, name_rows in by_name.items():
+            found = members.get(name, [])
+            if len(name_rows) != 1 or len(found) != 1:
+                if found:
+                    notes.append(
+                        f"archive: {name!r} is ambiguous ({len(found)} members, {len(name_rows)} rows); "
+                        "downloading it by file id instead"
+                    )
+                continue
+            row, member = name_rows[0], found[0]
+            try:
+                writer = _copy(archive, member, layout.file_path(row.file_id, row.filename), budget)
+            except InvalidResponseError as exc:
+                notes.append(f"archive: {exc.message}")
+                break
+            st = writer.commit()
+            write_record(
+                layout,
+                row,
+                sha256=writer.sha256.hexdigest(),
+                size=writer.size,
+                mtime_ns=st.st_mtime_ns,
+                source_url=f"{source}#{member.name}",
+            )
+            done[row.file_id] = writer.size
+        notes.extend(f"archive: refused member {r}" for r in archive.refused)
+    return done, notes

@@ -1,0 +1,85 @@
+"""Tab-completion values: read only the local cache, never the network, and stay fast."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..config import cache_root
+from ..endpoints import SUMMARY_KINDS
+from ..layout import FILELIST_NAME, TARGET_DIR_RE
+from ..models import KNOWN_FILE_TYPES
+from ..storage import read_json
+
+_MAX_TARGETS_SCANNED = 300
+
+
+def _root(ctx: typer.Context | None) -> Path:
+    cache_dir: Any = None
+    if ctx is not None:
+        cache_dir = ctx.find_root().params.get("cache_dir")
+    return cache_root(cache_dir)
+
+
+def _target_folders(root: Path) -> list[tuple[int, Path]]:
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        m = TARGET_DIR_RE.match(name)
+        if m:
+            out.append((int(m.group(1)), root / name))
+    return sorted(out)[:_MAX_TARGETS_SCANNED]
+
+
+def complete_target(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Cached targets: TIC ids (with their TOIs as help) and the TOIs resolved before."""
+    root = _root(ctx)
+    items: dict[str, str] = {}
+    for tic, folder in _target_folders(root):
+        manifest = read_json(folder / "manifest.json")
+        tois = (manifest or {}).get("target", {}).get("toi", []) if isinstance(manifest, dict) else []
+        items[str(tic)] = "TIC " + str(tic) + (" · " + ", ".join(f"TOI-{t}" for t in tois) if tois else "")
+    resolutions = read_json(root / "resolutions.json")
+    if isinstance(resolutions, dict):
+        for key, value in resolutions.items():
+            if key.startswith("toi:") and isinstance(value, dict):
+                items.setdefault(f"TOI-{key[4:]}", f"TIC {value.get('tic_id')}")
+    low = incomplete.lower()
+    return [(value, help_) for value, help_ in sorted(items.items()) if value.lower().startswith(low)]
+
+
+def _cached_types(root: Path) -> set[str]:
+    import csv
+
+    types: set[str] = set()
+    for _tic, folder in _target_folders(root):
+        try:
+            with open(folder / FILELIST_NAME, encoding="utf-8", errors="replace", newline="") as fh:
+                reader = csv.DictReader(line for line in fh if line.strip())
+                for row in reader:
+                    value = (row.get("Type") or "").strip()
+                    if value:
+                        types.add(value)
+        except (OSError, csv.Error):
+            continue
+    return types
+
+
+def complete_types(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Known ExoFOP file types plus those seen in the cache; completes the last of ``A,B,...``."""
+    head, sep, last = incomplete.rpartition(",")
+    prefix = head + sep  # "Image," when completing "Image,Spe"
+    values = sorted(set(KNOWN_FILE_TYPES) | _cached_types(_root(ctx)))
+    already = {v.strip().lower() for v in prefix.split(",") if v.strip()}
+    return [prefix + v for v in values if v.lower().startswith(last.lower()) and v.lower() not in already]
+
+
+def complete_kind(incomplete: str) -> list[str]:
+    """Summary table kinds."""
+    return [k for k in SUMMARY_KINDS if k.startswith(incomplete)]

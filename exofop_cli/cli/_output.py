@@ -1,0 +1,123 @@
+"""Output conventions: stdout carries data only; messages go to stderr.
+
+Rows are built once as dicts and rendered as JSON (``--json``), as a Rich table (stdout is a terminal) or as
+tab-separated lines with a header (stdout is a pipe, so ``cut``/``awk`` work). Rich is imported only to draw a
+table or a progress bar; plain stderr lines need no Rich, which keeps warm runs and TAB fast. ``NO_COLOR``
+is honoured everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+_quiet = False
+
+
+def set_quiet(value: bool) -> None:
+    """Silence notes and warnings (errors are always printed)."""
+    global _quiet
+    _quiet = value
+
+
+def is_quiet() -> bool:
+    """True under ``--quiet``."""
+    return _quiet
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only for terminals, and never with ``NO_COLOR`` set."""
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _styled(text: str, code: str, stream: TextIO) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if use_color(stream) else text
+
+
+def error_line(message: str, *, hint: str | None = None) -> None:
+    """``error: ...`` (and ``hint: ...``) on stderr, always shown."""
+    err = sys.stderr
+    err.write(f"{_styled('error:', '1;31', err)} {message}\n")
+    if hint:
+        err.write(f"{_styled('hint:', '36', err)} {hint}\n")
+    err.flush()
+
+
+def warn_line(message: str) -> None:
+    """``warning: ...`` on stderr unless quiet."""
+    if not _quiet:
+        sys.stderr.write(f"{_styled('warning:', '33', sys.stderr)} {message}\n")
+
+
+def note_line(message: str) -> None:
+    """A plain status line on stderr unless quiet."""
+    if not _quiet:
+        sys.stderr.write(message + "\n")
+
+
+def emit_json(data: Any) -> None:
+    """Print JSON data on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def emit_line(text: str) -> None:
+    """Print one line of data on stdout."""
+    sys.stdout.write(text + "\n")
+
+
+def human_bytes(n: int | float) -> str:
+    """1536 → ``1.5 KB`` (powers of 1000, like ``ls -lh --si``)."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(value) < 1000 or unit == "TB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"  # pragma: no cover
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def emit_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    *,
+    title: str | None = None,
+    as_json: bool = False,
+) -> None:
+    """Render rows on stdout: JSON array, Rich table (terminal) or TSV with a header (pipe)."""
+    if as_json:
+        emit_json(list(rows))
+        return
+    out = sys.stdout
+    if not (hasattr(out, "isatty") and out.isatty()):
+        if title:
+            out.write(f"# {title}\n")
+        out.write("\t".join(header for _key, header in columns) + "\n")
+        for row in rows:
+            out.write(
+                "\t".join(_text(row.get(key)).replace("\t", " ").replace("\n", " ") for key, _ in columns)
+            )
+            out.write("\n")
+        out.flush()
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold", expand=False)
+    for _key, header in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(_text(row.get(key)) for key, _ in columns))
+    Console(no_color="NO_COLOR" in os.environ).print(table)

@@ -1,0 +1,88 @@
+"""``exofop auth login|status|logout``: keep an ExoFOP session for proprietary data."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from .. import config
+from ._app import app, new_app, options
+from ._output import emit_json, emit_line, note_line, warn_line
+
+auth_app = new_app("Log in to ExoFOP for proprietary (TFOP working group) data.")
+app.add_typer(auth_app, name="auth")
+
+
+@auth_app.command("login")
+def auth_login(
+    ctx: typer.Context,
+    username: Annotated[
+        str | None,
+        typer.Option(
+            "--username",
+            "-u",
+            envvar=config.ENV_USERNAME,
+            help="ExoFOP user name (prompted if missing).",
+            show_default=False,
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+) -> None:
+    """Log in and save the session cookie jar (mode 0600) used by later commands."""
+    from ..auth import login
+
+    password = os.environ.get(config.ENV_PASSWORD) or None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if username is None:
+        username = typer.prompt("ExoFOP username", err=True)
+    if password is None:
+        password = typer.prompt("ExoFOP password", hide_input=True, err=True)
+    opts = options(ctx)
+    result = login(username=username, password=password, base_url=opts.base_url, timeout_seconds=opts.timeout)
+    expiry = (
+        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(result.expires))
+        if result.expires
+        else "when ExoFOP ends the session (about 7 days)"
+    )
+    note_line(f"logged in; session saved to {result.jar_path} (expires {expiry})")
+
+
+@auth_app.command("status")
+def auth_status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+) -> None:
+    """Show whether a saved session exists and when it expires."""
+    from ..auth import status
+
+    info = status(options(ctx).cookie_jar)
+    for warning in info.warnings:
+        warn_line(warning)
+    if as_json:
+        emit_json(info.to_dict())
+        return
+    data = info.to_dict()
+    state = "logged in" if info.has_session else ("session expired" if info.exists else "not logged in")
+    emit_line(f"status\t{state}")
+    emit_line(f"jar\t{data['jar_path']}")
+    if info.exists:
+        emit_line(f"saved\t{data['saved_at']}")
+        emit_line(
+            f"expires\t{data['expires'] or 'unknown (browser-session cookie; ExoFOP sessions last ~7 days)'}"
+        )
+
+
+@auth_app.command("logout")
+def auth_logout(ctx: typer.Context) -> None:
+    """Delete the saved session cookie jar."""
+    from ..auth import logout
+
+    removed = logout(options(ctx).cookie_jar if options(ctx).cookie_jar else None)
+    note_line("session removed" if removed else "no saved session")

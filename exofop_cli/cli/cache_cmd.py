@@ -1,0 +1,154 @@
+"""``exofop cache ls|verify|path|prune``: inspect and maintain the local cache (no network)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import cache_root
+from ._app import app, new_app, options
+from ._complete import complete_target
+from ._errors import EXIT_UNEXPECTED, EXIT_USAGE
+from ._output import emit_json, emit_line, emit_rows, error_line, human_bytes, note_line, warn_line
+
+cache_app = new_app("Inspect and maintain the local cache (never uses the network).")
+app.add_typer(cache_app, name="cache")
+
+TargetsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="TIC ids or cached TOIs/names (default: every cached target).",
+        autocompletion=complete_target,
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+def _root(ctx: typer.Context) -> Path:
+    return cache_root(options(ctx).cache_dir)
+
+
+@cache_app.command("ls")
+def cache_ls(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List cached targets: TIC, TOIs, files, bytes, last fetch."""
+    from ..cache_manager import scan_cache
+
+    rows = [t.to_dict() for t in scan_cache(_root(ctx))]
+    if not as_json:
+        for row in rows:
+            row["size"] = human_bytes(row["bytes"])
+            row["toi"] = ", ".join(f"TOI-{t}" for t in row["toi"])
+    emit_rows(
+        rows,
+        [
+            ("tic_id", "TIC"),
+            ("toi", "TOI"),
+            ("files", "Files"),
+            ("size", "Size"),
+            ("last_fetch", "Last fetch"),
+            ("path", "Path"),
+        ],
+        title=f"{len(rows)} cached targets in {_root(ctx)}",
+        as_json=as_json,
+    )
+
+
+@cache_app.command("path")
+def cache_path(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            help="A target to locate (default: the cache root).",
+            autocompletion=complete_target,
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Print the cache folder (or one target's folder)."""
+    from ..cache_manager import tic_ids_for
+    from ..layout import TargetLayout
+
+    root = _root(ctx)
+    if target is None:
+        emit_line(str(root))
+        return
+    emit_line(str(TargetLayout.for_tic(root, tic_ids_for(root, [target])[0]).root))
+
+
+@cache_app.command("verify")
+def cache_verify(ctx: typer.Context, targets: TargetsArg = None, as_json: JsonOpt = False) -> None:
+    """Re-hash cached files against their manifests; name every missing or damaged file."""
+    from ..cache_manager import target_dirs, tic_ids_for, verify_target
+
+    root = _root(ctx)
+    wanted = set(tic_ids_for(root, targets)) if targets else None
+    layouts = [lay for lay in target_dirs(root) if wanted is None or lay.tic_id in wanted]
+    if wanted:
+        for missing in sorted(wanted - {lay.tic_id for lay in layouts}):
+            error_line(f"TIC {missing} is not in the cache")
+    reports = [verify_target(layout) for layout in layouts]
+    if as_json:
+        emit_json([r.to_dict() for r in reports])
+    for report in reports:
+        for problem in report.problems:
+            error_line(f"TIC {report.tic_id}: {problem.path}: {problem.problem}")
+        if report.ok:
+            note_line(f"TIC {report.tic_id}: {report.checked} files OK")
+    if any(not r.ok for r in reports) or (wanted and len(layouts) < len(wanted)):
+        raise typer.Exit(EXIT_UNEXPECTED)
+
+
+@cache_app.command("prune")
+def cache_prune(
+    ctx: typer.Context,
+    targets: TargetsArg = None,
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than", help="Only targets not fetched for this long: 30d, 12h, 2w.", show_default=False
+        ),
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every cached target.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, delete nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete cached targets (named, older than a duration, or all) and stale partial downloads."""
+    from ..cache_manager import execute_prune, parse_duration, plan_prune, tic_ids_for
+
+    root = _root(ctx)
+    plan = plan_prune(
+        root,
+        tic_ids=tic_ids_for(root, targets) if targets else None,
+        older_than_seconds=parse_duration(older_than) if older_than is not None else None,
+        everything=everything,
+    )
+    if as_json:
+        emit_json({**plan.to_dict(), "dry_run": dry_run})
+    else:
+        emit_rows(
+            [{**i.to_dict(), "size": human_bytes(i.bytes)} for i in plan.items],
+            [("kind", "Kind"), ("tic_id", "TIC"), ("size", "Size"), ("reason", "Why"), ("path", "Path")],
+            title=f"prune plan: {len(plan.items)} items, {human_bytes(plan.total_bytes)}",
+        )
+    if dry_run or not plan.items:
+        note_line("dry run: nothing deleted" if dry_run else "nothing to prune")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            error_line("refusing to delete without confirmation", hint="add --yes (or use --dry-run to look)")
+            raise typer.Exit(EXIT_USAGE)
+        if not typer.confirm(f"Delete {len(plan.items)} items ({human_bytes(plan.total_bytes)})?", err=True):
+            note_line("nothing deleted")
+            return
+    outcome = execute_prune(plan)
+    for failure in outcome.failed:
+        warn_line(failure)
+    note_line(f"deleted {len(outcome.deleted)} items, freed {human_bytes(outcome.freed_bytes)}")
+    if outcome.failed:
+        raise typer.Exit(EXIT_UNEXPECTED)

@@ -1,0 +1,104 @@
+"""``exofop contrast`` and ``exofop lightcurves``: turn cached files into TRICERATOPS(+) inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._app import app, make_client
+from ._complete import complete_target
+from ._errors import EXIT_PARTIAL
+from ._output import emit_json, emit_rows, error_line, note_line
+
+TargetArg = Annotated[
+    str,
+    typer.Argument(
+        help="TIC id, TOI or star name (fetched before).", autocompletion=complete_target, show_default=False
+    ),
+]
+ExportOpt = Annotated[
+    Path | None,
+    typer.Option("--export", help="Write TRICERATOPS-ready files into this folder.", show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+@app.command()
+def contrast(
+    ctx: typer.Context, target: TargetArg, export: ExportOpt = None, as_json: JsonOpt = False
+) -> None:
+    """List the cached contrast curves of a target and optionally export them for TRICERATOPS."""
+    from ..contrast import collect_contrast_curves
+
+    with make_client(ctx) as client:
+        manifest = client.manifest_path_for(target)
+    reports = collect_contrast_curves(manifest, export_dir=export)
+    _render(
+        [r.to_dict() for r in reports],
+        as_json,
+        kind="contrast curves",
+        columns=[
+            ("file_id", "File ID"),
+            ("filename", "File"),
+            ("band", "Band"),
+            ("triceratops_filter", "filt"),
+            ("instrument", "Instrument"),
+            ("points", "Points"),
+            ("exported", "Exported"),
+            ("error", "Problem"),
+        ],
+    )
+
+
+@app.command()
+def lightcurves(
+    ctx: typer.Context,
+    target: TargetArg,
+    period: Annotated[float, typer.Option("--period", help="Orbital period in days.", show_default=False)],
+    epoch: Annotated[
+        float, typer.Option("--epoch", help="Mid-transit time T0 in BJD_TDB.", show_default=False)
+    ],
+    band: Annotated[
+        str | None,
+        typer.Option("--filter", help="Force the filter (g, r, i, z, J, H, K).", show_default=False),
+    ] = None,
+    export: ExportOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Convert the cached SG1 light curves of a target into TRICERATOPS+ external light curves."""
+    from ..lightcurves import collect_lightcurves
+
+    with make_client(ctx) as client:
+        manifest = client.manifest_path_for(target)
+    reports = collect_lightcurves(manifest, period=period, epoch=epoch, band=band, export_dir=export)
+    _render(
+        [r.to_dict() for r in reports],
+        as_json,
+        kind="light curves",
+        columns=[
+            ("file_id", "File ID"),
+            ("filename", "File"),
+            ("filter", "Filter"),
+            ("points", "Points"),
+            ("exported", "Exported"),
+            ("error", "Problem"),
+        ],
+    )
+
+
+def _render(
+    rows: list[dict[str, object]], as_json: bool, *, kind: str, columns: list[tuple[str, str]]
+) -> None:
+    if as_json:
+        emit_json(rows)
+    else:
+        emit_rows(rows, columns, title=f"{len(rows)} {kind}")
+    failed = [r for r in rows if r.get("error")]
+    for row in failed:
+        error_line(f"{row.get('filename')}: {row.get('error')}")
+    if not rows:
+        note_line(f"no {kind} among the cached files (fetch the target first)")
+    if failed:
+        raise typer.Exit(EXIT_PARTIAL)

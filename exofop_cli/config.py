@@ -1,0 +1,63 @@
+"""Named defaults and the environment variables exofop reads (one place, so docs and code agree)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_BASE_URL = "https://exofop.ipac.caltech.edu/tess/"
+DEFAULT_TIMEOUT_SECONDS = 30.0
+# ExoFOP publishes no rate limit; known clients use 1-2 concurrent requests. 4 keeps bulk fetches fast over
+# high-latency links while staying polite (one keep-alive pool, at most this many connections to the host).
+DEFAULT_JOBS = 4
+MAX_JOBS = 16
+DEFAULT_RETRIES = 4
+DEFAULT_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 30.0
+MAX_RETRY_AFTER_SECONDS = 120.0
+DEFAULT_USER_AGENT = "exofop-cli/{version} (+https://pypi.org/project/exofop-cli/)"
+
+ENV_CACHE_DIR = "EXOFOP_CACHE_DIR"
+ENV_BASE_URL = "EXOFOP_BASE_URL"
+ENV_COOKIE_JAR = "EXOFOP_COOKIE_JAR"
+ENV_OFFLINE = "EXOFOP_OFFLINE"
+ENV_DEBUG = "EXOFOP_DEBUG"
+ENV_USERNAME = "EXOFOP_USERNAME"
+ENV_PASSWORD = "EXOFOP_PASSWORD"
+
+CACHE_NAMESPACE = "exofop"
+
+
+def env_flag(name: str) -> bool:
+    """True when an environment switch is set to a truthy value (1, true, yes, on)."""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def cache_base(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``<cache_dir>``: the argument, else ``EXOFOP_CACHE_DIR``, else the platform's user cache folder."""
+    if cache_dir is not None and str(cache_dir) != "":
+        return Path(cache_dir).expanduser()
+    env = os.environ.get(ENV_CACHE_DIR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir  # imported here: only needed when no folder was given
+
+    return Path(user_cache_dir())
+
+
+def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``<cache_dir>/exofop``: the folder exofop owns (one ``tic_<tic>`` folder per star inside)."""
+    return cache_base(cache_dir) / CACHE_NAMESPACE
+
+
+def base_url(value: str | None = None) -> str:
+    """The ExoFOP base URL: the argument, else ``EXOFOP_BASE_URL``, else the real site; always ends in '/'."""
+    url = (value or os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL).strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def config_dir() -> Path:
+    """Folder for the saved login (``cookies.txt``): the platform's user config folder for exofop."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("exofop"))

@@ -1,0 +1,100 @@
+"""ExoFOP endpoints and the exact parameters exofop sends (reference §2).
+
+Parameters are ordered dicts so URLs are deterministic (cassettes match on the query string). Every table
+request names its ``output=`` explicitly: the default ``text`` output cannot be parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlencode
+
+Params = dict[str, str | int | None]
+
+GOTOTICID = "gototicid.php"
+TARGET = "target.php"
+DOWNLOAD_TOI = "download_toi.php"
+FILELIST = "download_filelist.php"
+GET_FILE = "get_file.php"
+FILES_ZIP = "download_files_zip.php"
+FILES_TAR = "download_files.php"
+LOGIN = "password_check.php"
+LOGIN_PAGE = "login.php"
+
+
+def relative_url(endpoint: str, params: Params | None = None) -> str:
+    """``endpoint?k=v&flag``: parameters in the given order, ``None`` values as bare flags (``&json``)."""
+    if not params:
+        return endpoint
+    query = "&".join(key if value is None else urlencode({key: str(value)}) for key, value in params.items())
+    return f"{endpoint}?{query}"
+
+
+def gototicid_params(target: str) -> Params:
+    """``gototicid.php?target=<name>&json`` (``json`` is a bare flag, as documented)."""
+    return {"target": target, "json": None}
+
+
+def target_params(tic_id: int) -> Params:
+    """``target.php?id=<tic>&json``: the overview page as JSON (undocumented, used by several clients)."""
+    return {"id": str(tic_id), "json": None}
+
+
+def toi_params(toi_number: int) -> Params:
+    """``download_toi.php?toi=<n>&output=pipe``: every planet of TOI system ``n``."""
+    return {"toi": str(toi_number), "output": "pipe"}
+
+
+def filelist_params(tic_id: int) -> Params:
+    """``download_filelist.php?id=<tic>&output=csv``."""
+    return {"id": str(tic_id), "output": "csv"}
+
+
+def get_file_params(file_id: int) -> Params:
+    """``get_file.php?id=<file id>``."""
+    return {"id": str(file_id)}
+
+
+def archive_params(tic_id: int) -> Params:
+    """``download_files_zip.php?id=<tic>`` / ``download_files.php?id=<tic>``."""
+    return {"id": str(tic_id)}
+
+
+@dataclass(frozen=True)
+class SummarySpec:
+    """How one summary table is requested and stored."""
+
+    kind: str
+    endpoint: str
+    id_param: str
+    output: Literal["csv", "pipe"]
+    description: str
+
+    @property
+    def filename(self) -> str:
+        """Stored name under ``summaries/`` (``spect.csv``, ``obsnotes.pipe``...)."""
+        return f"{self.kind}.{self.output}"
+
+    def params(self, tic_id: int) -> Params:
+        """Query parameters for this table and star."""
+        return {self.id_param: str(tic_id), "output": self.output}
+
+
+# The id parameter differs per script (reference §2): target= for spect/imaging/tseries/uploads, tid= for
+# obsnotes, id= for stellar/planet. stellar and planet are documented as pipe-only.
+SUMMARIES: dict[str, SummarySpec] = {
+    spec.kind: spec
+    for spec in (
+        SummarySpec("spect", "download_spect.php", "target", "csv", "spectroscopy observations"),
+        SummarySpec(
+            "imaging", "download_imaging.php", "target", "csv", "high-resolution imaging observations"
+        ),
+        SummarySpec("tseries", "download_tseries.php", "target", "csv", "time-series (SG1) observations"),
+        SummarySpec("obsnotes", "download_obsnotes.php", "tid", "pipe", "observing notes"),
+        SummarySpec("stellar", "download_stellar.php", "id", "pipe", "stellar parameters"),
+        SummarySpec("planet", "download_planet.php", "id", "pipe", "planet parameters"),
+        SummarySpec("uploads", "download_uploads.php", "target", "csv", "counts of uploads per category"),
+    )
+}
+SUMMARY_KINDS: tuple[str, ...] = tuple(SUMMARIES)

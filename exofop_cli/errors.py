@@ -1,0 +1,136 @@
+"""The one exception hierarchy of exofop.
+
+Every failure the library reports is an ``ExoFopError``; the CLI maps each class to a message and an exit
+code in ``exofop_cli.cli._errors`` (one table, nowhere else)::
+
+    ExoFopError
+    ├── InvalidInputError ............ bad user input: target syntax, regex, duration, numbers   (exit 2)
+    │   └── CookieJarError ........... missing, unreadable or malformed cookie jar               (exit 2)
+    ├── TargetNotFoundError .......... ExoFOP knows no such star / TOI / name                   (exit 4)
+    ├── CacheError ................... cache folder unwritable, disk full, corrupt state         (exit 1)
+    ├── OfflineError ................. --offline and the cache lacks what is needed             (exit 6)
+    └── RequestError ................. one HTTP exchange failed (carries ``kind`` and ``endpoint``)
+        ├── NotFoundError ............ 404 / "no such file"                      kind=not_found  (exit 4)
+        ├── AuthRequiredError ........ login page where data was expected       kind=auth_required (exit 5)
+        │   └── SessionExpiredError .. ... although a cookie jar was sent
+        ├── NetworkError ............. connect/read failures, timeouts           kind=network   (exit 6)
+        ├── ServerError .............. 5xx after retries                         kind=server    (exit 6)
+        │   └── RateLimitedError ..... 429 after retries                         kind=server    (exit 6)
+        └── InvalidResponseError ..... HTML/garbage where a table or file was expected
+                                                                                kind=invalid_response (exit 1)
+
+``RequestError.kind`` is the string written into ``manifest.json`` error objects, so the manifest and the
+exception agree on one vocabulary: ``not_found``, ``auth_required``, ``network``, ``server``,
+``invalid_response``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ErrorKind = Literal["not_found", "auth_required", "network", "server", "invalid_response"]
+
+
+class ExoFopError(Exception):
+    """Base class of every error exofop raises on purpose."""
+
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInputError(ExoFopError):
+    """The user gave something exofop cannot use (bad target, regex, duration, number...)."""
+
+
+class CookieJarError(InvalidInputError):
+    """The cookie jar file is missing, unreadable or not in Netscape format."""
+
+
+class TargetNotFoundError(ExoFopError):
+    """ExoFOP does not know the requested target."""
+
+    def __init__(self, target: str, *, detail: str | None = None) -> None:
+        message = f"target not found on ExoFOP: {target}"
+        if detail:
+            message += f" ({detail})"
+        super().__init__(message, hint="check the spelling; try `exofop resolve` with a TIC id")
+        self.target = target
+
+
+class CacheError(ExoFopError):
+    """The cache folder cannot be written (permissions, disk full) or holds unusable state."""
+
+
+class OfflineError(ExoFopError):
+    """Offline mode was requested and the cache does not hold what is needed."""
+
+    hint = "run once without --offline (or unset EXOFOP_OFFLINE) to fill the cache"
+
+
+class RequestError(ExoFopError):
+    """One HTTP exchange with ExoFOP failed; ``kind`` classifies it for the manifest."""
+
+    kind: ErrorKind = "network"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        status_code: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.endpoint = endpoint
+        self.status_code = status_code
+
+
+class NotFoundError(RequestError):
+    """The server says the requested item does not exist (HTTP 404 or equivalent)."""
+
+    kind: ErrorKind = "not_found"
+
+
+class AuthRequiredError(RequestError):
+    """A login page (or 401/403) came back where data was expected: the item is proprietary."""
+
+    kind: ErrorKind = "auth_required"
+    hint = "log in with `exofop auth login` or pass a cookie jar with --cookie-jar"
+
+
+class SessionExpiredError(AuthRequiredError):
+    """A cookie jar was sent but ExoFOP still answered with its login page."""
+
+    hint = "the ExoFOP session in the cookie jar has expired: log in again (`exofop auth login`)"
+
+
+class NetworkError(RequestError):
+    """The server could not be reached or the transfer broke, after all retries."""
+
+    kind: ErrorKind = "network"
+
+
+class ServerError(RequestError):
+    """ExoFOP answered with a server error (5xx) after all retries."""
+
+    kind: ErrorKind = "server"
+
+
+class RateLimitedError(ServerError):
+    """ExoFOP kept answering 429 Too Many Requests after all retries."""
+
+    hint = "ExoFOP is rate limiting: retry later or lower --jobs"
+
+
+class InvalidResponseError(RequestError):
+    """ExoFOP answered, but not with the table or file that was expected (HTML page, garbage)."""
+
+    kind: ErrorKind = "invalid_response"

@@ -1,0 +1,106 @@
+"""Where everything lives in the cache (pure path arithmetic, no I/O).
+
+<cache_dir>/exofop/
+    resolutions.json                 target text -> TIC/TOIs/aliases, so warm runs never resolve online
+    tic_<tic>/
+        manifest.json                the machine-readable view of this folder (schema_version 1)
+        filelist.csv                 raw download_filelist.php answer
+        summaries/<kind>.<csv|pipe>  raw summary tables
+        files/<file_id>_<name>       downloaded files
+        archives/                    whole-star zip/tar downloads
+        .state/records/<id>.json     one record per downloaded file (sha256, size, mtime): the truth the
+                                     manifest is rebuilt from, so concurrent runs never lose entries
+        .state/last_used             touched by every fetch (for ``cache prune --older-than``)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST_NAME = "manifest.json"
+FILELIST_NAME = "filelist.csv"
+RESOLUTIONS_NAME = "resolutions.json"
+TARGET_DIR_RE = re.compile(r"^tic_(\d+)$")
+_MAX_NAME_BYTES = 160
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+\-=,@()\[\]]+")
+
+
+def safe_filename(name: str) -> str:
+    """A file-system-safe, recognisable version of a server-given name (no folders, no leading dots)."""
+    # Keep only the last path component whatever the separator: "../../x", "/etc/passwd", "C:\\a\\b".
+    base = re.split(r"[\\/]", name)[-1]
+    base = unicodedata.normalize("NFKC", base)
+    base = _UNSAFE.sub("_", base).strip("._ ")
+    if not base:
+        return "file"
+    if len(base.encode()) > _MAX_NAME_BYTES:
+        stem, dot, ext = base.rpartition(".")
+        if not dot or len(ext) > 16:
+            stem, ext = base, ""
+        keep = _MAX_NAME_BYTES - len(ext) - 1
+        base = stem.encode()[:keep].decode(errors="ignore") + ("." + ext if ext else "")
+    return base
+
+
+def file_relpath(file_id: int, filename: str) -> str:
+    """``files/<file_id>_<safe name>``: a pure function of id and name, unique per id, stable forever."""
+    return f"files/{int(file_id)}_{safe_filename(filename)}"
+
+
+@dataclass(frozen=True)
+class TargetLayout:
+    """Paths of one star's cache folder."""
+
+    root: Path
+    tic_id: int
+
+    @classmethod
+    def for_tic(cls, cache_root: Path, tic_id: int) -> TargetLayout:
+        """Layout of ``<cache_root>/tic_<tic_id>``."""
+        return cls(root=cache_root / f"tic_{int(tic_id)}", tic_id=int(tic_id))
+
+    @property
+    def manifest(self) -> Path:
+        """``manifest.json``."""
+        return self.root / MANIFEST_NAME
+
+    @property
+    def filelist(self) -> Path:
+        """Raw file index."""
+        return self.root / FILELIST_NAME
+
+    @property
+    def summaries_dir(self) -> Path:
+        """Folder of raw summary tables."""
+        return self.root / "summaries"
+
+    @property
+    def files_dir(self) -> Path:
+        """Folder of downloaded files."""
+        return self.root / "files"
+
+    @property
+    def archives_dir(self) -> Path:
+        """Folder of whole-star archives."""
+        return self.root / "archives"
+
+    @property
+    def records_dir(self) -> Path:
+        """Per-file download records."""
+        return self.root / ".state" / "records"
+
+    @property
+    def last_used(self) -> Path:
+        """Marker touched by each fetch."""
+        return self.root / ".state" / "last_used"
+
+    def file_path(self, file_id: int, filename: str) -> Path:
+        """Absolute path of a downloaded file."""
+        return self.root / file_relpath(file_id, filename)
+
+    def record_path(self, file_id: int) -> Path:
+        """Absolute path of a file's download record."""
+        return self.records_dir / f"{int(file_id)}.json"

@@ -1,0 +1,189 @@
+"""Read ExoFOP's identifier answers (pure parsing) and keep the on-disk resolution cache.
+
+* ``gototicid.php?target=X&json`` → ``{"status": "OK", "num": 1, "TIC": "138969239"}`` or
+  ``{"status": "ERROR", "message": "No object found."}`` [DOC]. With ``num`` > 1 the shape is unknown: a list,
+  a comma-separated string or a single value are all accepted.
+* ``download_toi.php?toi=N&output=pipe`` → TOI rows with ``TIC ID`` and ``TOI`` columns [REAL].
+* ``target.php?id=TIC&json`` → overview JSON: ``basic_info.star_names`` (", "-separated), ``tois[].toi`` [CODE].
+  For an unknown id the body contains ``No TIC object found`` and may not be JSON, with status 200 [CODE].
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidInputError, InvalidResponseError, TargetNotFoundError
+from .layout import RESOLUTIONS_NAME
+from .models import ExoFopTarget
+from .storage import read_json, write_json_if_changed
+from .tables import parse_table, to_int
+from .targets import TargetQuery, normalize_toi_cell
+
+
+def toi_sort_key(toi: str) -> tuple[int, int]:
+    """Numeric order for TOIs: 99.01 < 125.01 < 125.02."""
+    head, _, tail = toi.partition(".")
+    return (int(head) if head.isdigit() else 0, int(tail) if tail.isdigit() else 0)
+
+
+def sorted_tois(tois: Iterable[str | None]) -> tuple[str, ...]:
+    """Unique, numerically sorted TOIs."""
+    return tuple(sorted({t for t in tois if t}, key=toi_sort_key))
+
+
+def parse_gototicid(content: bytes, *, query: str) -> list[int]:
+    """TIC ids from a ``gototicid`` JSON answer; ``TargetNotFoundError`` on status ERROR."""
+    try:
+        data = json.loads(content.decode("utf-8", errors="replace"))
+    except ValueError as exc:
+        raise InvalidResponseError(
+            f"gototicid.php did not answer JSON for {query!r}", endpoint="gototicid.php"
+        ) from exc
+    if not isinstance(data, dict):
+        raise InvalidResponseError(
+            "gototicid.php answered JSON that is not an object", endpoint="gototicid.php"
+        )
+    status = str(data.get("status", "")).upper()
+    if status != "OK":
+        raise TargetNotFoundError(query, detail=str(data.get("message") or "no object found").strip())
+    raw = data.get("TIC", data.get("tic"))
+    values: list[Any] = raw if isinstance(raw, list) else [raw]
+    tics: list[int] = []
+    for value in values:
+        for digits in re.findall(r"\d+", str(value)):
+            tic = int(digits)
+            if tic > 0 and tic not in tics:
+                tics.append(tic)
+    if not tics:
+        raise InvalidResponseError(
+            f"gototicid.php said OK for {query!r} but gave no TIC", endpoint="gototicid.php"
+        )
+    return tics
+
+
+def parse_toi_table(content: bytes, *, toi: str) -> tuple[int, tuple[str, ...]]:
+    """(TIC, TOIs) from ``download_toi.php`` rows for one TOI; ``TargetNotFoundError`` when none match."""
+    table = parse_table(content, what="the TOI table", endpoint="download_toi.php")
+    tic_col = table.column("TIC ID", "TIC")
+    toi_col = table.column("TOI")
+    if table.rows and (tic_col is None or toi_col is None):
+        raise InvalidResponseError("the TOI table lacks 'TIC ID'/'TOI' columns", endpoint="download_toi.php")
+    system = toi.split(".", maxsplit=1)[0]
+    matches: list[tuple[int, str]] = []
+    for row in table.rows:
+        row_toi = normalize_toi_cell(row.get(toi_col or ""))
+        tic = to_int(row.get(tic_col or ""))
+        if row_toi is None or tic is None or row_toi.split(".")[0] != system:
+            continue
+        matches.append((tic, row_toi))
+    if "." in toi:
+        wanted = [m for m in matches if m[1] == toi]
+        if not wanted:
+            raise TargetNotFoundError(f"TOI-{toi}")
+        tic = wanted[0][0]
+    else:
+        if not matches:
+            raise TargetNotFoundError(f"TOI-{toi}")
+        tic = matches[0][0]
+    return tic, sorted_tois(t for t_tic, t in matches if t_tic == tic)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What ``target.php?json`` adds to a TIC: its TOIs and star names."""
+
+    tois: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+def parse_overview(content: bytes, *, tic_id: int) -> Overview:
+    """Read ``target.php?id=TIC&json``; ``TargetNotFoundError`` for ``No TIC object found``."""
+    text = content.decode("utf-8", errors="replace")
+    if "no tic object found" in text.lower():
+        raise TargetNotFoundError(f"TIC {tic_id}", detail="No TIC object found")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InvalidResponseError("target.php did not answer JSON", endpoint="target.php") from exc
+    if not isinstance(data, dict):
+        raise InvalidResponseError("target.php answered JSON that is not an object", endpoint="target.php")
+    tois: list[str | None] = []
+    for row in data.get("tois") or []:
+        if isinstance(row, dict):
+            tois.append(normalize_toi_cell(str(row.get("toi") or row.get("TOI") or "")))
+    aliases: list[str] = []
+    basic = data.get("basic_info")
+    if isinstance(basic, dict):
+        names = basic.get("star_names") or basic.get("names") or ""
+        if isinstance(names, list):
+            candidates = [str(n) for n in names]
+        else:
+            candidates = str(names).split(",")
+        for name in candidates:
+            name = " ".join(name.split())
+            if name and name not in aliases:
+                aliases.append(name)
+    return Overview(tois=sorted_tois(tois), aliases=tuple(aliases))
+
+
+def target_from_parts(
+    tic_id: int, tois: Iterable[str | None], aliases: Iterable[str], query: TargetQuery | None = None
+) -> ExoFopTarget:
+    """Assemble an ``ExoFopTarget``: sorted unique TOIs; aliases in given order, the queried name included."""
+    names: list[str] = []
+    for name in aliases:
+        if name and name not in names:
+            names.append(name)
+    if query is not None and query.kind == "name" and query.name and query.name not in names:
+        names.insert(0, query.name)
+    return ExoFopTarget(tic_id=tic_id, toi=sorted_tois(tois), aliases=tuple(names))
+
+
+def ambiguous(query: str, tics: list[int]) -> InvalidInputError:
+    """The error for a name that matches several stars."""
+    listed = ", ".join(str(t) for t in tics[:10])
+    return InvalidInputError(
+        f"{query!r} matches {len(tics)} TIC ids: {listed}", hint="run the command again with one TIC id"
+    )
+
+
+class ResolutionCache:
+    """``<cache_root>/resolutions.json``: query key → target, so warm runs never resolve online.
+
+    Read-merge-write with an atomic replace; two concurrent writers can at worst drop each other's newest
+    entry, which only costs one more online resolution later (never a wrong answer).
+    """
+
+    def __init__(self, cache_root: Path) -> None:
+        self.path = cache_root / RESOLUTIONS_NAME
+
+    def _load(self) -> dict[str, Any]:
+        data = read_json(self.path)
+        return data if isinstance(data, dict) else {}
+
+    def get(self, key: str) -> ExoFopTarget | None:
+        """The cached target for a query key, or None."""
+        entry = self._load().get(key)
+        if not isinstance(entry, dict) or not isinstance(entry.get("tic_id"), int):
+            return None
+        return ExoFopTarget(
+            tic_id=entry["tic_id"],
+            toi=tuple(str(t) for t in entry.get("toi") or ()),
+            aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+        )
+
+    def put(self, keys: Iterable[str], target: ExoFopTarget) -> None:
+        """Remember ``target`` under every key (the query and ``tic:<id>``)."""
+        data = self._load()
+        for key in keys:
+            data[key] = target.to_dict()
+        write_json_if_changed(self.path, data)
+
+    def keys(self) -> list[str]:
+        """All cached query keys (for tab completion)."""
+        return sorted(self._load())

@@ -1,0 +1,45 @@
+"""Recognise HTML pages (login pages above all) where ExoFOP should have sent data.
+
+ExoFOP answers a request for proprietary data with status 200 and its HTML login page (reference §3, a
+GUESS we must tolerate), and an unknown id with a 200 HTML page too. So the status code cannot be trusted:
+every body is sniffed before it is parsed or saved.
+"""
+
+from __future__ import annotations
+
+import re
+
+SNIFF_BYTES = 4096
+
+_HTML_START = re.compile(
+    rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<meta|<title|<form|<script|<div|<p>|<br)", re.I
+)
+_HTML_ANYWHERE = re.compile(rb"<html[\s>]|<body[\s>]|</html>", re.I)
+_LOGIN_MARKERS = re.compile(
+    rb"password_check\.php|name=[\"']?password|type=[\"']?password|login_user|please\s+log\s*in"
+    rb"|you\s+must\s+be\s+logged\s+in|invalid\s+username\s+or\s+password",
+    re.I,
+)
+_BOM = b"\xef\xbb\xbf"
+
+
+def looks_like_html(head: bytes) -> bool:
+    """True when the first bytes of a body are an HTML page rather than data."""
+    head = head[:SNIFF_BYTES]
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
+    if _HTML_START.match(head):
+        return True
+    # An XML/VOTable file starts with "<?xml" and is data unless it carries an HTML document.
+    stripped = head.lstrip()
+    return stripped.startswith(b"<") and bool(_HTML_ANYWHERE.search(head))
+
+
+def looks_like_login_page(head: bytes) -> bool:
+    """True when an HTML body is ExoFOP's login form (or its failed-login page)."""
+    return bool(_LOGIN_MARKERS.search(head[: SNIFF_BYTES * 4]))
+
+
+def is_html_filename(filename: str) -> bool:
+    """An uploaded file that is itself HTML may legitimately start with ``<html``."""
+    return filename.lower().endswith((".html", ".htm", ".xhtml"))

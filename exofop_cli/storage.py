@@ -1,0 +1,217 @@
+"""Atomic file writes and stale temp-file cleanup.
+
+Every file exofop creates goes through a unique temp file in its destination folder, is verified (size,
+sha256 computed while streaming), and only then ``os.replace``-d onto its final name. A reader therefore
+sees either the old complete file or the new complete file, never a partial one, whatever kills the
+writer. Nothing here takes a lock: correctness never depends on one (locks are unreliable on NFS).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .config import ENV_CACHE_DIR
+from .errors import CacheError
+
+TEMP_SUFFIX = ".part"
+# A temp file nobody has written to for this long belongs to a dead or hung writer on some host.
+STALE_TEMP_SECONDS = 15 * 60
+
+
+def _hostname() -> str:
+    try:
+        name = os.uname().nodename
+    except AttributeError:  # Windows
+        import socket
+
+        name = socket.gethostname()
+    return "".join(c if c.isalnum() else "-" for c in name)[:32] or "host"
+
+
+_HOST = _hostname()
+
+
+def cache_error(exc: OSError, folder: Path) -> CacheError:
+    """Turn an OSError while writing the cache into a clear ``CacheError`` naming the folder."""
+    if exc.errno == errno.ENOSPC:
+        what = "no space left on device"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "permission denied" if exc.errno != errno.EROFS else "read-only file system"
+    else:
+        what = exc.strerror or str(exc)
+    return CacheError(
+        f"cannot write to the cache folder {folder}: {what}",
+        hint=f"free some space or choose another folder with --cache-dir or {ENV_CACHE_DIR}",
+    )
+
+
+def ensure_dir(folder: Path) -> None:
+    """Create ``folder`` (and parents), turning failures into ``CacheError``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cache_error(exc, folder) from exc
+
+
+def temp_path_for(final: Path) -> Path:
+    """Unique temp path next to ``final``; the name carries host and pid so cleanup can tell if it is live."""
+    token = secrets.token_hex(4)
+    return final.with_name(f".{final.name[:80]}.{_HOST}.{os.getpid()}.{token}{TEMP_SUFFIX}")
+
+
+class AtomicWriter:
+    """Stream bytes into a temp file while hashing; ``commit`` verifies and renames, ``abort`` deletes."""
+
+    def __init__(self, final: Path, *, mode: int | None = None) -> None:
+        self.final = final
+        ensure_dir(final.parent)
+        self.temp = temp_path_for(final)
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+        try:
+            if mode is None:
+                self._fh: IO[bytes] | None = open(self.temp, "xb")  # noqa: SIM115 - closed in commit/abort
+            else:
+                # Secrets (cookie jars) must never exist on disk with looser permissions, not even briefly.
+                self._fh = os.fdopen(os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb")
+        except OSError as exc:
+            raise cache_error(exc, final.parent) from exc
+
+    def write(self, chunk: bytes) -> None:
+        """Append a chunk, updating size and hash."""
+        assert self._fh is not None
+        try:
+            self._fh.write(chunk)
+        except OSError as exc:
+            self.abort()
+            raise cache_error(exc, self.final.parent) from exc
+        self.sha256.update(chunk)
+        self.size += len(chunk)
+
+    def commit(
+        self, *, expected_size: int | None = None, expected_sha256: str | None = None
+    ) -> os.stat_result:
+        """Verify size/hash, then atomically move the temp file onto the final name; return its stat."""
+        assert self._fh is not None
+        try:
+            self._fh.close()
+        except OSError as exc:
+            self.abort()
+            raise cache_error(exc, self.final.parent) from exc
+        self._fh = None
+        if expected_size is not None and expected_size != self.size:
+            self.abort()
+            raise CacheError(f"refusing to save {self.final.name}: got {self.size} of {expected_size} bytes")
+        if expected_sha256 is not None and expected_sha256 != self.sha256.hexdigest():
+            self.abort()
+            raise CacheError(f"refusing to save {self.final.name}: sha256 mismatch")
+        try:
+            os.replace(self.temp, self.final)
+            return os.stat(self.final)
+        except OSError as exc:
+            self.abort()
+            raise cache_error(exc, self.final.parent) from exc
+
+    def abort(self) -> None:
+        """Close and delete the temp file (idempotent)."""
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            self._fh = None
+        with contextlib.suppress(OSError):
+            self.temp.unlink()
+
+    def __enter__(self) -> AtomicWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Reached without commit (an exception, or the caller gave up): never leave the temp file behind.
+        self.abort()
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> os.stat_result:
+    """Write ``data`` to ``path`` atomically (with file ``mode`` from creation on, if given)."""
+    with AtomicWriter(path, mode=mode) as writer:
+        writer.write(data)
+        return writer.commit(expected_size=len(data))
+
+
+def dumps_json(data: Any) -> bytes:
+    """Deterministic JSON: sorted keys, 2-space indent, UTF-8, trailing newline."""
+    return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_json_if_changed(path: Path, data: Any) -> bool:
+    """Write ``data`` as deterministic JSON unless the file already holds exactly those bytes."""
+    payload = dumps_json(data)
+    try:
+        if path.read_bytes() == payload:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(path, payload)
+    return True
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file; None when it is missing or unreadable (a torn file cannot exist, but be tolerant)."""
+    try:
+        with open(path, "rb") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists but belongs to someone else
+    return True
+
+
+def is_stale_temp(path: Path, *, now: float | None = None) -> bool:
+    """A temp file is stale when its writer (same host) is dead, or nobody wrote to it for a long time."""
+    parts = path.name.rsplit(".", 4)
+    # name: .<final>.<host>.<pid>.<token>.part
+    if len(parts) == 5 and parts[4] == TEMP_SUFFIX[1:]:
+        host, pid = parts[1], parts[2]
+        if host == _HOST and pid.isdigit() and not _pid_alive(int(pid)):
+            return True
+    try:
+        age = (now or time.time()) - path.stat().st_mtime
+    except OSError:
+        return False
+    return age > STALE_TEMP_SECONDS
+
+
+def iter_temp_files(folder: Path) -> Iterator[Path]:
+    """All exofop temp files under ``folder`` (recursively)."""
+    if not folder.is_dir():
+        return
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                yield Path(dirpath) / name
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete stale temp files left by killed runs under ``folder``; return what was removed."""
+    removed = []
+    for path in iter_temp_files(folder):
+        if is_stale_temp(path):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed

@@ -1,0 +1,169 @@
+"""Parse ExoFOP's CSV and pipe tables by column name, tolerating every quirk in the reference.
+
+Known quirks (reference §1): a BOM; header names with a leading space; renamed or added columns; pipe output
+with trailing blank lines; CSV fields quoted because they contain commas; free-text last columns whose
+unescaped quotes make rows ragged; numbers without a leading zero (``.386554``); empty field = null. The
+delimiter is sniffed from the header, because whether a script honours ``output=`` is not verified for all.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .errors import AuthRequiredError, InvalidResponseError
+from .sniff import looks_like_html, looks_like_login_page
+
+Row = Mapping[str, str | None]
+
+# Columns whose values are free text; when a row has more fields than the header and one of these is the
+# last column, the extra fields are part of it (an unescaped delimiter inside a note).
+FREE_TEXT_COLUMNS = frozenset({"notes", "note", "comments", "comment", "description", "remarks"})
+_NULLS = frozenset({"", "--", "nan", "NaN", "null", "NULL", "None"})
+
+
+def normalize_name(name: str) -> str:
+    """Key for matching column names loosely: ``File Name``, ``file_name``, `` FileName`` are equal."""
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+@dataclass(frozen=True)
+class Table:
+    """A parsed table: stripped column names and rows keyed by them (empty cells are ``None``)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, str | None], ...]
+    warnings: tuple[str, ...] = ()
+    delimiter: str = ","
+
+    def column(self, *aliases: str) -> str | None:
+        """The actual column name matching any alias (loosely), or None when the table lacks it."""
+        index = {normalize_name(c): c for c in self.columns}
+        for alias in aliases:
+            found = index.get(normalize_name(alias))
+            if found is not None:
+                return found
+        return None
+
+
+def _cell(value: str) -> str | None:
+    value = value.strip()
+    return None if value in _NULLS else value
+
+
+def _split_pipe(line: str) -> list[str]:
+    return line.split("|")
+
+
+def _split_csv(line: str) -> list[str]:
+    # One physical line at a time: a stray unescaped quote in a note then damages one row, not the rest
+    # of the file (csv would otherwise swallow lines until the next quote).
+    return next(csv.reader([line], skipinitialspace=False, strict=False), [])
+
+
+def _sniff_delimiter(header: str) -> str:
+    if "|" in header:
+        return "|"
+    if "," in header:
+        return ","
+    if "\t" in header:
+        return "\t"
+    return ","
+
+
+def check_not_html(head: bytes, *, what: str, endpoint: str | None = None) -> None:
+    """Raise ``AuthRequiredError``/``InvalidResponseError`` when a body is an HTML page, not data."""
+    if looks_like_html(head):
+        if looks_like_login_page(head):
+            raise AuthRequiredError(f"ExoFOP sent its login page instead of {what}", endpoint=endpoint)
+        raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
+
+
+def parse_table(
+    text: str | bytes,
+    *,
+    what: str = "a table",
+    endpoint: str | None = None,
+    required: Iterable[str] = (),
+) -> Table:
+    """Parse a CSV or pipe table; raise ``InvalidResponseError`` for HTML or a header missing ``required``."""
+    if isinstance(text, bytes):
+        check_not_html(text[:4096], what=what, endpoint=endpoint)
+        text = text.decode("utf-8", errors="replace")
+    else:
+        check_not_html(text[:4096].encode("utf-8", errors="replace"), what=what, endpoint=endpoint)
+    text = text.removeprefix("\ufeff")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        # ExoFOP may answer "no rows" with an empty body instead of a bare header (unknown which).
+        return Table(columns=(), rows=())
+    delimiter = _sniff_delimiter(lines[0])
+    split = _split_pipe if delimiter == "|" else (_split_csv if delimiter == "," else lambda s: s.split("\t"))
+    header = [h.strip() for h in split(lines[0].removeprefix("\ufeff"))]
+    columns = _dedupe(header)
+    missing = [name for name in required if normalize_name(name) not in {normalize_name(c) for c in columns}]
+    if missing:
+        raise InvalidResponseError(
+            f"{what}: expected column(s) {', '.join(missing)} not in header {', '.join(columns)!r}",
+            endpoint=endpoint,
+        )
+    last_is_free = normalize_name(columns[-1]) in FREE_TEXT_COLUMNS if columns else False
+    rows: list[dict[str, str | None]] = []
+    warnings: list[str] = []
+    width = len(columns)
+    for lineno, line in enumerate(lines[1:], start=2):
+        fields = split(line)
+        if len(fields) > width:
+            if last_is_free:
+                fields = [*fields[: width - 1], delimiter.join(fields[width - 1 :])]
+            else:
+                warnings.append(
+                    f"{what}: line {lineno} has {len(fields)} fields for {width} columns; extra fields dropped"
+                )
+                fields = fields[:width]
+        elif len(fields) < width:
+            if len(fields) > 1 or width == 1:
+                # Trailing empty cells are sometimes dropped entirely; missing = null.
+                fields = fields + [""] * (width - len(fields))
+            else:
+                warnings.append(f"{what}: line {lineno} is not a row of the table; skipped")
+                continue
+        rows.append({col: _cell(val) for col, val in zip(columns, fields, strict=True)})
+    return Table(columns=tuple(columns), rows=tuple(rows), warnings=tuple(warnings), delimiter=delimiter)
+
+
+def _dedupe(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(header):
+        name = name or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def to_float(value: str | None) -> float | None:
+    """Read an ExoFOP number (``.386554``, ``-5``, ``1e-3``); None for empty or non-numeric cells."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not _NUMBER_RE.match(value):
+        return None
+    return float(value)
+
+
+def to_int(value: str | None) -> int | None:
+    """Read an integer cell, accepting float spellings of integers (``1494.0``); None otherwise."""
+    number = to_float(value)
+    if number is None or number != int(number):
+        return None
+    return int(number)

@@ -1,0 +1,104 @@
+"""Parse what a user types as a target into a TIC id, a TOI or a name (pure, no network)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import InvalidInputError
+
+TargetKind = Literal["tic", "toi", "name"]
+
+_TIC_RE = re.compile(r"^(?:tic[\s_\-]*)?(\d{1,12})$", re.IGNORECASE)
+# Planet suffixes always have two digits; "TOI-1262.1" is refused rather than guessed (.01 or .10?).
+_TOI_RE = re.compile(r"^toi[\s_\-]*(\d{1,6})(?:\.(\d{2}))?$", re.IGNORECASE)
+_BARE_TOI_RE = re.compile(r"^(\d{1,6})\.(\d{2})$")
+# Looks like an attempt at a TIC/TOI but is not one ("TIC", "TOI-", "TIC 12.5", "TOI-1.2.3").
+_BROKEN_ID_RE = re.compile(r"^(?:tic|toi)[\s_\-]*[\d.\s]*$", re.IGNORECASE)
+_MAX_NAME_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class TargetQuery:
+    """A parsed target: exactly one of ``tic_id``, ``toi`` or ``name`` is set, as ``kind`` says."""
+
+    kind: TargetKind
+    text: str
+    tic_id: int | None = None
+    toi: str | None = None
+    name: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Normalised key under which the resolution is cached (``tic:1``, ``toi:1262.01``, ``name:hd 1``)."""
+        if self.kind == "tic":
+            return f"tic:{self.tic_id}"
+        if self.kind == "toi":
+            return f"toi:{self.toi}"
+        assert self.name is not None
+        return "name:" + " ".join(self.name.split()).casefold()
+
+    @property
+    def toi_number(self) -> int | None:
+        """Integer TOI (the system) for ``download_toi.php?toi=``."""
+        return int(self.toi.split(".")[0]) if self.toi else None
+
+    @property
+    def exofop_target_param(self) -> str:
+        """The ``target=`` spelling ExoFOP documents: bare TIC digits, ``TOI1130.02``, or the name."""
+        if self.kind == "tic":
+            return str(self.tic_id)
+        if self.kind == "toi":
+            return f"TOI{self.toi}"
+        assert self.name is not None
+        return self.name
+
+
+def parse_target(text: str) -> TargetQuery:
+    """Classify ``text`` as a TIC (``TIC 1``, ``tic_1``, ``1``), a TOI (``TOI-1262.01``, ``1262.01``) or a name."""
+    raw = text
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidInputError("empty target", hint="give a TIC id, a TOI (TOI-1262) or a star name")
+    if any(ord(c) < 32 for c in raw if c not in "\t\n\r"):
+        raise InvalidInputError(f"target contains control characters: {raw!r}")
+    if len(text) > _MAX_NAME_LENGTH:
+        raise InvalidInputError(f"target is longer than {_MAX_NAME_LENGTH} characters")
+    if m := _TIC_RE.match(text):
+        tic = int(m.group(1))
+        if tic <= 0:
+            raise InvalidInputError(f"invalid TIC id: {text!r}", hint="TIC ids are positive integers")
+        return TargetQuery(kind="tic", text=raw, tic_id=tic)
+    if m := (_TOI_RE.match(text) or _BARE_TOI_RE.match(text)):
+        number = int(m.group(1))
+        if number <= 0:
+            raise InvalidInputError(f"invalid TOI: {text!r}")
+        toi = str(number) if m.group(2) is None else f"{number}.{m.group(2)}"
+        return TargetQuery(kind="toi", text=raw, toi=toi)
+    if _BROKEN_ID_RE.match(text):
+        raise InvalidInputError(
+            f"cannot read target {text!r}",
+            hint="write a TIC as `TIC 365938305` or `365938305`, a TOI as `TOI-1262` or `TOI-1262.01`"
+            " (two-digit planet suffix)",
+        )
+    return TargetQuery(kind="name", text=raw, name=text)
+
+
+def format_toi(toi: str) -> str:
+    """``1262.01`` → ``TOI-1262.01`` for display."""
+    return f"TOI-{toi}"
+
+
+def normalize_toi_cell(value: str | None) -> str | None:
+    """Read a TOI cell from any ExoFOP table (``TOI 1130.02``, ``1130.02``, ``1130.2``, ``TOI-1130``)."""
+    if value is None:
+        return None
+    text = value.strip()
+    m = re.match(r"^(?:toi[\s_\-]*)?(\d+)(?:\.(\d+))?$", text, re.IGNORECASE)
+    if not m:
+        return None
+    if m.group(2) is None:
+        return str(int(m.group(1)))
+    # Tables print TOIs as floats, so 1130.1 means 1130.10 (floats drop the trailing zero).
+    return f"{int(m.group(1))}.{m.group(2).ljust(2, '0')[:2]}"

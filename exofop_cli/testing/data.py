@@ -1,0 +1,189 @@
+"""The fake ExoFOP's data: stars, files and summary tables rendered in ExoFOP's documented formats.
+
+Table headers are the real ones from ``shared/samples`` (reference §2): the 2025 TOI header, the real
+``download_spect``/``download_tseries`` pipe headers, the rendered imaging and obsnotes columns, and the
+documented file-list columns. Where ExoFOP's header is unknown (stellar, planet, uploads) a plausible header is
+used and marked as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+FILELIST_COLUMNS = (
+    "Type",
+    "File Name",
+    "File ID",
+    "TIC",
+    "TOI",
+    "Date",
+    "User",
+    "Group",
+    "Tag",
+    "Description",
+)
+TOI_COLUMNS = (
+    "TIC ID", "TOI", "Previous CTOI", "Master", "SG1A", "SG1B", "SG2", "SG3", "SG4", "SG5", "ESM", "TSM",
+    "Predicted Mass (M_Earth)", "Predicted RV Semi-amplitude (m/s)", "Time Series Observations",
+    "Spectroscopy Observations", "Imaging Observations", "TESS Disposition", "TFOPWG Disposition", "TESS Mag",
+    "TESS Mag err", "Planet Name", "Pipeline Signal ID", "Source", "Detection", "RA", "Dec", "PM RA (mas/yr)",
+    "PM RA err (mas/yr)", "PM Dec (mas/yr)", "PM Dec err (mas/yr)", "Epoch (BJD)", "Epoch (BJD) err",
+    "Period (days)", "Period (days) err", "Duration (hours)", "Duration (hours) err", "Depth (mmag)",
+    "Depth (mmag) err", "Depth (ppm)", "Depth (ppm) err", "Planet Radius (R_Earth)", "Planet Radius (R_Earth) err",
+    "Planet Insolation (Earth Flux)", "Planet Equil Temp (K)", "Planet SNR", "Stellar Distance (pc)",
+    "Stellar Distance (pc) err", "Stellar Eff Temp (K)", "Stellar Eff Temp (K) err", "Stellar log(g) (cm/s^2)",
+    "Stellar log(g) (cm/s^2) err", "Stellar Radius (R_Sun)", "Stellar Radius (R_Sun) err", "Stellar Metallicity",
+    "Stellar Metallicity err", "Stellar Mass (M_Sun)", "Stellar Mass (M_Sun) err", "Sectors",
+    "Date TOI Alerted (UTC)", "Date TOI Updated (UTC)", "Date Modified", "Comments",
+)  # fmt: skip
+SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "spect": ("TIC ID", "TIC", "TOI", "Telescope", "Instrument", "Spectral resolution", "Wavelength coverage",
+              "SNR/resolution", "SNR wavelength", "Appropriate to PRV", "Obs Date", "User", "Group", "Tag",
+              "Notes"),
+    "imaging": ("TIC ID", "TIC", "TOI", "Telescope", "Instrument", "Filter", "Image Type", "Pixel Scale", "PSF",
+                "Contrast", "Obs Date", "User", "Group", "Tag", "Notes"),
+    "tseries": ("TIC ID", "TIC", "TOI", "Telescope", "Camera", "Filter", "Pixel Scale", "PSF",
+                "Phot Aperture Rad", "Obs Date", "Obs Duration", "Num Obs", "Obs Type", "Transit Coverage",
+                "Delta Mag", "User", "Group", "Tag", "Notes"),
+    "obsnotes": ("ID", "TIC ID", "Username", "Groupname", "TAG ID", "Lastmod", "notes"),
+    # Headers below are not public (reference §2: "Full headers unknown"); plausible stand-ins.
+    "stellar": ("Table", "TIC ID", "Teff (K)", "Teff (K) err", "log(g)", "log(g) err", "Radius (R_Sun)",
+                "Radius (R_Sun) err", "Mass (M_Sun)", "Mass (M_Sun) err", "Density (g/cm^3)", "User", "Date"),
+    "planet": ("Table", "TIC ID", "TOI", "Epoch (BJD)", "Period (days)", "Duration (hours)", "Depth (ppm)",
+               "Rad_p/Rad_s", "a/Rad_s", "Impact Parameter b", "User", "Date"),
+    "uploads": ("TIC ID", "Time Series", "Spectroscopy", "Imaging", "Files", "Notes", "Stellar",
+                "Stellar Companions", "Planet"),
+}  # fmt: skip
+_BLOCK = 1 << 20
+
+
+@dataclass
+class FakeFile:
+    """One uploaded file; ``content`` is served as is, else ``size`` deterministic pseudo-random bytes."""
+
+    file_id: int
+    filename: str
+    type: str = "Image"
+    content: bytes | None = None
+    size: int = 1024
+    tag: int | None = None
+    date: str = "2024-01-01"
+    description: str = ""
+    user: str = "observer"
+    group: str = "tfopwg"
+    toi: str | None = None
+    proprietary: bool = False
+
+    @property
+    def length(self) -> int:
+        """Size in bytes of the body."""
+        return len(self.content) if self.content is not None else self.size
+
+    def chunks(self, chunk_size: int = _BLOCK) -> Iterator[bytes]:
+        """The body, in chunks (generated bodies never sit in memory whole)."""
+        if self.content is not None:
+            for start in range(0, len(self.content), chunk_size):
+                yield self.content[start : start + chunk_size]
+            return
+        block = random.Random(self.file_id).randbytes(_BLOCK)
+        left = self.size
+        while left > 0:
+            piece = block[: min(left, _BLOCK)]
+            left -= len(piece)
+            for start in range(0, len(piece), chunk_size):
+                yield piece[start : start + chunk_size]
+
+    def body(self) -> bytes:
+        """The whole body (small files only)."""
+        return b"".join(self.chunks())
+
+    def sha256(self) -> str:
+        """sha256 of the body."""
+        digest = hashlib.sha256()
+        for chunk in self.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
+
+
+@dataclass
+class FakeTarget:
+    """A star on the fake ExoFOP."""
+
+    tic_id: int
+    tois: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    files: list[FakeFile] = field(default_factory=list)
+    # kind -> rows (dicts by column name); tables render in the format the request asks for.
+    summary_rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    # kind -> raw body, served verbatim whatever output= says (for real samples and hostile bodies).
+    summary_raw: dict[str, bytes] = field(default_factory=dict)
+    period: float = 3.0
+    epoch: float = 2459000.5
+
+
+def render_table(columns: tuple[str, ...], rows: list[dict[str, str]], output: str) -> bytes:
+    """A table as ExoFOP prints it: pipe (no quoting, blank lines at the end) or CSV (quoted when needed)."""
+    if output == "pipe":
+        lines = ["|".join(columns)] + ["|".join(str(row.get(c, "")) for c in columns) for row in rows]
+        return ("\n".join(lines) + "\n\n\n").encode()
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in columns])
+    return buf.getvalue().encode()
+
+
+def filelist_rows(target: FakeTarget, *, include_proprietary: bool) -> list[dict[str, str]]:
+    """File-list rows of a star (proprietary rows only for a logged-in session)."""
+    return [
+        {
+            "Type": f.type,
+            "File Name": f.filename,
+            "File ID": str(f.file_id),
+            "TIC": str(target.tic_id),
+            "TOI": f.toi or "",
+            "Date": f.date,
+            "User": f.user,
+            "Group": f.group,
+            "Tag": "" if f.tag is None else str(f.tag),
+            "Description": f.description,
+        }
+        for f in target.files
+        if include_proprietary or not f.proprietary
+    ]
+
+
+def toi_rows(target: FakeTarget) -> list[dict[str, str]]:
+    """TOI-table rows of a star."""
+    return [
+        {
+            "TIC ID": str(target.tic_id),
+            "TOI": toi,
+            "TESS Disposition": "PC",
+            "TFOPWG Disposition": "PC",
+            "Period (days)": f"{target.period}",
+            "Epoch (BJD)": f"{target.epoch}",
+            "Planet Name": "",
+            "Sectors": "14,15",
+        }
+        for toi in target.tois
+    ]
+
+
+def overview_json(target: FakeTarget) -> dict[str, object]:
+    """``target.php?json`` body (the keys public clients read)."""
+    return {
+        "basic_info": {"tic_id": str(target.tic_id), "star_names": ", ".join(target.names)},
+        "coordinates": {"ra": "06:36:52.66", "dec": "-58:01:36.78"},
+        "magnitudes": [{"band": "TESS", "value": "10.1"}],
+        "tois": [{"toi": toi, "disp_tess": "PC"} for toi in target.tois],
+        "ctois": [],
+        "files": [{"fid": str(f.file_id), "fname": f.filename, "ftype": f.type} for f in target.files],
+    }

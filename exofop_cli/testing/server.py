@@ -1,0 +1,555 @@
+"""A fake ExoFOP-TESS server: real HTTP on 127.0.0.1, the documented formats, and fault switches.
+
+Usable from any test suite::
+
+    from exofop_cli.testing import FakeExoFop, FakeFile, FakeTarget
+    with FakeExoFop([FakeTarget(tic_id=1, files=[FakeFile(10, "notes.txt", content=b"hi")])]) as server:
+        client = ExoFopClient(base_url=server.base_url, cache_dir=tmp_path)
+        ...
+        server.faults.fail("get_file.php", 503, times=2, retry_after="1")
+
+Every request is logged (``server.requests``), with bytes sent, so tests can assert "no network at all" or
+"bytes transferred ≈ bytes of the selected files". Cookie values are never logged.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .data import (
+    FILELIST_COLUMNS,
+    SUMMARY_COLUMNS,
+    TOI_COLUMNS,
+    FakeFile,
+    FakeTarget,
+    filelist_rows,
+    overview_json,
+    render_table,
+    toi_rows,
+)
+
+LOGIN_PAGE = b"""<!DOCTYPE html>
+<html><head><title>ExoFOP Login</title></head><body>
+<form action="password_check.php" method="post">
+<input type="text" name="username"><input type="password" name="password">
+<input type="hidden" name="ref" value="login_user"><input type="hidden" name="ref_page" value="/tess/">
+</form></body></html>
+"""
+INVALID_LOGIN_PAGE = b"<html><body><p>Invalid username or password.</p>" + LOGIN_PAGE + b"</body></html>"
+SUMMARY_ENDPOINTS = {
+    "download_spect.php": ("spect", "target"),
+    "download_imaging.php": ("imaging", "target"),
+    "download_tseries.php": ("tseries", "target"),
+    "download_obsnotes.php": ("obsnotes", "tid"),
+    "download_stellar.php": ("stellar", "id"),
+    "download_planet.php": ("planet", "id"),
+    "download_uploads.php": ("uploads", "target"),
+}
+# Scripts whose default output is not pipe/csv (reference §1: 'text' is the default for most).
+_DEFAULT_OUTPUT = {"download_filelist.php": "pipe", "download_obsnotes.php": "csv"}
+
+
+@dataclass
+class Fault:
+    """One switch: what to do to the next ``times`` requests matching ``endpoint`` (and ``file_id``)."""
+
+    endpoint: str
+    kind: str  # status | truncate | stall | body | drop
+    times: int = 1
+    status: int = 500
+    retry_after: str | None = None
+    body: bytes = b""
+    cut_at: int = 0
+    stall_seconds: float = 0.0
+    file_id: int | None = None
+    content_type: str = "text/html; charset=UTF-8"
+
+
+class Faults:
+    """Thread-safe fault switches of a running fake server."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self.chunked = False  # send bodies without Content-Length
+        self.latency = 0.0  # seconds slept before every answer
+        self.gzip = False
+
+    def add(self, fault: Fault) -> Fault:
+        """Arm a fault."""
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def fail(
+        self,
+        endpoint: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: str | None = None,
+        file_id: int | None = None,
+    ) -> Fault:
+        """Answer ``status`` (with ``Retry-After``) to the next ``times`` matching requests."""
+        return self.add(
+            Fault(endpoint, "status", times=times, status=status, retry_after=retry_after, file_id=file_id)
+        )
+
+    def truncate(self, endpoint: str, cut_at: int, *, times: int = 1, file_id: int | None = None) -> Fault:
+        """Promise the full Content-Length, send ``cut_at`` bytes, then drop the connection."""
+        return self.add(Fault(endpoint, "truncate", times=times, cut_at=cut_at, file_id=file_id))
+
+    def stall(self, endpoint: str, seconds: float, *, times: int = 1, file_id: int | None = None) -> Fault:
+        """Sleep ``seconds`` before answering (to hit the client's timeout)."""
+        return self.add(Fault(endpoint, "stall", times=times, stall_seconds=seconds, file_id=file_id))
+
+    def replace_body(
+        self,
+        endpoint: str,
+        body: bytes,
+        *,
+        times: int = 1,
+        status: int = 200,
+        content_type: str = "text/html; charset=UTF-8",
+        file_id: int | None = None,
+    ) -> Fault:
+        """Answer with this body instead (an HTML page, garbage, a hostile archive...)."""
+        return self.add(
+            Fault(
+                endpoint,
+                "body",
+                times=times,
+                body=body,
+                status=status,
+                file_id=file_id,
+                content_type=content_type,
+            )
+        )
+
+    def take(self, endpoint: str, file_id: int | None) -> Fault | None:
+        """The armed fault for this request, consuming one use."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.endpoint != endpoint or fault.times <= 0:
+                    continue
+                if fault.file_id is not None and fault.file_id != file_id:
+                    continue
+                fault.times -= 1
+                return fault
+        return None
+
+    def clear(self) -> None:
+        """Disarm everything."""
+        with self._lock:
+            self._faults.clear()
+        self.chunked = False
+        self.latency = 0.0
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request the server answered."""
+
+    method: str
+    endpoint: str
+    query: str
+    status: int
+    bytes_sent: int
+    had_cookie: bool
+    host: str
+
+
+@dataclass
+class Accounts:
+    """Users that can log in, and live session ids."""
+
+    users: dict[str, str] = field(default_factory=lambda: {"observer": "correct horse"})
+    sessions: set[str] = field(default_factory=set)
+    counter: int = 0
+
+
+class FakeExoFop:
+    """A running fake ExoFOP (start/stop or use as a context manager)."""
+
+    def __init__(
+        self, targets: list[FakeTarget] | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.targets: dict[int, FakeTarget] = {t.tic_id: t for t in targets or []}
+        self.faults = Faults()
+        self.accounts = Accounts()
+        self.requests: list[LoggedRequest] = []
+        # Whether anonymous file lists show proprietary rows is unknown (reference §3); showing them is the
+        # harder case for a client (the row exists, the download answers with the login page).
+        self.list_proprietary_anonymously = True
+        self._log_lock = threading.Lock()
+        self._httpd = _Server((host, port), _Handler)
+        self._httpd.fake = self
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        """The bound TCP port."""
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>/tess/``."""
+        host = self._httpd.server_address[0]
+        return f"http://{host if isinstance(host, str) else host.decode()}:{self.port}/tess/"
+
+    def start(self) -> FakeExoFop:
+        """Serve in a background thread."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-exofop", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeExoFop:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- helpers for tests ------------------------------------------------------------------------------------
+    def add_target(self, target: FakeTarget) -> None:
+        """Add or replace a star."""
+        self.targets[target.tic_id] = target
+
+    def new_session(self) -> str:
+        """Create a logged-in session id (as if the user had logged in)."""
+        self.accounts.counter += 1
+        sid = f"fake-session-{self.accounts.counter:04d}"
+        self.accounts.sessions.add(sid)
+        return sid
+
+    def expire_sessions(self) -> None:
+        """Forget every session (the next proprietary request gets the login page)."""
+        self.accounts.sessions.clear()
+
+    def log(self, request: LoggedRequest) -> None:
+        """Record a request."""
+        with self._log_lock:
+            self.requests.append(request)
+
+    def reset_log(self) -> None:
+        """Forget logged requests."""
+        with self._log_lock:
+            self.requests.clear()
+
+    @property
+    def bytes_sent(self) -> int:
+        """Body bytes sent since the last reset."""
+        return sum(r.bytes_sent for r in self.requests)
+
+    def count(self, endpoint: str) -> int:
+        """How many requests hit ``endpoint``."""
+        return sum(1 for r in self.requests if r.endpoint == endpoint)
+
+    def find_file(self, file_id: int) -> tuple[FakeTarget, FakeFile] | None:
+        """The star and file of a file id."""
+        for target in self.targets.values():
+            for f in target.files:
+                if f.file_id == file_id:
+                    return target, f
+        return None
+
+    def lookup(self, text: str) -> list[int]:
+        """TIC ids matching a ``gototicid`` target (TIC digits, TOI1262[.01], or a name)."""
+        text = text.strip()
+        if text.isdigit():
+            return [int(text)] if int(text) in self.targets else []
+        low = text.lower().replace(" ", "").replace("-", "")
+        found = []
+        for t in self.targets.values():
+            tois = {f"toi{toi}" for toi in t.tois} | {f"toi{toi.split('.')[0]}" for toi in t.tois}
+            names = {n.lower().replace(" ", "").replace("-", "") for n in t.names}
+            if low in tois or low in names:
+                found.append(t.tic_id)
+        return found
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    fake: FakeExoFop
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle + delayed ACK add 40 ms each.
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+        """Silence the default access log (tests read ``server.requests`` instead)."""
+
+    # -- plumbing --------------------------------------------------------------------------------------------
+    @property
+    def fake(self) -> FakeExoFop:
+        return self.server.fake
+
+    def _session_ok(self) -> bool:
+        cookie = self.headers.get("Cookie", "")
+        for part in cookie.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "PHPSESSID" and value in self.fake.accounts.sessions:
+                return True
+        return False
+
+    def _send(
+        self,
+        status: int,
+        body: bytes | Iterator[bytes],
+        *,
+        content_type: str = "text/plain; charset=UTF-8",
+        headers: dict[str, str] | None = None,
+        length: int | None = None,
+        cut_at: int | None = None,
+    ) -> int:
+        chunked = self.fake.faults.chunked and cut_at is None
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if isinstance(body, bytes):
+            length = len(body)
+            chunks: Iterator[bytes] = iter([body])
+        else:
+            chunks = body
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+        sent = 0
+        try:
+            for chunk in chunks:
+                if cut_at is not None and sent + len(chunk) >= cut_at:
+                    self.wfile.write(chunk[: cut_at - sent])
+                    sent = cut_at
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return sent
+                if chunked:
+                    self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                else:
+                    self.wfile.write(chunk)
+                sent += len(chunk)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        return sent
+
+    def _finish(self, endpoint: str, query: str, status: int, sent: int) -> None:
+        self.fake.log(
+            LoggedRequest(
+                self.command,
+                endpoint,
+                query,
+                status,
+                sent,
+                "Cookie" in self.headers,
+                self.headers.get("Host", ""),
+            )
+        )
+
+    # -- dispatch --------------------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        """Answer a GET."""
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        """Answer a POST (login)."""
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        parts = urlsplit(self.path)
+        endpoint = parts.path.rsplit("/", 1)[-1]
+        query = parse_qs(parts.query, keep_blank_values=True)
+        params = {k: v[0] for k, v in query.items()}
+        if self.fake.faults.latency:
+            time.sleep(self.fake.faults.latency)
+        file_id = int(params["id"]) if endpoint == "get_file.php" and params.get("id", "").isdigit() else None
+        fault = self.fake.faults.take(endpoint, file_id)
+        status, sent = 200, 0
+        if fault is not None and fault.kind == "stall":
+            time.sleep(fault.stall_seconds)
+            fault = None
+        if fault is not None and fault.kind == "status":
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            status = fault.status
+            sent = self._send(
+                status,
+                f"<html><body>Error {status}</body></html>".encode(),
+                content_type="text/html",
+                headers=headers,
+            )
+        elif fault is not None and fault.kind == "body":
+            status = fault.status
+            sent = self._send(status, fault.body, content_type=fault.content_type)
+        else:
+            cut = fault.cut_at if fault is not None and fault.kind == "truncate" else None
+            status, sent = self._route(endpoint, params, cut)
+        self._finish(endpoint, parts.query, status, sent)
+
+    def _route(self, endpoint: str, params: dict[str, str], cut: int | None) -> tuple[int, int]:
+        if self.command == "POST":
+            return self._login() if endpoint == "password_check.php" else self._not_found()
+        if endpoint == "get_file.php":
+            return self._get_file(params, cut)
+        if endpoint == "download_filelist.php":
+            return self._filelist(params, cut)
+        if endpoint in SUMMARY_ENDPOINTS:
+            return self._summary(endpoint, params, cut)
+        if endpoint == "gototicid.php":
+            return self._gototicid(params)
+        if endpoint == "target.php":
+            return self._target(params)
+        if endpoint == "download_toi.php":
+            return self._toi(params)
+        if endpoint in ("download_files_zip.php", "download_files.php"):
+            return self._archive(endpoint, params, cut)
+        if endpoint in ("", "index.php"):
+            return 200, self._send(
+                200, b"<html><body>ExoFOP-TESS (fake)</body></html>", content_type="text/html"
+            )
+        if endpoint == "login.php":
+            sid = f"anon-{time.monotonic_ns()}"
+            return 200, self._send(
+                200,
+                LOGIN_PAGE,
+                content_type="text/html",
+                headers={"Set-Cookie": f"PHPSESSID={sid}; path=/; HttpOnly"},
+            )
+        return self._not_found()
+
+    def _not_found(self) -> tuple[int, int]:
+        return 404, self._send(404, b"<html><body>404 Not Found</body></html>", content_type="text/html")
+
+    def _target_for(self, raw: str | None) -> FakeTarget | None:
+        if raw is None or not raw.strip().isdigit():
+            return None
+        return self.fake.targets.get(int(raw))
+
+    # -- endpoints ----------------------------------------------------------------------------------------------
+    def _get_file(self, params: dict[str, str], cut: int | None) -> tuple[int, int]:
+        found = self.fake.find_file(int(params["id"])) if params.get("id", "").isdigit() else None
+        if found is None:
+            # Unknown id: ExoFOP's behaviour is not documented; an HTML page with status 200 is the worst case.
+            return 200, self._send(200, b"<html><body>File not found</body></html>", content_type="text/html")
+        _target, f = found
+        if f.proprietary and not self._session_ok():
+            return 200, self._send(200, LOGIN_PAGE, content_type="text/html; charset=UTF-8")
+        headers = {"Content-Disposition": f'attachment; filename="{f.filename}"'}
+        return 200, self._send(
+            200,
+            f.chunks(),
+            content_type="application/octet-stream",
+            headers=headers,
+            length=f.length,
+            cut_at=cut,
+        )
+
+    def _filelist(self, params: dict[str, str], cut: int | None) -> tuple[int, int]:
+        target = self._target_for(params.get("id"))
+        output = params.get("output", _DEFAULT_OUTPUT["download_filelist.php"])
+        show_all = self._session_ok() or self.fake.list_proprietary_anonymously
+        rows = filelist_rows(target, include_proprietary=show_all) if target else []
+        body = render_table(FILELIST_COLUMNS, rows, output)
+        return 200, self._send(200, body, cut_at=cut)
+
+    def _summary(self, endpoint: str, params: dict[str, str], cut: int | None) -> tuple[int, int]:
+        kind, id_param = SUMMARY_ENDPOINTS[endpoint]
+        target = self._target_for(params.get(id_param))
+        if target is not None and kind in target.summary_raw:
+            return 200, self._send(200, target.summary_raw[kind], cut_at=cut)
+        output = params.get("output", _DEFAULT_OUTPUT.get(endpoint, "text"))
+        if kind in ("stellar", "planet"):
+            output = "pipe"  # documented as pipe only
+        rows = target.summary_rows.get(kind, []) if target else []
+        if output not in ("pipe", "csv"):
+            output = "pipe"
+        return 200, self._send(200, render_table(SUMMARY_COLUMNS[kind], rows, output), cut_at=cut)
+
+    def _gototicid(self, params: dict[str, str]) -> tuple[int, int]:
+        tics = self.fake.lookup(params.get("target", ""))
+        if "json" not in params:
+            return 302, self._send(302, b"", headers={"Location": "/tess/target.php"})
+        if not tics:
+            data: dict[str, Any] = {"status": "ERROR", "message": "No object found."}
+        elif len(tics) == 1:
+            data = {"status": "OK", "num": 1, "TIC": str(tics[0])}
+        else:
+            data = {"status": "OK", "num": len(tics), "TIC": [str(t) for t in tics]}
+        return 200, self._send(200, json.dumps(data).encode(), content_type="application/json")
+
+    def _target(self, params: dict[str, str]) -> tuple[int, int]:
+        target = self._target_for(params.get("id"))
+        if target is None:
+            return 200, self._send(
+                200, b"<html><body>No TIC object found</body></html>", content_type="text/html"
+            )
+        return 200, self._send(
+            200, json.dumps(overview_json(target)).encode(), content_type="application/json"
+        )
+
+    def _toi(self, params: dict[str, str]) -> tuple[int, int]:
+        system = params.get("toi", "").split(".")[0]
+        rows = [
+            row
+            for t in self.fake.targets.values()
+            for row in toi_rows(t)
+            if not system or row["TOI"].split(".")[0] == system
+        ]
+        return 200, self._send(200, render_table(TOI_COLUMNS, rows, params.get("output", "pipe")))
+
+    def _archive(self, endpoint: str, params: dict[str, str], cut: int | None) -> tuple[int, int]:
+        target = self._target_for(params.get("id"))
+        if target is None:
+            return self._not_found()
+        files = [f for f in target.files if not f.proprietary or self._session_ok()]
+        folder = f"TIC{target.tic_id}"
+        buf = io.BytesIO()
+        if endpoint == "download_files_zip.php":
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+                for f in files:
+                    zf.writestr(f"{folder}/{f.filename}", f.body())
+            ctype = "application/zip"
+        else:
+            with tarfile.open(fileobj=buf, mode="w") as tf:
+                for f in files:
+                    data = f.body()
+                    info = tarfile.TarInfo(f"{folder}/{f.filename}")
+                    info.size = len(data)
+                    tf.addfile(info, io.BytesIO(data))
+            ctype = "application/x-tar"
+        return 200, self._send(200, buf.getvalue(), content_type=ctype, cut_at=cut)
+
+    def _login(self) -> tuple[int, int]:
+        length = int(self.headers.get("Content-Length", "0") or 0)
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        user, password = form.get("username", ""), form.get("password", "")
+        if self.fake.accounts.users.get(user) != password or form.get("ref") != "login_user":
+            return 200, self._send(200, INVALID_LOGIN_PAGE, content_type="text/html")
+        sid = self.fake.new_session()
+        return 302, self._send(
+            302, b"", headers={"Location": "/tess/", "Set-Cookie": f"PHPSESSID={sid}; path=/; HttpOnly"}
+        )

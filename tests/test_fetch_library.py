@@ -1,0 +1,212 @@
+"""The library end to end against the fake ExoFOP: fetch, warm runs, selections, refresh, force."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from exofop_cli import ExoFopClient, ExoFopSelectors, TargetNotFoundError, read_manifest
+from exofop_cli.testing import DEMO_TIC, FakeExoFop
+
+from .conftest import make_client
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_manifest_matches_disk(manifest_path: Path) -> dict[str, object]:
+    """Every manifest entry exists with its size and sha256; paths stay inside the target folder."""
+    manifest = read_manifest(manifest_path)
+    root = manifest_path.parent
+    for entry in manifest["files"]:
+        path = (root / entry["path"]).resolve()
+        assert path.is_relative_to(root.resolve())
+        assert path.stat().st_size == entry["bytes"]
+        assert _sha(path) == entry["sha256"]
+    return manifest
+
+
+def test_fetch_everything_for_a_tic(client: ExoFopClient, fake: FakeExoFop) -> None:
+    result = client.fetch(target=str(DEMO_TIC))
+    public = [f for f in fake.targets[DEMO_TIC].files if not f.proprietary]
+    assert result.files_downloaded == len(public)
+    assert result.tic_id == DEMO_TIC
+    assert result.target.toi == ("1262.01",)
+    assert "HD 104654" in result.target.aliases
+    manifest = assert_manifest_matches_disk(result.manifest_path)
+    assert manifest["schema_version"] == 1
+    assert {f["file_id"] for f in manifest["files"]} == {f.file_id for f in public}
+    assert set(manifest["summaries"]) == {
+        "spect",
+        "imaging",
+        "tseries",
+        "obsnotes",
+        "stellar",
+        "planet",
+        "uploads",
+    }
+    assert manifest["summaries"]["obsnotes"] == "summaries/obsnotes.pipe"
+    assert manifest["filelist"] == {"path": "filelist.csv", "n_rows": len(fake.targets[DEMO_TIC].files)}
+    by_id = {f.file_id: f for f in public}
+    for entry in manifest["files"]:
+        assert entry["sha256"] == by_id[entry["file_id"]].sha256()
+        assert entry["source_url"] == f"{fake.base_url}get_file.php?id={entry['file_id']}"
+    # The proprietary file came back as the login page: reported, never saved.
+    (error,) = manifest["errors"]
+    assert error["kind"] == "auth_required" and error["file_id"] == 1010
+    assert not list((result.cache_root / "files").glob("1010_*"))
+
+
+def test_two_notes_txt_do_not_collide(client: ExoFopClient) -> None:
+    result = client.fetch(target="TOI-1262", selectors=ExoFopSelectors(filename_regex=r"^notes\.txt$"))
+    names = sorted(p.name for p in result.files)
+    assert names == ["1008_notes.txt", "1009_notes.txt"]
+    assert {p.read_bytes() for p in result.files} == {
+        b"Full transit detected on target.\n",
+        b"No nearby eclipsing binaries within 2.5'.\n",
+    }
+
+
+def test_warm_run_makes_no_request_and_keeps_manifest_bytes(client: ExoFopClient, fake: FakeExoFop) -> None:
+    first = client.fetch(target="TOI-1262")
+    before = first.manifest_path.read_bytes()
+    mtime = first.manifest_path.stat().st_mtime_ns
+    fake.reset_log()
+    with make_client(fake, Path(client.cache_root).parent) as warm:
+        again = warm.fetch(target="TOI-1262")
+        assert warm.requests_made == 0
+    assert fake.requests == []
+    assert again.files_downloaded == 0 and again.files_skipped == first.files_downloaded
+    assert again.manifest_path.read_bytes() == before
+    assert again.manifest_path.stat().st_mtime_ns == mtime  # not even rewritten
+
+
+def test_selective_fetch_transfers_only_selected_files(client: ExoFopClient, fake: FakeExoFop) -> None:
+    result = client.fetch(
+        target="TOI-1262",
+        selectors=ExoFopSelectors(types=("Spectrum",), filename_regex="TRES"),
+        include_summaries=False,
+    )
+    assert sorted(p.name for p in result.files) == [
+        "1001_TOI1262.01_TRES_20200815.fits",
+        "1002_TOI1262_TRES_ccf.pdf",
+    ]
+    file_bytes = sum(r.bytes_sent for r in fake.requests if r.endpoint == "get_file.php")
+    assert file_bytes == 180_000 + 52_000
+    assert fake.count("get_file.php") == 2
+
+
+def test_new_selection_downloads_only_what_is_missing(client: ExoFopClient, fake: FakeExoFop) -> None:
+    client.fetch(target="TOI-1262", selectors=ExoFopSelectors(types=("Spectrum",)))
+    fake.reset_log()
+    result = client.fetch(target="TOI-1262", selectors=ExoFopSelectors(types=("Spectrum", "Notes")))
+    assert fake.count("get_file.php") == 2  # the two notes.txt; spectra were cached
+    assert fake.count("download_filelist.php") == 0
+    assert result.files_downloaded == 2
+    manifest = read_manifest(result.manifest_path)
+    # The manifest describes the whole cache folder: both selections are listed.
+    assert {f["file_id"] for f in manifest["files"]} >= {1001, 1002, 1003, 1008, 1009}
+
+
+def test_refresh_rereads_listing_but_not_files(client: ExoFopClient, fake: FakeExoFop) -> None:
+    client.fetch(target=str(DEMO_TIC))
+    fake.reset_log()
+    client.fetch(target=str(DEMO_TIC), force_refresh=True)
+    assert fake.count("download_filelist.php") == 1
+    assert fake.count("download_spect.php") == 1
+    assert fake.count("get_file.php") == 1  # only the proprietary file is asked for again
+
+
+def test_force_downloads_again(client: ExoFopClient, fake: FakeExoFop) -> None:
+    selectors = ExoFopSelectors(types=("Spectrum",), filename_regex="NEID")
+    client.fetch(target=str(DEMO_TIC), selectors=selectors, include_summaries=False)
+    fake.reset_log()
+    result = client.fetch(
+        target=str(DEMO_TIC), selectors=selectors, include_summaries=False, force_download=True
+    )
+    assert fake.count("get_file.php") == 1 and result.files_downloaded == 1
+
+
+def test_damaged_cached_file_is_refetched(client: ExoFopClient, fake: FakeExoFop) -> None:
+    selectors = ExoFopSelectors(tag_ids=(30002,))
+    result = client.fetch(target=str(DEMO_TIC), selectors=selectors, include_summaries=False)
+    (path,) = result.files
+    path.write_bytes(b"corrupted by someone")
+    fake.reset_log()
+    again = client.fetch(target=str(DEMO_TIC), selectors=selectors, include_summaries=False)
+    assert fake.count("get_file.php") == 1
+    assert path.read_bytes() == fake.targets[DEMO_TIC].files[2].body()
+    assert_manifest_matches_disk(again.manifest_path)
+
+
+def test_touched_file_is_rehashed_not_downloaded(client: ExoFopClient, fake: FakeExoFop) -> None:
+    import os
+
+    selectors = ExoFopSelectors(tag_ids=(30002,))
+    (path,) = client.fetch(target=str(DEMO_TIC), selectors=selectors, include_summaries=False).files
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    fake.reset_log()
+    client.fetch(target=str(DEMO_TIC), selectors=selectors, include_summaries=False)
+    assert fake.count("get_file.php") == 0
+
+
+def test_unknown_targets_are_not_found(client: ExoFopClient) -> None:
+    with pytest.raises(TargetNotFoundError):
+        client.resolve_target("TOI-99999")
+    with pytest.raises(TargetNotFoundError):
+        client.resolve_target("Kepler-99999")
+    with pytest.raises(TargetNotFoundError):
+        client.fetch(target="123")
+
+
+def test_resolution_is_cached(client: ExoFopClient, fake: FakeExoFop) -> None:
+    target = client.resolve_target("TOI-1262.01")
+    assert target.tic_id == DEMO_TIC
+    fake.reset_log()
+    assert client.resolve_target("TOI-1262.01") == target
+    assert client.resolve_target(f"TIC {DEMO_TIC}") == target  # stored under the TIC too
+    assert fake.requests == []
+    data = json.loads((client.cache_root / "resolutions.json").read_text())
+    assert data["toi:1262.01"]["tic_id"] == DEMO_TIC
+
+
+def test_name_resolution(client: ExoFopClient) -> None:
+    target = client.resolve_target("HD 104654")
+    assert target.tic_id == DEMO_TIC
+    assert target.aliases[0] == "HD 104654"
+
+
+def test_offline_serves_cache_and_names_what_is_missing(fake: FakeExoFop, cache_dir: Path) -> None:
+    from exofop_cli import OfflineError
+
+    with make_client(fake, cache_dir) as online:
+        online.fetch(target="TOI-1262", selectors=ExoFopSelectors(types=("Notes",)))
+    fake.reset_log()
+    with make_client(fake, cache_dir, offline=True) as offline:
+        result = offline.fetch(target="TOI-1262", selectors=ExoFopSelectors(types=("Notes",)))
+        assert result.files_skipped == 2 and not result.errors
+        partial = offline.fetch(target="TOI-1262", selectors=ExoFopSelectors(types=("Spectrum",)))
+        assert {e.kind for e in partial.errors} == {"network"}
+        assert all("offline" in e.message for e in partial.errors)
+        with pytest.raises(OfflineError, match="never been resolved"):
+            offline.fetch(target="TOI-5")
+    assert fake.requests == []
+
+
+def test_cookie_jar_unlocks_proprietary_file(fake: FakeExoFop, cache_dir: Path, tmp_path: Path) -> None:
+    host = fake.base_url.split("/")[2].split(":")[0]
+    jar = tmp_path / "jar.txt"
+    jar.write_text(
+        f"# Netscape HTTP Cookie File\n#HttpOnly_{host}\tFALSE\t/\tFALSE\t0\tPHPSESSID\t{fake.new_session()}\n"
+    )
+    jar.chmod(0o600)
+    with make_client(fake, cache_dir, cookie_jar_path=jar) as c:
+        result = c.fetch(target=str(DEMO_TIC), selectors=ExoFopSelectors(filename_regex="CHIRON"))
+    assert not result.errors and result.files_downloaded == 1
+    manifest = assert_manifest_matches_disk(result.manifest_path)
+    assert manifest["auth"] == {"cookie_jar_used": True}
+    assert "PHPSESSID" not in result.manifest_path.read_text()
