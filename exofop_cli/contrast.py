@@ -188,13 +188,22 @@ class ContrastCurveReport:
     curve: ContrastCurve | None
     error: str | None
     exported: Path | None
+    filename: str | None = None  # the upload's name on ExoFOP (the cached file has an id prefix)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready view (paths as strings)."""
+        """JSON-ready view (paths as strings): a flat summary for tables plus the full ``curve``."""
+        curve = self.curve
         return {
             "source_path": str(self.source_path),
             "file_id": self.file_id,
-            "curve": self.curve.to_dict() if self.curve is not None else None,
+            "filename": self.filename or self.source_path.name,
+            "band": curve.band if curve else None,
+            "triceratops_filter": curve.triceratops_filter if curve else None,
+            "instrument": curve.instrument if curve else None,
+            "telescope": curve.telescope if curve else None,
+            "points": len(curve.separation_arcsec) if curve else None,
+            "warnings": list(curve.warnings) if curve else [],
+            "curve": curve.to_dict() if curve else None,
             "error": self.error,
             "exported": str(self.exported) if self.exported is not None else None,
         }
@@ -530,7 +539,11 @@ def _gemini_instrument(telescope: str | None, camera: str | None) -> str | None:
 def load_exofop_contrast_curve_dat(
     path: str | os.PathLike[str], *, imaging_row: Mapping[str, str | None] | None = None
 ) -> ContrastCurve:
-    """Load an ExoFOP contrast curve (Gemini ``_sensitivity.dat``, PHARO ``_plot.tbl`` or 2-column)."""
+    """Load an ExoFOP contrast curve (Gemini ``_sensitivity.dat``, PHARO ``_plot.tbl`` or 2-column).
+
+    ``imaging_row`` is the imaging-summary row with the file's Tag; it supplies band, telescope and
+    instrument where the file has none. ``InvalidInputError`` when the file is not a curve or has no band.
+    """
     source = Path(path)
     text = read_text_file(source, what="a contrast curve")
     raw = _parse_curve_text(text, source.name)
@@ -732,14 +745,15 @@ def _collect_one(
     try:
         curve = load_exofop_contrast_curve_dat(item.path, imaging_row=row_for_tag(rows_by_tag, item.tag))
     except ExoFopError as exc:
-        return ContrastCurveReport(item.path, item.file_id, None, str(exc), None)
+        return ContrastCurveReport(item.path, item.file_id, None, str(exc), None, item.filename)
     if summary_warning:
         curve = replace(curve, warnings=(*curve.warnings, summary_warning))
     if export_dir is None:
-        return ContrastCurveReport(item.path, item.file_id, curve, None, None)
+        return ContrastCurveReport(item.path, item.file_id, curve, None, None, item.filename)
     out = Path(export_dir) / f"{item.path.stem}_triceratops.csv"
     try:
         curve.to_triceratops_csv(out)
     except ExoFopError as exc:
-        return ContrastCurveReport(item.path, item.file_id, curve, f"export failed: {exc}", None)
-    return ContrastCurveReport(item.path, item.file_id, curve, None, out)
+        error = f"export failed: {exc}"
+        return ContrastCurveReport(item.path, item.file_id, curve, error, None, item.filename)
+    return ContrastCurveReport(item.path, item.file_id, curve, None, out, item.filename)

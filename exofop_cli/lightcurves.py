@@ -7,8 +7,9 @@ filter among ``g, r, i, z, J, H, K``; at most 7 files.
 Inputs understood, most common first:
 
 * AstroImageJ ``*_measurements.tbl`` (also saved as ``.xls``/``.txt``/``.csv``): tab-separated, the first
-  header cell blank, ~250 columns. Time is ``BJD_TDB``, else ``BJD_TDB_MOBS``, else another BJD/HJD/JD
-  column such as ``JD_UTC`` (with a warning: JD_UTC lacks the barycentric correction, up to ±8.3 min).
+  header cell blank, ~250 columns. Time is ``BJD_TDB``, else ``BJD_TDB_MOBS``, else another BJD, HJD or
+  JD column such as ``JD_UTC`` (with a warning: JD_UTC lacks the barycentric correction, up to ±8.3 min);
+  a column without values (AstroImageJ writes all-NaN ``HJD_UTC``/``JD_SOBS``) is passed over.
   Flux is ``rel_flux_T1`` and its error ``rel_flux_err_T1`` (another ``rel_flux_T<n>`` with a warning).
 * Any 3+ column whitespace/comma/tab table whose header names the columns (``BJD_TDB, rel_flux,
   rel_flux_err``, ``time flux flux_err``...). Column offsets written in the name (``BJD-2457000``,
@@ -38,8 +39,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
@@ -73,6 +73,7 @@ __all__ = [
 TRICERATOPS_PLUS_FILTERS = ("g", "r", "i", "z", "J", "H", "K")
 MAX_TRICERATOPS_PLUS_FILES = 7
 MIN_POINTS = 5
+_TIME_DECIMALS = 8  # days: 1e-8 d is under a millisecond
 _JD_FLOOR = 2400000.0  # any Julian date of a modern observation is above this
 _BTJD_OFFSET = 2457000.0
 _BTJD_EPOCH_LIMIT = 10000.0
@@ -128,7 +129,11 @@ _ERR_NAMES = (
     "sigma",
     "e",
 )
-_GENERIC_TIME_NAMES = frozenset({"time", "t", "times", "timedays", "timed", "date"})
+_JD_WARNING = (
+    "; a geocentric JD lacks the barycentric correction (up to ±8.3 min) and TT-UTC (~69 s), so the fold "
+    "may be off by minutes"
+)
+_GENERIC_TIME_NAMES = frozenset({"time", "t", "times", "timedays", "timed"})
 
 TimeKind = Literal["bjd_tdb", "absolute", "generic"]
 Splitter = Callable[[str], list[str]]
@@ -163,7 +168,7 @@ class ExternalLightCurve:
         """Write ``days flux error`` rows (whitespace, no header) atomically; return the path."""
         target = Path(path)
         lines = [
-            f"{t:.8f} {f:.10g} {e:.10g}"
+            f"{t:.{_TIME_DECIMALS}f} {f:.10g} {e:.10g}"
             for t, f, e in zip(self.time_from_midtransit_days, self.flux, self.flux_err, strict=True)
         ]
         atomic_write_bytes(target, ("\n".join(lines) + "\n").encode("ascii"))
@@ -192,13 +197,21 @@ class LightCurveReport:
     lightcurve: ExternalLightCurve | None
     error: str | None
     exported: Path | None
+    filename: str | None = None  # the upload's name on ExoFOP (the cached file has an id prefix)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready view (paths as strings)."""
+        """JSON-ready view (paths as strings): a flat summary for tables plus the full ``lightcurve``."""
+        lc = self.lightcurve
         return {
             "source_path": str(self.source_path),
             "file_id": self.file_id,
-            "lightcurve": self.lightcurve.to_dict() if self.lightcurve is not None else None,
+            "filename": self.filename or self.source_path.name,
+            "filter": lc.filter if lc else None,
+            "band": lc.band if lc else None,
+            "points": len(lc.flux) if lc else None,
+            "normalization": lc.normalization if lc else None,
+            "warnings": list(lc.warnings) if lc else [],
+            "lightcurve": lc.to_dict() if lc else None,
             "error": self.error,
             "exported": str(self.exported) if self.exported is not None else None,
         }
@@ -283,6 +296,9 @@ def _name_offset(name: str, default: float = 0.0) -> float:
     return float(match.group(1)) if match else default
 
 
+# Preference order. HJD comes before JD_UTC although the reference lists only BJD_TDB > BJD_TDB_MOBS >
+# JD_UTC: HJD_UTC is within about a minute of BJD_TDB, JD_UTC up to 8 minutes off. AstroImageJ often leaves
+# HJD_UTC (and BJD_TDB when it lacks coordinates) all NaN, so a column is used only if it has values.
 _TIME_RULES: tuple[tuple[Callable[[str], bool], TimeKind, float, str], ...] = (
     # (matches the normalised column name, kind, default offset, warning suffix)
     (lambda n: n == "bjdtdb", "bjd_tdb", 0.0, ""),
@@ -291,29 +307,39 @@ _TIME_RULES: tuple[tuple[Callable[[str], bool], TimeKind, float, str], ...] = (
     (lambda n: n.startswith("bjdtdb") and n[6:].isdigit(), "bjd_tdb", 0.0, ""),
     (lambda n: n.startswith("bjd"), "absolute", 0.0, "; taken as BJD_TDB"),
     (lambda n: n.startswith("hjd"), "absolute", 0.0, "; HJD_UTC differs from BJD_TDB by about a minute"),
-    (
-        lambda n: n.startswith(("jd", "mjd")),
-        "absolute",
-        0.0,
-        "; a geocentric JD lacks the barycentric correction (up to ±8.3 min) and TT-UTC (~69 s), so "
-        "the fold may be off by minutes",
-    ),
+    (lambda n: n == "jdutc", "absolute", 0.0, _JD_WARNING),
+    (lambda n: n.startswith(("jd", "mjd")), "absolute", 0.0, _JD_WARNING),
     (lambda n: n in _GENERIC_TIME_NAMES, "generic", 0.0, ""),
 )
 
 
-def _time_column(header: Sequence[str]) -> _TimeColumn | None:
-    """The best time column: BJD_TDB > BJD_TDB_MOBS > BTJD > other BJD > HJD > JD_UTC/JD/MJD > time."""
+def _time_columns(header: Sequence[str]) -> list[_TimeColumn]:
+    """Every usable-looking time column, best first (see ``_TIME_RULES``)."""
     norm = [normalize_name(h) for h in header]
+    found: list[_TimeColumn] = []
     for matches, kind, default_offset, suffix in _TIME_RULES:
-        index = next((i for i, n in enumerate(norm) if matches(n)), None)
-        if index is None:
-            continue
-        name = header[index]
-        offset = _name_offset(name, 2400000.5 if norm[index].startswith("mjd") else default_offset)
-        warning = f"time column {name!r} used (no BJD_TDB column){suffix}" if kind == "absolute" else None
-        return _TimeColumn(index, name, offset, kind, warning)
-    return None
+        for index, n in enumerate(norm):
+            if not matches(n) or any(c.index == index for c in found):
+                continue
+            name = header[index]
+            offset = _name_offset(name, 2400000.5 if n.startswith("mjd") else default_offset)
+            warning = (
+                f"time column {name!r} used (no usable BJD_TDB column){suffix}"
+                if kind == "absolute"
+                else None
+            )
+            found.append(_TimeColumn(index, name, offset, kind, warning))
+    return found
+
+
+def _pick_time_column(candidates: Sequence[_TimeColumn], rows: Sequence[list[str]]) -> _TimeColumn:
+    """The first candidate with values in at least half of the rows (else the first, to fail clearly)."""
+    for column in candidates:
+        values = (_float(r[column.index]) if column.index < len(r) else None for r in rows)
+        finite = sum(1 for v in values if v is not None and math.isfinite(v))
+        if finite and 2 * finite >= len(rows):
+            return column
+    return candidates[0]
 
 
 def _flux_columns(header: Sequence[str]) -> tuple[int, int, str | None] | None:
@@ -370,7 +396,7 @@ def _locate_header(lines: Sequence[str], name: str) -> tuple[list[str] | None, i
         # A numeric first row; the header may still be the last comment line (``# time flux err``).
         if last_comment:
             header = [f.strip() for f in _splitter(last_comment)(last_comment)]
-            if _time_column(header) is not None:
+            if _time_columns(header):
                 return header, i, split
         return None, i, split
     raise InvalidInputError(f"{name} has no data rows")
@@ -380,30 +406,28 @@ def _parse_photometry(text: str, name: str) -> _Photometry:
     """Time, flux and error columns of a photometry table (header or header-less), invalid rows dropped."""
     lines = text.splitlines()
     header, start, split = _locate_header(lines, name)
+    rows = [split(ln) for ln in lines[start:] if ln.strip() and not ln.lstrip().startswith("#")]
     phot = _Photometry()
     if header is None:
-        if len(split(lines[start])) < 3:
+        if len(rows[0]) < 3:
             raise InvalidInputError(f"{name} has fewer than 3 columns (time, flux, flux error)")
         t_index, f_index, e_index = 0, 1, 2
     else:
-        time_column = _time_column(header)
+        candidates = _time_columns(header)
         columns = _flux_columns(header)
-        if time_column is None or columns is None:
-            missing = "a time column" if time_column is None else "flux and flux-error columns"
+        if not candidates or columns is None:
+            missing = "flux and flux-error columns" if candidates else "a time column"
             raise InvalidInputError(
                 f"{name} is not a light curve: its header has no {missing} (expected e.g. BJD_TDB, "
                 "rel_flux_T1, rel_flux_err_T1)"
             )
-        phot.time_column = time_column
+        phot.time_column = _pick_time_column(candidates, rows)
         f_index, e_index, flux_warning = columns
-        t_index = time_column.index
+        t_index = phot.time_column.index
         if flux_warning:
             phot.warnings.append(flux_warning)
     invalid = nonpositive = 0
-    for line in lines[start:]:
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = split(line)
+    for fields in rows:
         values = [_float(fields[i]) if i < len(fields) else None for i in (t_index, f_index, e_index)]
         t, f, e = values
         if t is None or f is None or e is None or not all(math.isfinite(v) for v in (t, f, e)):
@@ -428,6 +452,13 @@ def _parse_photometry(text: str, name: str) -> _Photometry:
 
 # --------------------------------------------------------------------------------------------------------
 # Time, folding, normalisation
+
+
+def _median(values: Iterable[float]) -> float:
+    """Median of a non-empty sequence (``statistics`` would add ~10 ms to every CLI start)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _check_period(period: float) -> None:
@@ -469,8 +500,8 @@ def _times_from_midtransit(
 ) -> tuple[list[float], list[str]]:
     """Fold absolute times to the nearest transit; pass relative ones through after checking them."""
     column = phot.time_column
-    label = column.name if column.kind != "generic" else f"time column {column.name!r}"
-    typical = statistics.median(phot.time)
+    label = f"time column {column.name!r}"
+    typical = _median(phot.time)
     warnings = [column.warning] if column.warning else []
     if column.kind == "generic" and typical <= _JD_FLOOR:
         if max(abs(t) for t in phot.time) > period / 2:
@@ -503,12 +534,19 @@ def _times_from_midtransit(
 def _sort_unique(
     times: Sequence[float], flux: Sequence[float], err: Sequence[float]
 ) -> tuple[list[tuple[float, float, float]], list[str]]:
+    """Sort by time from mid-transit; drop times equal to the written precision (the first in file kept)."""
     rows = list(zip(times, flux, err, strict=True))
     warnings = []
     if any(b < a for a, b in pairwise(times)):
-        rows.sort(key=lambda r: r[0])  # stable: of equal times the first in the file is kept
-        warnings.append("rows were not in time order; sorted them")
-    unique = [r for i, r in enumerate(rows) if i == 0 or r[0] != rows[i - 1][0]]
+        warnings.append("sorted the rows by time from mid-transit (they were not in that order)")
+    # Times that print the same in the exported file are duplicates for TRICERATOPS+; the sort is stable,
+    # so among them the first row of the file comes first and is the one kept.
+    rows.sort(key=lambda r: round(r[0], _TIME_DECIMALS))
+    unique = [
+        r
+        for i, r in enumerate(rows)
+        if i == 0 or round(r[0], _TIME_DECIMALS) != round(rows[i - 1][0], _TIME_DECIMALS)
+    ]
     if len(unique) < len(rows):
         warnings.append(f"dropped {len(rows) - len(unique)} row(s) with a duplicate time (kept the first)")
     return unique, warnings
@@ -520,12 +558,12 @@ def _normalise(
     """Divide flux and error by the out-of-transit median flux (or the median of all points)."""
     warnings = []
     how = "median_of_all"
-    scale = statistics.median(f for _, f, _ in rows)
+    scale = _median(f for _, f, _ in rows)
     if duration_days is not None:
         edge = _OOT_EDGE_IN_DURATIONS * duration_days
         outside = [f for t, f, _ in rows if abs(t) > edge]
         if len(outside) >= max(_MIN_OOT_POINTS, _MIN_OOT_FRACTION * len(rows)):
-            scale, how = statistics.median(outside), "out_of_transit_median"
+            scale, how = _median(outside), "out_of_transit_median"
         else:
             warnings.append(
                 f"only {len(outside)} point(s) are more than {edge:.4f} d from mid-transit; normalised by "
@@ -659,7 +697,7 @@ def collect_lightcurves(
                 duration_hours=duration_hours,
             )
         except ExoFopError as exc:
-            reports.append(LightCurveReport(item.path, item.file_id, None, str(exc), None))
+            reports.append(LightCurveReport(item.path, item.file_id, None, str(exc), None, item.filename))
             continue
         if summary_warning:
             curve = replace(curve, warnings=(*curve.warnings, summary_warning))
@@ -671,13 +709,14 @@ def _export(
     item: ManifestFile, curve: ExternalLightCurve, export_dir: str | os.PathLike[str] | None
 ) -> LightCurveReport:
     if export_dir is None:
-        return LightCurveReport(item.path, item.file_id, curve, None, None)
+        return LightCurveReport(item.path, item.file_id, curve, None, None, item.filename)
     out = Path(export_dir) / f"{item.path.stem}_triceratops.txt"
     try:
         curve.to_triceratops_file(out)
     except ExoFopError as exc:
-        return LightCurveReport(item.path, item.file_id, curve, f"export failed: {exc}", None)
-    return LightCurveReport(item.path, item.file_id, curve, None, out)
+        error = f"export failed: {exc}"
+        return LightCurveReport(item.path, item.file_id, curve, error, None, item.filename)
+    return LightCurveReport(item.path, item.file_id, curve, None, out, item.filename)
 
 
 def _flag_beyond_limit(reports: list[LightCurveReport]) -> list[LightCurveReport]:
