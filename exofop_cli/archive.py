@@ -3,22 +3,25 @@
 The member layout of ``download_files_zip.php`` is unknown (a real per-tag zip had one top-level folder), so
 members are matched to file-list rows by base name only, and member paths are never trusted: members with
 ``..``, absolute paths, links, devices or FIFOs are refused; a base name that two members (or two rows)
-share is ambiguous and left to the one-by-one download; the total written is bounded (zip bombs).
+share is ambiguous and left to the one-by-one download; the total written is bounded (zip bombs). A damaged
+archive is ``InvalidResponseError``; ``fetch --archive`` then deletes it and downloads files one by one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from . import endpoints
-from .errors import InvalidResponseError
+from .errors import InvalidResponseError, OfflineError, RequestError
 from .layout import TargetLayout, safe_filename
 from .manifest import write_record
 from .models import ExoFopFileRow
@@ -29,6 +32,19 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_EXTRACT_BYTES = 20 * 1024**3
 _CHUNK = 1 << 20
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a first member, or an empty archive
+# What a damaged or hostile archive raises while being read (truncated, bad CRC, encrypted, odd method...).
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    tarfile.TarError,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,8 @@ class Member:
 
     name: str
     size: int
+    # The archive's own entry: two members may share a name, and opening by name would give both the last.
+    info: zipfile.ZipInfo | tarfile.TarInfo | None = field(default=None, repr=False, compare=False)
 
 
 def unsafe_reason(name: str, *, is_file: bool) -> str | None:
@@ -53,20 +71,28 @@ def unsafe_reason(name: str, *, is_file: bool) -> str | None:
     return None
 
 
+def _is_zip(path: Path) -> bool:
+    # By the leading magic, not zipfile.is_zipfile: that looks for a zip directory near the end, which a tar
+    # whose last member is a .zip upload also has.
+    with open(path, "rb") as fh:
+        return fh.read(4) in _ZIP_MAGIC
+
+
 class SafeArchive:
     """A zip or tar opened for reading, exposing only safe regular-file members."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, fmt: str | None = None) -> None:
+        """Open ``path`` as ``fmt`` ("zip" or "tar"), or as what its first bytes say when ``fmt`` is None."""
         self.path = path
         self.refused: list[str] = []
         self._zip: zipfile.ZipFile | None = None
         self._tar: tarfile.TarFile | None = None
         try:
-            if zipfile.is_zipfile(path):
+            if fmt == "zip" or (fmt is None and _is_zip(path)):
                 self._zip = zipfile.ZipFile(path)
             else:
-                self._tar = tarfile.open(path, mode="r:*")
-        except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+                self._tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed in close()
+        except _READ_ERRORS as exc:
             raise InvalidResponseError(f"{path.name} is not a readable zip or tar archive: {exc}") from exc
 
     def close(self) -> None:
@@ -82,8 +108,14 @@ class SafeArchive:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def members(self) -> Iterator[Member]:
+    def members(self) -> list[Member]:
         """Safe members; unsafe ones are listed in ``refused`` with the reason."""
+        try:
+            return list(self._members())
+        except _READ_ERRORS as exc:
+            raise InvalidResponseError(f"{self.path.name} is a damaged archive: {exc}") from exc
+
+    def _members(self) -> Iterator[Member]:
         if self._zip is not None:
             for info in self._zip.infolist():
                 mode = info.external_attr >> 16
@@ -93,7 +125,7 @@ class SafeArchive:
                     if not info.is_dir():
                         self.refused.append(f"{info.filename!r}: {reason}")
                     continue
-                yield Member(info.filename, info.file_size)
+                yield Member(info.filename, info.file_size, info)
         else:
             assert self._tar is not None
             for tinfo in self._tar.getmembers():
@@ -102,14 +134,22 @@ class SafeArchive:
                     if not tinfo.isdir():
                         self.refused.append(f"{tinfo.name!r}: {reason}")
                     continue
-                yield Member(tinfo.name, tinfo.size)
+                yield Member(tinfo.name, tinfo.size, tinfo)
 
     def open(self, member: Member) -> IO[bytes]:
         """A binary stream of a member."""
-        if self._zip is not None:
-            return self._zip.open(member.name)
-        assert self._tar is not None
-        fh = self._tar.extractfile(member.name)
+        try:
+            if self._zip is not None:
+                info = member.info if isinstance(member.info, zipfile.ZipInfo) else member.name
+                return self._zip.open(info)
+            assert self._tar is not None
+            fh = self._tar.extractfile(
+                member.info if isinstance(member.info, tarfile.TarInfo) else member.name
+            )
+        except _READ_ERRORS as exc:
+            raise InvalidResponseError(
+                f"{member.name!r} cannot be read from {self.path.name}: {exc}"
+            ) from exc
         if fh is None:
             raise InvalidResponseError(f"{member.name!r} cannot be read from {self.path.name}")
         return fh
@@ -131,7 +171,15 @@ def _copy(archive: SafeArchive, member: Member, dest: Path, budget: _Budget) -> 
     writer = AtomicWriter(dest)
     try:
         with archive.open(member) as src:
-            for block in iter(lambda: src.read(_CHUNK), b""):
+            while True:
+                try:
+                    block = src.read(_CHUNK)
+                except _READ_ERRORS as exc:  # truncated member, bad CRC, broken deflate stream...
+                    raise InvalidResponseError(
+                        f"{member.name!r} is damaged in {archive.path.name}: {exc}"
+                    ) from exc
+                if not block:
+                    break
                 budget.take(len(block), member.name)
                 writer.write(block)
     except BaseException:
@@ -174,19 +222,48 @@ def fetch_from_archive(
     Rows whose base name is missing from the archive, or ambiguous (shared by two rows or two members), are
     left for the caller to download one by one.
     """
+    try:
+        archive_path = client.download_all_files_zip(tic_id=layout.tic_id, force=force, fmt=fmt)
+    except (RequestError, OfflineError) as exc:
+        # The archive is a shortcut: without it every file is still fetched (or reported) one by one.
+        return {}, [f"archive: could not get the {fmt} archive ({exc}); downloading files one by one"]
     notes: list[str] = []
-    archive_path = client.download_all_files_zip(tic_id=layout.tic_id, force=force, fmt=fmt)
+    done: dict[int, int] = {}
+    try:
+        _fill_from_archive(
+            client, layout, rows, archive_path, fmt=fmt, max_bytes=max_bytes, done=done, notes=notes
+        )
+    except InvalidResponseError as exc:
+        notes.append(f"archive: {exc.message}; downloading the other files one by one")
+        # A damaged or oversized archive must not be reused by the next run: it would fail the same way.
+        with contextlib.suppress(OSError):
+            archive_path.unlink()
+    return done, notes
+
+
+def _fill_from_archive(
+    client: ExoFopClient,
+    layout: TargetLayout,
+    rows: list[ExoFopFileRow],
+    archive_path: Path,
+    *,
+    fmt: str,
+    max_bytes: int,
+    done: dict[int, int],
+    notes: list[str],
+) -> None:
+    """Copy matching members into ``files/``, filling ``done`` and ``notes`` as it goes (kept on errors)."""
     endpoint = endpoints.FILES_ZIP if fmt == "zip" else endpoints.FILES_TAR
     source = client.http.url(endpoint, endpoints.archive_params(layout.tic_id))
     by_name: dict[str, list[ExoFopFileRow]] = {}
     for row in rows:
         by_name.setdefault(row.filename, []).append(row)
-    done: dict[int, int] = {}
     budget = _Budget(max_bytes)
-    with SafeArchive(archive_path) as archive:
+    with SafeArchive(archive_path, fmt=fmt) as archive:
         members: dict[str, list[Member]] = {}
         for member in archive.members():
             members.setdefault(posixpath.basename(member.name.replace("\\", "/")), []).append(member)
+        notes.extend(f"archive: refused member {r}" for r in archive.refused)
         for name, name_rows in by_name.items():
             found = members.get(name, [])
             if len(name_rows) != 1 or len(found) != 1:
@@ -197,11 +274,7 @@ def fetch_from_archive(
                     )
                 continue
             row, member = name_rows[0], found[0]
-            try:
-                writer = _copy(archive, member, layout.file_path(row.file_id, row.filename), budget)
-            except InvalidResponseError as exc:
-                notes.append(f"archive: {exc.message}")
-                break
+            writer = _copy(archive, member, layout.file_path(row.file_id, row.filename), budget)
             st = writer.commit()
             write_record(
                 layout,
@@ -212,5 +285,3 @@ def fetch_from_archive(
                 source_url=f"{source}#{member.name}",
             )
             done[row.file_id] = writer.size
-        notes.extend(f"archive: refused member {r}" for r in archive.refused)
-    return done, notes

@@ -6,6 +6,7 @@ what the plan lists, so the CLI can show the plan, honour ``--dry-run`` and ask 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -36,10 +37,8 @@ def _tree_size(path: Path) -> int:
     total = 0
     for dirpath, _dirs, files in os.walk(path):
         for name in files:
-            try:
+            with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
     return total
 
 

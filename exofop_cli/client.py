@@ -7,12 +7,10 @@ opened only when a request is really needed, so a fully cached ``fetch`` never t
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import config, endpoints
-from .cookies import CookieJar
 from .errors import (
     CacheError,
     ExoFopError,
@@ -41,18 +39,18 @@ from .targets import TargetQuery, parse_target
 if TYPE_CHECKING:
     import httpx
 
+    from .cookies import CookieJar
     from .net import HttpSession
 
 SAVED_JAR_NAME = "cookies.txt"
 
 
-@dataclass(frozen=True)
-class FileListing:
+class FileListing(NamedTuple):
     """Result of ``list_files``: rows, and the cached path of each row already downloaded."""
 
     tic_id: int
     rows: tuple[ExoFopFileRow, ...]
-    cached: dict[int, Path] = field(default_factory=dict)
+    cached: dict[int, Path]
     warnings: tuple[str, ...] = ()
 
     def to_rows(self) -> list[dict[str, Any]]:
@@ -64,8 +62,7 @@ class FileListing:
         return out
 
 
-@dataclass(frozen=True)
-class SummariesResult:
+class SummariesResult(NamedTuple):
     """Result of ``collect_summaries``: tables by kind and the kinds that failed."""
 
     tic_id: int
@@ -132,16 +129,16 @@ class ExoFopClient:
 
     @staticmethod
     def _load_cookie_jar(path: str | os.PathLike[str] | None, use_saved: bool) -> CookieJar | None:
-        if path is not None and str(path) != "":
-            return CookieJar.load(path)
-        env = os.environ.get(config.ENV_COOKIE_JAR, "").strip()
-        if env:
-            return CookieJar.load(env)
-        if use_saved:
+        if path is None or str(path) == "":
+            path = os.environ.get(config.ENV_COOKIE_JAR, "").strip() or None
+        if path is None and use_saved:
             saved = default_cookie_jar_path()
-            if saved.is_file():
-                return CookieJar.load(saved)
-        return None
+            path = saved if saved.is_file() else None
+        if path is None:
+            return None
+        from .cookies import CookieJar  # only when there is a jar to read
+
+        return CookieJar.load(path)
 
     # -- plumbing -------------------------------------------------------------------------------------------
     @property
@@ -265,7 +262,7 @@ class ExoFopClient:
         layout = self.layout(tic_id)
         if not refresh:
             try:
-                return parse_filelist(layout.filelist.read_bytes(), tic_id=tic_id)
+                return parse_filelist(layout.filelist.read_bytes(), tic_id=tic_id, trusted=True)
             except FileNotFoundError:
                 pass
         return parse_filelist(self.fetch_filelist_bytes(tic_id), tic_id=tic_id)
@@ -283,7 +280,7 @@ class ExoFopClient:
     def summary_tables(
         self, *, tic_id: int, kinds: list[str] | tuple[str, ...] | None = None, refresh: bool = False
     ) -> dict[str, Table]:
-        """Summary tables of a star by kind (``spect``, ``imaging``...), cached unless missing or ``refresh``."""
+        """Summary tables of a star by kind (``spect``, ``imaging``...); from the cache unless missing/``refresh``."""
         wanted = tuple(kinds) if kinds else endpoints.SUMMARY_KINDS
         unknown = [k for k in wanted if k not in endpoints.SUMMARIES]
         if unknown:
@@ -378,7 +375,7 @@ class ExoFopClient:
     def collect_summaries(
         self, target: str, *, kinds: list[str] | tuple[str, ...] | None = None, refresh: bool = False
     ) -> SummariesResult:
-        """Every requested summary table of a target; a table that fails is reported, the others still come."""
+        """Every requested summary table; one that fails is reported and the others still come."""
         from .fetcher import issue_from
 
         tic, _ = self.tic_for(target)

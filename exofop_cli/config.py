@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 DEFAULT_BASE_URL = "https://exofop.ipac.caltech.edu/tess/"
@@ -40,9 +41,7 @@ def cache_base(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(ENV_CACHE_DIR, "").strip()
     if env:
         return Path(env).expanduser()
-    from platformdirs import user_cache_dir  # imported here: only needed when no folder was given
-
-    return Path(user_cache_dir())
+    return Path(_platform_dir("cache"))
 
 
 def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -58,6 +57,18 @@ def base_url(value: str | None = None) -> str:
 
 def config_dir() -> Path:
     """Folder for the saved login (``cookies.txt``): the platform's user config folder for exofop."""
-    from platformdirs import user_config_dir
+    return Path(_platform_dir("config", "exofop"))
 
-    return Path(user_config_dir("exofop"))
+
+def _platform_dir(kind: str, appname: str | None = None) -> str:
+    """platformdirs' user cache/config folder; on Linux computed directly (XDG), which is what platformdirs
+    does there, because importing platformdirs costs more than the whole warm ``fetch`` may (TAB, scripts)."""
+    if sys.platform.startswith("linux"):
+        var, default = ("XDG_CACHE_HOME", "~/.cache") if kind == "cache" else ("XDG_CONFIG_HOME", "~/.config")
+        base = os.environ.get(var, "").strip() or os.path.expanduser(default)
+        return os.path.join(base, appname) if appname else base
+    import platformdirs
+
+    if kind == "cache":
+        return platformdirs.user_cache_dir(appname)
+    return platformdirs.user_config_dir(appname)

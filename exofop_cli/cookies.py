@@ -20,6 +20,12 @@ HTTPONLY_PREFIX = "#HttpOnly_"
 SESSION_COOKIE = "PHPSESSID"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _TRUE = "TRUE"
+# A real jar holds a handful of lines; anything this big is the wrong file (and is not read into memory).
+MAX_JAR_BYTES = 1024 * 1024
+# What a Cookie header can carry: printable ASCII, without the ';' that would split the pair (names also
+# without spaces and '='). Anything else would make httpx fail with an encoding error mid-run.
+_VALUE_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {";"}
+_NAME_CHARS = _VALUE_CHARS - {" ", "="}
 
 
 @dataclass(frozen=True)
@@ -77,8 +83,14 @@ class CookieJar:
         """Load a Netscape-format jar; ``CookieJarError`` when missing, unreadable or malformed."""
         jar_path = Path(path).expanduser()
         try:
-            text = jar_path.read_text(encoding="utf-8", errors="replace")
+            # Checked before reading: opening a FIFO would block forever, a device never ends.
             mode = jar_path.stat().st_mode
+            if stat.S_ISDIR(mode):
+                raise CookieJarError(f"cookie jar {jar_path} is a folder, not a file")
+            if not stat.S_ISREG(mode):
+                raise CookieJarError(f"cookie jar {jar_path} is not a regular file")
+            with open(jar_path, "rb") as fh:
+                data = fh.read(MAX_JAR_BYTES + 1)
         except FileNotFoundError as exc:
             raise CookieJarError(
                 f"cookie jar not found: {jar_path}",
@@ -86,13 +98,14 @@ class CookieJar:
             ) from exc
         except OSError as exc:
             raise CookieJarError(f"cannot read cookie jar {jar_path}: {exc.strerror or exc}") from exc
-        if stat.S_ISDIR(mode):
-            raise CookieJarError(f"cookie jar {jar_path} is a folder, not a file")
-        cookies = parse_netscape(text, source=str(jar_path))
+        if len(data) > MAX_JAR_BYTES:
+            raise CookieJarError(f"cookie jar {jar_path} is larger than {MAX_JAR_BYTES} bytes: not a jar")
+        cookies = parse_netscape(data.decode("utf-8", errors="replace"), source=str(jar_path))
         warnings = []
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             warnings.append(
-                f"cookie jar {jar_path} is readable by other users; protect your session: chmod 600 {jar_path}"
+                f"cookie jar {jar_path} is readable by other users; protect your session: "
+                f"chmod 600 {jar_path}"
             )
         if not cookies:
             warnings.append(f"cookie jar {jar_path} holds no cookies; requests go out anonymously")
@@ -113,7 +126,7 @@ class CookieJar:
         return "; ".join(pairs) or None
 
     def session_expires(self) -> int | None:
-        """Expiry (epoch seconds) of the ExoFOP session cookie, None if unknown or a browser-session cookie."""
+        """Expiry (epoch seconds) of the ExoFOP session cookie; None if unknown or a browser-session one."""
         for c in self.cookies:
             if c.name == SESSION_COOKIE and c.expires:
                 return c.expires
@@ -126,7 +139,7 @@ class CookieJar:
 
 
 def parse_netscape(text: str, *, source: str = "cookie jar") -> list[Cookie]:
-    """Parse the Netscape cookie-file format (curl and wget flavours); raise ``CookieJarError`` if malformed."""
+    """Parse the Netscape cookie-file format (curl and wget flavours); ``CookieJarError`` if malformed."""
     cookies: list[Cookie] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip("\r\n")
@@ -152,6 +165,12 @@ def parse_netscape(text: str, *, source: str = "cookie jar") -> list[Cookie]:
             raise CookieJarError(f"{source}: line {lineno} has an invalid expiry field") from None
         if not domain or not name:
             raise CookieJarError(f"{source}: line {lineno} lacks a domain or a cookie name")
+        # The error names the line, never the value: a cookie value is a secret.
+        if not set(name) <= _NAME_CHARS or not set(value) <= _VALUE_CHARS:
+            raise CookieJarError(
+                f"{source}: line {lineno} has a cookie name or value that cannot be sent in an HTTP header "
+                "(non-ASCII, ';' or control characters)"
+            )
         cookies.append(
             Cookie(
                 domain=domain,

@@ -6,8 +6,7 @@ request names its ``output=`` explicitly: the default ``text`` output cannot be 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlencode
 
 Params = dict[str, str | int | None]
@@ -61,8 +60,7 @@ def archive_params(tic_id: int) -> Params:
     return {"id": str(tic_id)}
 
 
-@dataclass(frozen=True)
-class SummarySpec:
+class SummarySpec(NamedTuple):
     """How one summary table is requested and stored."""
 
     kind: str

@@ -9,10 +9,8 @@ manifest, and that is all.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,7 +30,6 @@ from .manifest import (
     converge_manifest,
     record_state,
     touch,
-    valid_records,
     write_record,
 )
 from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
@@ -43,6 +40,8 @@ from .tables import Table, parse_table
 from .targets import TargetQuery
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from .client import ExoFopClient
 
 T = TypeVar("T")
@@ -69,6 +68,8 @@ def issue_from(exc: BaseException, *, file_id: int | None = None, endpoint: str 
 
 def sha256_of(path: Path) -> str:
     """sha256 of a file, read in 1 MiB blocks."""
+    import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -107,6 +108,9 @@ class Fetcher:
 
     def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         if self._pool is None:
+            # Imported here: a fully cached run never needs threads.
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=self.client.jobs, thread_name_prefix="exofop")
         return self._pool.submit(fn, *args)
 
@@ -193,7 +197,8 @@ class Fetcher:
                 notes.append(f"could not refresh the file list ({exc}); using the cached copy")
         if filelist_bytes is None:
             filelist_bytes = layout.filelist.read_bytes()
-        rows, filelist_warnings = parse_filelist(filelist_bytes, tic_id=tic)
+        # Validated (HTML-sniffed) before it was cached or just now in fetch_filelist_bytes.
+        rows, filelist_warnings = parse_filelist(filelist_bytes, tic_id=tic, trusted=True)
 
         observations = None
         if selectors is not None and selectors.needs_summaries:
@@ -264,10 +269,10 @@ class Fetcher:
             warnings=tuple(filelist_warnings),
             errors=tuple(errors),
         )
-        converge_manifest(layout, inputs)
+        manifest = converge_manifest(layout, inputs)
         touch(layout.last_used)
 
-        present = {int(r["file_id"]): layout.root / r["path"] for r in valid_records(layout)}
+        present = {int(f["file_id"]): layout.root / f["path"] for f in manifest["files"]}
         return ExoFopFetchResult(
             target=target,
             cache_root=layout.root,
@@ -277,7 +282,7 @@ class Fetcher:
             files_skipped=skipped,
             files_failed=failed,
             bytes_downloaded=nbytes,
-            summaries=tuple(sorted(self._present_summaries(layout))),
+            summaries=tuple(manifest["summaries"]),
             warnings=tuple(dict.fromkeys([*notes, *filelist_warnings])),
             errors=tuple(errors),
         )
@@ -348,6 +353,8 @@ class Fetcher:
     ) -> tuple[int, int, int]:
         progress = self.client.progress
         progress.begin(f"TIC {layout.tic_id}", len(rows))
+        from concurrent.futures import as_completed
+
         futures = {self._submit(self._download_one, layout, row): row for row in rows}
         ok = bad = nbytes = 0
         fatal: BaseException | None = None

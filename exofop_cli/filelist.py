@@ -25,9 +25,11 @@ _ALIASES = {
 }
 
 
-def parse_filelist(data: bytes | str, *, tic_id: int) -> tuple[list[ExoFopFileRow], list[str]]:
+def parse_filelist(
+    data: bytes | str, *, tic_id: int, trusted: bool = False
+) -> tuple[list[ExoFopFileRow], list[str]]:
     """Parse a raw file index; return the rows (sorted by file id) and warnings about skipped rows."""
-    table = parse_table(data, what="the file list", endpoint="download_filelist.php")
+    table = parse_table(data, what="the file list", endpoint="download_filelist.php", trusted=trusted)
     return rows_from_table(table, tic_id=tic_id)
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 MANIFEST_NAME = "manifest.json"
 FILELIST_NAME = "filelist.csv"
@@ -50,8 +50,7 @@ def file_relpath(file_id: int, filename: str) -> str:
     return f"files/{int(file_id)}_{safe_filename(filename)}"
 
 
-@dataclass(frozen=True)
-class TargetLayout:
+class TargetLayout(NamedTuple):
     """Paths of one star's cache folder."""
 
     root: Path

@@ -13,9 +13,8 @@ import contextlib
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .layout import FILELIST_NAME, TargetLayout, file_relpath
 from .models import ExoFopFileRow, ExoFopTarget, FetchIssue
@@ -133,8 +132,7 @@ def manifest_entry(record: Mapping[str, Any], row: ExoFopFileRow | None) -> dict
     return entry
 
 
-@dataclass(frozen=True)
-class ManifestInputs:
+class ManifestInputs(NamedTuple):
     """Everything besides the records that goes into a manifest."""
 
     target: ExoFopTarget
@@ -191,10 +189,16 @@ def write_manifest(layout: TargetLayout, content: Mapping[str, Any]) -> bool:
 
 
 def converge_manifest(layout: TargetLayout, inputs: ManifestInputs) -> dict[str, Any]:
-    """Write the manifest from the records on disk until a re-scan after writing sees nothing new."""
+    """Write the manifest from the records on disk until a re-scan after writing sees nothing new.
+
+    Lock-free convergence: whichever process writes last re-scans after its write, so the final manifest
+    lists every record completed before that write. A run that writes nothing (the manifest already says
+    exactly this) needs no re-scan: any later writer re-scans for itself.
+    """
     content = build_manifest(inputs, valid_records(layout))
     for _ in range(_CONVERGE_ROUNDS):
-        write_manifest(layout, content)
+        if not write_manifest(layout, content):
+            break
         again = build_manifest(inputs, valid_records(layout))
         if again == content:
             break

@@ -14,6 +14,7 @@ httpx is imported lazily, when the first request is really made, so warm runs an
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import logging
 import random
@@ -31,6 +32,7 @@ from .endpoints import relative_url
 from .errors import (
     AuthRequiredError,
     ExoFopError,
+    InvalidInputError,
     InvalidResponseError,
     NetworkError,
     NotFoundError,
@@ -40,7 +42,14 @@ from .errors import (
     ServerError,
     SessionExpiredError,
 )
-from .sniff import SNIFF_BYTES, is_html_filename, looks_like_html, looks_like_login_page
+from .sniff import (
+    LOGIN_SNIFF_BYTES,
+    SNIFF_BYTES,
+    is_html_filename,
+    looks_like_html,
+    looks_like_login_page,
+    looks_like_not_found,
+)
 from .storage import AtomicWriter
 
 if TYPE_CHECKING:
@@ -49,6 +58,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("exofop")
 
 MAX_REDIRECTS = 5
+# base * 2**60 is past the cap for any sane base; bounding the exponent keeps 2.0**n from overflowing.
+_MAX_BACKOFF_EXPONENT = 60
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 
@@ -84,7 +95,7 @@ class _Retryable(Exception):
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if absent/bad."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if bad."""
     if not value:
         return None
     value = value.strip()
@@ -97,13 +108,16 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
             return None
         if when is None:
             return None
+        if when.tzinfo is None:
+            # HTTP dates are always GMT; a date without a zone must not be read as local time.
+            when = when.replace(tzinfo=datetime.UTC)
         seconds = when.timestamp() - (time.time() if now is None else now)
     return float(max(0.0, min(seconds, config.MAX_RETRY_AFTER_SECONDS)))
 
 
 def backoff_delay(attempt: int, base: float, *, rng: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential backoff: uniform in [0, min(cap, base * 2**attempt)]."""
-    return rng() * min(config.MAX_BACKOFF_SECONDS, base * (2.0**attempt))
+    return rng() * min(config.MAX_BACKOFF_SECONDS, base * (2.0 ** min(attempt, _MAX_BACKOFF_EXPONENT)))
 
 
 def _filename_from_disposition(value: str | None) -> str | None:
@@ -147,6 +161,7 @@ class HttpSession:
         self.requests_made = 0
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()  # worker threads count requests concurrently
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def url(self, endpoint: str, params: Mapping[str, str | int | None] | None = None) -> str:
@@ -245,12 +260,22 @@ class HttpSession:
             raise OfflineError(f"offline mode: {what} is not in the cache (would fetch {url})")
         client = self._get_client()
         current_url, current_method, body = url, method, data
-        for _hop in range(MAX_REDIRECTS + 1):
-            request = client.build_request(
-                current_method, current_url, headers=self._headers_for(current_url), data=body
-            )
+        for hop in range(MAX_REDIRECTS + 1):
             try:
+                request = client.build_request(
+                    current_method, current_url, headers=self._headers_for(current_url), data=body
+                )
                 response = client.send(request, stream=True)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                # Not worth a retry: the base URL is wrong, or a redirect points somewhere unusable.
+                if hop == 0:
+                    raise InvalidInputError(
+                        f"cannot fetch {what}: unusable URL {current_url!r} ({exc})",
+                        hint=f"check --base-url / {config.ENV_BASE_URL}",
+                    ) from exc
+                raise InvalidResponseError(
+                    f"ExoFOP redirected {what} to an unusable URL {current_url!r}", endpoint=endpoint
+                ) from exc
             except httpx.TimeoutException as exc:
                 raise _Retryable(
                     NetworkError(f"timed out fetching {what} ({current_url})", endpoint=endpoint)
@@ -261,10 +286,16 @@ class HttpSession:
                         f"network error fetching {what}: {exc or type(exc).__name__}", endpoint=endpoint
                     )
                 ) from exc
-            self.requests_made += 1
+            with self._count_lock:
+                self.requests_made += 1
             if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
-                location = urljoin(current_url, response.headers["location"])
                 response.close()
+                try:
+                    location = urljoin(current_url, response.headers["location"])
+                except ValueError as exc:  # e.g. "http://[::1" is not a URL
+                    raise InvalidResponseError(
+                        f"ExoFOP redirected {what} to an unusable URL", endpoint=endpoint
+                    ) from exc
                 if "login" in urlsplit(location).path.lower() and "login" not in urlsplit(url).path.lower():
                     raise self._auth_error(what, endpoint)
                 if response.status_code in (301, 302, 303) and current_method == "POST":
@@ -323,9 +354,7 @@ class HttpSession:
             finally:
                 response.close()
             if not allow_html and looks_like_html(content[:SNIFF_BYTES]):
-                if looks_like_login_page(content):
-                    raise self._auth_error(what, endpoint)
-                raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
+                self._html_error(content, what=what, endpoint=endpoint)
             return Body(
                 url=str(response.url),
                 status_code=response.status_code,
@@ -337,7 +366,7 @@ class HttpSession:
         return result
 
     def post_form(self, endpoint: str, data: Mapping[str, str], *, what: str) -> tuple[Body, list[str]]:
-        """POST a form once (never retried: logins are not idempotent enough); return body and Set-Cookie headers."""
+        """POST a form once (never retried: logins are not idempotent); return body and Set-Cookie headers."""
         url = self.url(endpoint)
         import httpx
 
@@ -350,7 +379,8 @@ class HttpSession:
             raise NetworkError(f"timed out trying to {what}", endpoint=endpoint) from exc
         except (httpx.TransportError, OSError) as exc:
             raise NetworkError(f"network error trying to {what}: {exc}", endpoint=endpoint) from exc
-        self.requests_made += 1
+        with self._count_lock:
+            self.requests_made += 1
         set_cookies = response.headers.get_list("set-cookie")
         if response.status_code >= 500:
             raise ServerError(
@@ -389,10 +419,14 @@ class HttpSession:
                 with AtomicWriter(dest) as writer:
                     head = b""
                     sniffed = False
-                    for chunk in self._iter_body(response, what=what, endpoint=endpoint):
+                    for received in self._iter_body(response, what=what, endpoint=endpoint):
+                        chunk = received
                         if not sniffed:
                             head += chunk
-                            if len(head) < SNIFF_BYTES:
+                            # An HTML page is read further before deciding: ExoFOP's login form may sit
+                            # below a long page header.
+                            wanted = LOGIN_SNIFF_BYTES if looks_like_html(head) else SNIFF_BYTES
+                            if len(head) < wanted:
                                 continue
                             self._sniff_file(head, what=what, endpoint=endpoint, filename=expected_filename)
                             sniffed = True
@@ -428,12 +462,20 @@ class HttpSession:
         result: Saved = self._with_retries(attempt, what=what)
         return result
 
+    def _html_error(self, head: bytes, *, what: str, endpoint: str) -> None:
+        """Raise the error an HTML page stands for where data was expected (login, not found, other)."""
+        if looks_like_login_page(head):
+            raise self._auth_error(what, endpoint)
+        if looks_like_not_found(head):
+            raise NotFoundError(f"{what} not found on ExoFOP (it sent a 'not found' page)", endpoint=endpoint)
+        raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
+
     def _sniff_file(self, head: bytes, *, what: str, endpoint: str, filename: str) -> None:
         if looks_like_html(head):
             if looks_like_login_page(head):
                 raise self._auth_error(what, endpoint)
             if not is_html_filename(filename):
-                raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
+                self._html_error(head, what=what, endpoint=endpoint)
 
     def _iter_body(self, response: httpx.Response, *, what: str, endpoint: str) -> Any:
         """Yield body chunks; a body that breaks off or falls short of Content-Length is retryable."""
@@ -443,6 +485,11 @@ class HttpSession:
         identity = response.headers.get("content-encoding", "identity").lower() in ("", "identity")
         try:
             yield from response.iter_bytes()
+        except httpx.DecodingError as exc:
+            # A body that cannot be decoded (bad gzip...) is a broken answer, not a broken connection.
+            raise InvalidResponseError(
+                f"ExoFOP sent an undecodable body for {what}: {exc}", endpoint=endpoint
+            ) from exc
         except httpx.TimeoutException as exc:
             raise _Retryable(NetworkError(f"timed out while receiving {what}", endpoint=endpoint)) from exc
         except (httpx.TransportError, OSError) as exc:

@@ -7,8 +7,7 @@ every decision is unit-testable without a server or a disk.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .models import ExoFopFileRow, ExoFopSelectors
 from .tables import Table, to_int
@@ -21,8 +20,7 @@ _INSTRUMENT_COLUMNS = ("Instrument", "Camera")
 _TELESCOPE_COLUMNS = ("Telescope",)
 
 
-@dataclass(frozen=True)
-class RecordState:
+class RecordState(NamedTuple):
     """What the cache knows of a file: its record (from a past download) and a fresh ``stat`` of it."""
 
     record_size: int | None
@@ -32,7 +30,7 @@ class RecordState:
 
 
 def download_action(state: RecordState, *, force: bool = False, verify: bool = False) -> Action:
-    """``download`` when missing/changed/forced, ``rehash`` when only the mtime moved (or --verify), else ``skip``."""
+    """``download`` if missing/changed/forced; ``rehash`` if only the mtime moved (or verify); else ``skip``."""
     if force or state.record_size is None or state.disk_size is None:
         return "download"
     if state.disk_size != state.record_size:

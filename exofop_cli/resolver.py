@@ -4,7 +4,8 @@
   ``{"status": "ERROR", "message": "No object found."}`` [DOC]. With ``num`` > 1 the shape is unknown: a list,
   a comma-separated string or a single value are all accepted.
 * ``download_toi.php?toi=N&output=pipe`` → TOI rows with ``TIC ID`` and ``TOI`` columns [REAL].
-* ``target.php?id=TIC&json`` → overview JSON: ``basic_info.star_names`` (", "-separated), ``tois[].toi`` [CODE].
+* ``target.php?id=TIC&json`` → overview JSON: ``basic_info.star_names`` (", "-separated) and
+  ``tois[].toi`` [CODE].
   For an unknown id the body contains ``No TIC object found`` and may not be JSON, with status 200 [CODE].
 """
 
@@ -13,9 +14,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import InvalidInputError, InvalidResponseError, TargetNotFoundError
 from .layout import RESOLUTIONS_NAME
@@ -93,8 +93,7 @@ def parse_toi_table(content: bytes, *, toi: str) -> tuple[int, tuple[str, ...]]:
     return tic, sorted_tois(t for t_tic, t in matches if t_tic == tic)
 
 
-@dataclass(frozen=True)
-class Overview:
+class Overview(NamedTuple):
     """What ``target.php?json`` adds to a TIC: its TOIs and star names."""
 
     tois: tuple[str, ...]
@@ -120,12 +119,9 @@ def parse_overview(content: bytes, *, tic_id: int) -> Overview:
     basic = data.get("basic_info")
     if isinstance(basic, dict):
         names = basic.get("star_names") or basic.get("names") or ""
-        if isinstance(names, list):
-            candidates = [str(n) for n in names]
-        else:
-            candidates = str(names).split(",")
-        for name in candidates:
-            name = " ".join(name.split())
+        candidates = [str(n) for n in names] if isinstance(names, list) else str(names).split(",")
+        for candidate in candidates:
+            name = " ".join(candidate.split())
             if name and name not in aliases:
                 aliases.append(name)
     return Overview(tois=sorted_tois(tois), aliases=tuple(aliases))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 SNIFF_BYTES = 4096
+# How far into an HTML page the login form is looked for (real pages put a long header before it).
+LOGIN_SNIFF_BYTES = SNIFF_BYTES * 4
 
 _HTML_START = re.compile(
     rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<meta|<title|<form|<script|<div|<p>|<br)", re.I
@@ -18,6 +20,13 @@ _HTML_ANYWHERE = re.compile(rb"<html[\s>]|<body[\s>]|</html>", re.I)
 _LOGIN_MARKERS = re.compile(
     rb"password_check\.php|name=[\"']?password|type=[\"']?password|login_user|please\s+log\s*in"
     rb"|you\s+must\s+be\s+logged\s+in|invalid\s+username\s+or\s+password",
+    re.I,
+)
+# ExoFOP's answer to an unknown file id is undocumented; an HTML "not found" page with status 200 must be
+# told apart from other pages so it is reported as not_found.
+_NOT_FOUND_MARKERS = re.compile(
+    rb"\b(?:file|page|object|document|target|record)\s+(?:was\s+)?not\s+found\b|\bno\s+such\s+file\b"
+    rb"|\b404\s+not\s+found\b|\b(?:file|object)\s+does\s+not\s+exist\b",
     re.I,
 )
 _BOM = b"\xef\xbb\xbf"
@@ -37,7 +46,12 @@ def looks_like_html(head: bytes) -> bool:
 
 def looks_like_login_page(head: bytes) -> bool:
     """True when an HTML body is ExoFOP's login form (or its failed-login page)."""
-    return bool(_LOGIN_MARKERS.search(head[: SNIFF_BYTES * 4]))
+    return bool(_LOGIN_MARKERS.search(head[:LOGIN_SNIFF_BYTES]))
+
+
+def looks_like_not_found(head: bytes) -> bool:
+    """True when an HTML body is a "file not found" / "404 Not Found" page (and not the login form)."""
+    return not looks_like_login_page(head) and bool(_NOT_FOUND_MARKERS.search(head[:LOGIN_SNIFF_BYTES]))
 
 
 def is_html_filename(filename: str) -> bool:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
-import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,7 +62,7 @@ def ensure_dir(folder: Path) -> None:
 
 def temp_path_for(final: Path) -> Path:
     """Unique temp path next to ``final``; the name carries host and pid so cleanup can tell if it is live."""
-    token = secrets.token_hex(4)
+    token = os.urandom(4).hex()  # not `secrets`: its import (random, base64...) slows every start
     return final.with_name(f".{final.name[:80]}.{_HOST}.{os.getpid()}.{token}{TEMP_SUFFIX}")
 
 
@@ -75,6 +73,8 @@ class AtomicWriter:
         self.final = final
         ensure_dir(final.parent)
         self.temp = temp_path_for(final)
+        import hashlib  # loads OpenSSL: only when something is written
+
         self.sha256 = hashlib.sha256()
         self.size = 0
         try:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import AuthRequiredError, InvalidResponseError
-from .sniff import looks_like_html, looks_like_login_page
 
 Row = Mapping[str, str | None]
 
@@ -29,8 +28,7 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.casefold())
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     """A parsed table: stripped column names and rows keyed by them (empty cells are ``None``)."""
 
     columns: tuple[str, ...]
@@ -75,6 +73,8 @@ def _sniff_delimiter(header: str) -> str:
 
 def check_not_html(head: bytes, *, what: str, endpoint: str | None = None) -> None:
     """Raise ``AuthRequiredError``/``InvalidResponseError`` when a body is an HTML page, not data."""
+    from .sniff import looks_like_html, looks_like_login_page
+
     if looks_like_html(head):
         if looks_like_login_page(head):
             raise AuthRequiredError(f"ExoFOP sent its login page instead of {what}", endpoint=endpoint)
@@ -87,13 +87,17 @@ def parse_table(
     what: str = "a table",
     endpoint: str | None = None,
     required: Iterable[str] = (),
+    trusted: bool = False,
 ) -> Table:
-    """Parse a CSV or pipe table; raise ``InvalidResponseError`` for HTML or a header missing ``required``."""
+    """Parse a CSV or pipe table; raise ``InvalidResponseError`` for HTML or a header missing ``required``.
+
+    ``trusted`` skips the HTML sniff, for bodies that were sniffed before they were cached.
+    """
+    if not trusted:
+        head = text[:4096] if isinstance(text, bytes) else text[:4096].encode("utf-8", errors="replace")
+        check_not_html(head, what=what, endpoint=endpoint)
     if isinstance(text, bytes):
-        check_not_html(text[:4096], what=what, endpoint=endpoint)
         text = text.decode("utf-8", errors="replace")
-    else:
-        check_not_html(text[:4096].encode("utf-8", errors="replace"), what=what, endpoint=endpoint)
     text = text.removeprefix("\ufeff")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
@@ -120,7 +124,7 @@ def parse_table(
                 fields = [*fields[: width - 1], delimiter.join(fields[width - 1 :])]
             else:
                 warnings.append(
-                    f"{what}: line {lineno} has {len(fields)} fields for {width} columns; extra fields dropped"
+                    f"{what}: line {lineno} has {len(fields)} fields for {width} columns; extras dropped"
                 )
                 fields = fields[:width]
         elif len(fields) < width:
@@ -137,14 +141,14 @@ def parse_table(
 def _dedupe(header: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
-    for i, name in enumerate(header):
-        name = name or f"column_{i + 1}"
+    for i, raw in enumerate(header):
+        name = raw or f"column_{i + 1}"
         if name in seen:
             seen[name] += 1
-            name = f"{name}_{seen[name]}"
+            out.append(f"{name}_{seen[name]}")
         else:
             seen[name] = 1
-        out.append(name)
+            out.append(name)
     return out
 
 

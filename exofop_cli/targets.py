@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .errors import InvalidInputError
 
@@ -19,8 +18,7 @@ _BROKEN_ID_RE = re.compile(r"^(?:tic|toi)[\s_\-]*[\d.\s]*$", re.IGNORECASE)
 _MAX_NAME_LENGTH = 200
 
 
-@dataclass(frozen=True)
-class TargetQuery:
+class TargetQuery(NamedTuple):
     """A parsed target: exactly one of ``tic_id``, ``toi`` or ``name`` is set, as ``kind`` says."""
 
     kind: TargetKind
@@ -56,7 +54,7 @@ class TargetQuery:
 
 
 def parse_target(text: str) -> TargetQuery:
-    """Classify ``text`` as a TIC (``TIC 1``, ``tic_1``, ``1``), a TOI (``TOI-1262.01``, ``1262.01``) or a name."""
+    """Classify ``text``: a TIC (``TIC 1``, ``tic_1``, ``1``), a TOI (``TOI-1262.01``, ``1262.01``) or a name."""
     raw = text
     text = " ".join(text.split())
     if not text:

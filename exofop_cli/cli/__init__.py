@@ -1,8 +1,10 @@
-"""The ``exofop`` command line: Typer commands over the library (parse → one library call → render)."""
+"""The ``exofop`` command line: Typer commands over the library (parse → one library call → render).
+
+Subcommands live in their own modules and are imported only when invoked (see ``_app.COMMANDS``).
+"""
 
 from __future__ import annotations
 
-from . import auth_cmd, cache_cmd, commands, science_cmd  # noqa: F401 - registering commands on the app
 from ._app import app
 
 

@@ -7,17 +7,47 @@ imported here: building the app must stay cheap because tab completion builds it
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from typer.core import TyperGroup
 
 from .. import config
 from ..errors import ExoFopError
-from ._errors import EXIT_CODES_HELP, report
-from ._output import set_quiet
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 success; 1 unexpected error; 2 bad usage or input; 3 partial (manifest written, some "
+    "items failed); 4 target not found; 5 authentication required and nothing obtained; 6 network failure "
+    "after retries."
+)
+
+
+# Commands are imported and built only when invoked: Typer otherwise builds every command of the app on
+# each start, which tab completion pays on every TAB. Help and completion read the summaries below; a test
+# keeps them equal to each command's docstring.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "resolve": ("commands", "resolve_app", "Resolve a TIC, TOI or name to its TIC id, TOIs and aliases."),
+    "ls": (
+        "commands",
+        "ls_app",
+        "List a target's ExoFOP files (from the cached file list unless --refresh).",
+    ),
+    "fetch": (
+        "commands",
+        "fetch_app",
+        "Download files and summary tables into the cache; write manifest.json.",
+    ),
+    "summaries": (
+        "commands",
+        "summaries_app",
+        "Show a target's ExoFOP summary tables (cached unless --refresh).",
+    ),
+    "contrast": ("science_cmd", "contrast_app", "List cached contrast curves; export them for TRICERATOPS."),
+    "lightcurves": ("science_cmd", "lightcurves_app", "Convert cached SG1 light curves for TRICERATOPS+."),
+    "cache": ("cache_cmd", "cache_app", "Inspect and maintain the local cache (never uses the network)."),
+    "auth": ("auth_cmd", "auth_app", "Log in to ExoFOP for proprietary (TFOP working group) data."),
+}
 
 
 class ExoFopGroup(TyperGroup):
@@ -25,6 +55,8 @@ class ExoFopGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         """Run the subcommand; map errors through the table in ``_errors``."""
+        from ._errors import report  # only on the error path
+
         try:
             return super().invoke(ctx)
         except ExoFopError as exc:
@@ -41,27 +73,88 @@ class ExoFopGroup(TyperGroup):
             raise typer.Exit(report(exc)) from exc
 
 
-def new_app(help_text: str, **kwargs: Any) -> typer.Typer:
-    """A Typer app with exofop's conventions (plain help for fast start-up, error boundary, -h)."""
+class LazyGroup(ExoFopGroup):
+    """The root group: subcommands come from ``COMMANDS`` and are imported on first use only."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Command names in display order."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """Import and build one command (cached)."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            module, attr, _summary = COMMANDS[cmd_name]
+            sub_app = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+            command = typer.main.get_command(sub_app)
+            command.name = cmd_name
+            self.commands[cmd_name] = command
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The Commands section of --help, from the summaries (nothing imported)."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_m, _a, summary) in COMMANDS.items()])
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """Complete command names from the summaries, then the group's own options."""
+        from typer._click.shell_completion import CompletionItem
+
+        items = [
+            CompletionItem(name, help=summary)
+            for name, (_m, _a, summary) in COMMANDS.items()
+            if name.startswith(incomplete)
+        ]
+        return items + super(TyperGroup, self).shell_complete(ctx, incomplete)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Like Typer's, with "did you mean" suggestions drawn from every command, loaded or not."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            matches = difflib.get_close_matches(name, list(COMMANDS))
+            hint = f" Did you mean {', '.join(repr(m) for m in matches)}?" if matches else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+
+
+def new_app(help_text: str | None = None, **kwargs: Any) -> typer.Typer:
+    """A command-group app with exofop's conventions (plain help for fast start-up, error boundary, -h)."""
+    kwargs.setdefault("cls", ExoFopGroup)
     return typer.Typer(
-        cls=ExoFopGroup,
         help=help_text,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
         no_args_is_help=True,
-        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+        add_completion=False,
+        context_settings=CONTEXT_SETTINGS,
         **kwargs,
+    )
+
+
+def command_app() -> typer.Typer:
+    """An app holding exactly one command (built by ``LazyGroup`` when that command runs)."""
+    return typer.Typer(
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        context_settings=CONTEXT_SETTINGS,
     )
 
 
 app = new_app(
     "Fetch ExoFOP-TESS follow-up files and tables into a deterministic local cache with a manifest.",
+    cls=LazyGroup,
     epilog=EXIT_CODES_HELP,
 )
 
 
-@dataclass(frozen=True)
-class GlobalOptions:
+class GlobalOptions(NamedTuple):
     """Options given before the command name."""
 
     cache_dir: Path | None
@@ -146,6 +239,8 @@ def main_callback(
     ] = False,
 ) -> None:
     """Fetch ExoFOP-TESS follow-up files and tables into a deterministic local cache with a manifest."""
+    from ._output import set_quiet
+
     set_quiet(quiet)
     _configure_logging(0 if quiet else verbose)
     ctx.obj = GlobalOptions(

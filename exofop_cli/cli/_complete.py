@@ -8,16 +8,14 @@ from typing import Any
 
 import typer
 
-from ..config import cache_root
-from ..endpoints import SUMMARY_KINDS
-from ..layout import FILELIST_NAME, TARGET_DIR_RE
-from ..models import KNOWN_FILE_TYPES
-from ..storage import read_json
-
+# Library modules are imported inside the callbacks: this module is loaded with every command, and only
+# a TAB press needs them.
 _MAX_TARGETS_SCANNED = 300
 
 
 def _root(ctx: typer.Context | None) -> Path:
+    from ..config import cache_root
+
     cache_dir: Any = None
     if ctx is not None:
         cache_dir = ctx.find_root().params.get("cache_dir")
@@ -25,6 +23,8 @@ def _root(ctx: typer.Context | None) -> Path:
 
 
 def _target_folders(root: Path) -> list[tuple[int, Path]]:
+    from ..layout import TARGET_DIR_RE
+
     try:
         names = os.listdir(root)
     except OSError:
@@ -39,6 +39,8 @@ def _target_folders(root: Path) -> list[tuple[int, Path]]:
 
 def complete_target(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Cached targets: TIC ids (with their TOIs as help) and the TOIs resolved before."""
+    from ..storage import read_json
+
     root = _root(ctx)
     items: dict[str, str] = {}
     for tic, folder in _target_folders(root):
@@ -57,6 +59,8 @@ def complete_target(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
 def _cached_types(root: Path) -> set[str]:
     import csv
 
+    from ..layout import FILELIST_NAME
+
     types: set[str] = set()
     for _tic, folder in _target_folders(root):
         try:
@@ -73,6 +77,8 @@ def _cached_types(root: Path) -> set[str]:
 
 def complete_types(ctx: typer.Context, incomplete: str) -> list[str]:
     """Known ExoFOP file types plus those seen in the cache; completes the last of ``A,B,...``."""
+    from ..models import KNOWN_FILE_TYPES
+
     head, sep, last = incomplete.rpartition(",")
     prefix = head + sep  # "Image," when completing "Image,Spe"
     values = sorted(set(KNOWN_FILE_TYPES) | _cached_types(_root(ctx)))
@@ -82,4 +88,6 @@ def complete_types(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def complete_kind(incomplete: str) -> list[str]:
     """Summary table kinds."""
+    from ..endpoints import SUMMARY_KINDS
+
     return [k for k in SUMMARY_KINDS if k.startswith(incomplete)]

@@ -36,11 +36,6 @@ EXIT_AUTH = 5
 EXIT_NETWORK = 6
 EXIT_INTERRUPTED = 130
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 success; 1 unexpected error; 2 bad usage or input; 3 partial (manifest written, some "
-    "items failed); 4 target not found; 5 authentication required and nothing obtained; 6 network failure "
-    "after retries."
-)
 
 # Most specific first: the first matching class decides the exit code.
 ERROR_TABLE: tuple[tuple[type[BaseException], int], ...] = (

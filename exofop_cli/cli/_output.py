@@ -8,7 +8,6 @@ is honoured everywhere.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -60,6 +59,8 @@ def note_line(message: str) -> None:
 
 def emit_json(data: Any) -> None:
     """Print JSON data on stdout."""
+    import json
+
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
     sys.stdout.flush()
 

@@ -10,11 +10,10 @@ from typing import Annotated
 import typer
 
 from .. import config
-from ._app import app, new_app, options
+from ._app import new_app, options
 from ._output import emit_json, emit_line, note_line, warn_line
 
 auth_app = new_app("Log in to ExoFOP for proprietary (TFOP working group) data.")
-app.add_typer(auth_app, name="auth")
 
 
 @auth_app.command("login")

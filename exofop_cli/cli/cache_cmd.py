@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 
 from ..config import cache_root
-from ._app import app, new_app, options
+from ._app import new_app, options
 from ._complete import complete_target
 from ._errors import EXIT_UNEXPECTED, EXIT_USAGE
 from ._output import emit_json, emit_line, emit_rows, error_line, human_bytes, note_line, warn_line
 
 cache_app = new_app("Inspect and maintain the local cache (never uses the network).")
-app.add_typer(cache_app, name="cache")
 
 TargetsArg = Annotated[
     list[str] | None,

@@ -8,7 +8,7 @@ import typer
 
 from .. import config
 from ..models import ExoFopSelectors
-from ._app import app, make_client
+from ._app import command_app, make_client
 from ._complete import complete_kind, complete_target, complete_types
 from ._errors import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, exit_code_for, exit_code_for_kind, report
 from ._output import (
@@ -69,6 +69,11 @@ TelescopeOpt = Annotated[
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Re-read the file list and summary tables.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
+resolve_app = command_app()
+ls_app = command_app()
+fetch_app = command_app()
+summaries_app = command_app()
+
 _LS_COLUMNS = [
     ("file_id", "File ID"),
     ("type", "Type"),
@@ -103,9 +108,9 @@ def build_selectors(
     )
 
 
-@app.command()
+@resolve_app.command()
 def resolve(ctx: typer.Context, target: TargetArg, as_json: JsonOpt = False) -> None:
-    """Resolve a TIC, TOI or name to its TIC id, TOIs and aliases (cached after the first time)."""
+    """Resolve a TIC, TOI or name to its TIC id, TOIs and aliases."""
     with make_client(ctx) as client:
         resolved = client.resolve_target(target)
     if as_json:
@@ -116,7 +121,7 @@ def resolve(ctx: typer.Context, target: TargetArg, as_json: JsonOpt = False) -> 
     emit_line("aliases\t" + ", ".join(resolved.aliases))
 
 
-@app.command("ls")
+@ls_app.command("ls")
 def list_files(
     ctx: typer.Context,
     target: TargetArg,
@@ -143,7 +148,7 @@ def list_files(
     )
 
 
-@app.command()
+@fetch_app.command()
 def fetch(
     ctx: typer.Context,
     targets: Annotated[
@@ -177,7 +182,7 @@ def fetch(
     ] = config.DEFAULT_JOBS,
     as_json: JsonOpt = False,
 ) -> None:
-    """Download files and summary tables into the cache and write each target's manifest.json."""
+    """Download files and summary tables into the cache; write manifest.json."""
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
     if archive is not None and archive not in ("zip", "tar"):
         from ..errors import InvalidInputError
@@ -246,7 +251,7 @@ def _combine(codes: list[int]) -> int:
     return EXIT_PARTIAL
 
 
-@app.command()
+@summaries_app.command()
 def summaries(
     ctx: typer.Context,
     target: TargetArg,
@@ -264,7 +269,7 @@ def summaries(
     refresh: RefreshOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show a target's ExoFOP summary tables (from the cache unless missing or --refresh)."""
+    """Show a target's ExoFOP summary tables (cached unless --refresh)."""
     kinds = [k.strip() for value in kind or () for k in value.split(",") if k.strip()]
     with make_client(ctx) as client:
         result = client.collect_summaries(target, kinds=kinds or None, refresh=refresh)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._app import app, make_client
+from ._app import command_app, make_client
 from ._complete import complete_target
 from ._errors import EXIT_PARTIAL
 from ._output import emit_json, emit_rows, error_line, note_line
@@ -24,12 +24,15 @@ ExportOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
+contrast_app = command_app()
+lightcurves_app = command_app()
 
-@app.command()
+
+@contrast_app.command()
 def contrast(
     ctx: typer.Context, target: TargetArg, export: ExportOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """List the cached contrast curves of a target and optionally export them for TRICERATOPS."""
+    """List cached contrast curves; export them for TRICERATOPS."""
     from ..contrast import collect_contrast_curves
 
     with make_client(ctx) as client:
@@ -52,7 +55,7 @@ def contrast(
     )
 
 
-@app.command()
+@lightcurves_app.command()
 def lightcurves(
     ctx: typer.Context,
     target: TargetArg,
@@ -64,15 +67,26 @@ def lightcurves(
         str | None,
         typer.Option("--filter", help="Force the filter (g, r, i, z, J, H, K).", show_default=False),
     ] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            "--duration",
+            min=0.0,
+            help="Transit duration in hours: normalise by the out-of-transit median (default: median of all).",
+            show_default=False,
+        ),
+    ] = None,
     export: ExportOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Convert the cached SG1 light curves of a target into TRICERATOPS+ external light curves."""
+    """Convert cached SG1 light curves for TRICERATOPS+."""
     from ..lightcurves import collect_lightcurves
 
     with make_client(ctx) as client:
         manifest = client.manifest_path_for(target)
-    reports = collect_lightcurves(manifest, period=period, epoch=epoch, band=band, export_dir=export)
+    reports = collect_lightcurves(
+        manifest, period=period, epoch=epoch, band=band, export_dir=export, duration_hours=duration
+    )
     _render(
         [r.to_dict() for r in reports],
         as_json,

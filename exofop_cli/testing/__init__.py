@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .data import FakeFile, FakeTarget
 from .scenarios import BULK_TIC, DEMO_TIC, DEMO_TOI, bulk_target, demo_targets, synthetic_measurements
-from .server import Fault, Faults, FakeExoFop, LoggedRequest
+from .server import FakeExoFop, Fault, Faults, LoggedRequest
 
 __all__ = [
     "BULK_TIC",

@@ -64,7 +64,7 @@ class Fault:
     """One switch: what to do to the next ``times`` requests matching ``endpoint`` (and ``file_id``)."""
 
     endpoint: str
-    kind: str  # status | truncate | stall | body | drop
+    kind: str  # status | truncate | stall | body | drop | redirect
     times: int = 1
     status: int = 500
     retry_after: str | None = None
@@ -73,6 +73,7 @@ class Fault:
     stall_seconds: float = 0.0
     file_id: int | None = None
     content_type: str = "text/html; charset=UTF-8"
+    location: str = ""
 
 
 class Faults:
@@ -83,6 +84,7 @@ class Faults:
         self._faults: list[Fault] = []
         self.chunked = False  # send bodies without Content-Length
         self.latency = 0.0  # seconds slept before every answer
+        self.chunk_delay = 0.0  # seconds slept between body chunks (a slow transfer, to kill mid-download)
         self.gzip = False
 
     def add(self, fault: Fault) -> Fault:
@@ -136,6 +138,14 @@ class Faults:
             )
         )
 
+    def redirect(
+        self, endpoint: str, location: str, *, times: int = 1, status: int = 302, file_id: int | None = None
+    ) -> Fault:
+        """Answer with a redirect to ``location`` (an absolute URL may name another host)."""
+        return self.add(
+            Fault(endpoint, "redirect", times=times, status=status, location=location, file_id=file_id)
+        )
+
     def take(self, endpoint: str, file_id: int | None) -> Fault | None:
         """The armed fault for this request, consuming one use."""
         with self._lock:
@@ -154,6 +164,7 @@ class Faults:
             self._faults.clear()
         self.chunked = False
         self.latency = 0.0
+        self.chunk_delay = 0.0
 
 
 @dataclass(frozen=True)
@@ -297,7 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the default access log (tests read ``server.requests`` instead)."""
 
     # -- plumbing --------------------------------------------------------------------------------------------
@@ -341,6 +352,8 @@ class _Handler(BaseHTTPRequestHandler):
         sent = 0
         try:
             for chunk in chunks:
+                if sent and self.fake.faults.chunk_delay:
+                    time.sleep(self.fake.faults.chunk_delay)
                 if cut_at is not None and sent + len(chunk) >= cut_at:
                     self.wfile.write(chunk[: cut_at - sent])
                     sent = cut_at
@@ -402,6 +415,9 @@ class _Handler(BaseHTTPRequestHandler):
                 content_type="text/html",
                 headers=headers,
             )
+        elif fault is not None and fault.kind == "redirect":
+            status = fault.status
+            sent = self._send(status, b"", headers={"Location": fault.location})
         elif fault is not None and fault.kind == "body":
             status = fault.status
             sent = self._send(status, fault.body, content_type=fault.content_type)
