@@ -39,7 +39,7 @@ def sorted_tois(tois: Iterable[str | None]) -> tuple[str, ...]:
 def parse_gototicid(content: bytes, *, query: str) -> list[int]:
     """TIC ids from a ``gototicid`` JSON answer; ``TargetNotFoundError`` on status ERROR."""
     try:
-        data = json.loads(content.decode("utf-8", errors="replace"))
+        data = json.loads(content.decode("utf-8-sig", errors="replace"))
     except ValueError as exc:
         raise InvalidResponseError(
             f"gototicid.php did not answer JSON for {query!r}", endpoint="gototicid.php"
@@ -102,7 +102,7 @@ class Overview(NamedTuple):
 
 def parse_overview(content: bytes, *, tic_id: int) -> Overview:
     """Read ``target.php?id=TIC&json``; ``TargetNotFoundError`` for ``No TIC object found``."""
-    text = content.decode("utf-8", errors="replace")
+    text = content.decode("utf-8-sig", errors="replace")
     if "no tic object found" in text.lower():
         raise TargetNotFoundError(f"TIC {tic_id}", detail="No TIC object found")
     try:

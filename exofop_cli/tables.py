@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from .errors import AuthRequiredError, InvalidResponseError
@@ -99,7 +99,8 @@ def parse_table(
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     text = text.removeprefix("\ufeff")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    raw_lines = text.splitlines()
+    lines = [ln for ln in raw_lines if ln.strip()]
     if not lines:
         # ExoFOP may answer "no rows" with an empty body instead of a bare header (unknown which).
         return Table(columns=(), rows=())
@@ -117,7 +118,14 @@ def parse_table(
     rows: list[dict[str, str | None]] = []
     warnings: list[str] = []
     width = len(columns)
-    for lineno, line in enumerate(lines[1:], start=2):
+    header_at = next(i for i, ln in enumerate(raw_lines) if ln.strip())
+    records = (
+        _records(raw_lines[header_at + 1 :], width)
+        if delimiter == ","
+        else _plain(raw_lines[header_at + 1 :])
+    )
+    for lineno, line in records:
+        lineno += header_at + 1
         fields = split(line)
         if len(fields) > width:
             if last_is_free:
@@ -136,6 +144,38 @@ def parse_table(
                 continue
         rows.append({col: _cell(val) for col, val in zip(columns, fields, strict=True)})
     return Table(columns=tuple(columns), rows=tuple(rows), warnings=tuple(warnings), delimiter=delimiter)
+
+
+def _plain(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """Pipe/tab tables: one row per non-blank line (pipe output has no quoting)."""
+    for n, line in enumerate(lines, start=1):
+        if line.strip():
+            yield n, line
+
+
+_MAX_RECORD_LINES = 50
+
+
+def _records(lines: list[str], width: int) -> Iterator[tuple[int, str]]:
+    """CSV records: normally one per line, but a quoted cell may hold line breaks (PHP writes form text so).
+
+    A line with an odd number of quotes is joined with the following lines until the quotes balance and the
+    record has the header's width; otherwise it stays a line of its own, so a stray unescaped quote in a
+    note damages one row, never the rest of the file (reading the whole body with csv would swallow lines).
+    """
+    i = 0
+    while i < len(lines):
+        line, end = lines[i], i
+        if line.count('"') % 2:
+            joined, k = line, i
+            while joined.count('"') % 2 and k + 1 < len(lines) and k - i < _MAX_RECORD_LINES:
+                k += 1
+                joined += "\n" + lines[k]
+            if not joined.count('"') % 2 and len(_split_csv(joined)) == width:
+                line, end = joined, k
+        if line.strip():
+            yield i + 1, line
+        i = end + 1
 
 
 def _dedupe(header: list[str]) -> list[str]:

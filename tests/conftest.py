@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,9 +39,16 @@ def _is_loopback(address: Any) -> bool:
         return False
 
 
+# EXOFOP_LIVE=1 re-records tests/test_cassettes.py from the real site (cassettes/README.md). Read at import:
+# _isolated_env removes EXOFOP_* while tests run.
+LIVE = os.environ.get("EXOFOP_LIVE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The suite never touches the network: any non-loopback connect fails loudly."""
+def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """The suite never touches the network: any non-loopback connect fails loudly (except live recording)."""
+    if LIVE and request.node.path.name == "test_cassettes.py":
+        return
     real_connect = socket.socket.connect
 
     def guarded(self: socket.socket, address: Any) -> Any:
