@@ -147,7 +147,7 @@ class VerifyReport:
 
 def verify_target(layout: TargetLayout) -> VerifyReport:
     """Re-hash every file listed in the manifest; name each missing, resized or altered file."""
-    from .fetcher import sha256_of
+    from .manifest import sha256_of
 
     manifest = read_json(layout.manifest)
     if not isinstance(manifest, dict):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import endpoints
@@ -29,6 +28,7 @@ from .manifest import (
     ManifestInputs,
     converge_manifest,
     record_state,
+    sha256_of,
     touch,
     write_record,
 )
@@ -64,17 +64,6 @@ def issue_from(exc: BaseException, *, file_id: int | None = None, endpoint: str 
     return FetchIssue(
         kind="invalid_response", message=f"{type(exc).__name__}: {exc}", file_id=file_id, endpoint=endpoint
     )
-
-
-def sha256_of(path: Path) -> str:
-    """sha256 of a file, read in 1 MiB blocks."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def previous_auth_failures(layout: TargetLayout) -> dict[int, FetchIssue]:

@@ -32,27 +32,54 @@ def _stat(path: Path) -> os.stat_result | None:
         return None
 
 
+def sha256_of(path: Path) -> str:
+    """sha256 of a file, read in 1 MiB blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write_record(
     layout: TargetLayout, row: ExoFopFileRow, *, sha256: str, size: int, mtime_ns: int, source_url: str
 ) -> dict[str, Any]:
-    """Record a completed download (after its file was renamed into place)."""
-    record = {
-        "file_id": row.file_id,
-        "filename": row.filename,
-        "path": file_relpath(row.file_id, row.filename),
-        "sha256": sha256,
-        "bytes": size,
-        "mtime_ns": mtime_ns,
-        "source_url": source_url,
-        "type": row.type,
-        "date": row.date_utc,
-        "tag": row.tag,
-        "description": row.description,
-        "toi": row.toi,
-        "user": row.user,
-        "group": row.group,
-    }
-    write_json_if_changed(layout.record_path(row.file_id), record)
+    """Record a completed download (after its file was renamed into place).
+
+    Another run may replace the same file between our rename and this write; then the record would name a
+    stale mtime and the file would drop out of every manifest. So the file is stat-ed after writing, and if
+    it is no longer ours the record is rewritten from what is on disk now (re-hashed: it is complete,
+    since every file arrives by atomic rename).
+    """
+    path = layout.file_path(row.file_id, row.filename)
+    record: dict[str, Any] = {}
+    for _ in range(3):
+        record = {
+            "file_id": row.file_id,
+            "filename": row.filename,
+            "path": file_relpath(row.file_id, row.filename),
+            "sha256": sha256,
+            "bytes": size,
+            "mtime_ns": mtime_ns,
+            "source_url": source_url,
+            "type": row.type,
+            "date": row.date_utc,
+            "tag": row.tag,
+            "description": row.description,
+            "toi": row.toi,
+            "user": row.user,
+            "group": row.group,
+        }
+        write_json_if_changed(layout.record_path(row.file_id), record)
+        st = _stat(path)
+        if st is None or (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+            break
+        try:
+            sha256, size, mtime_ns = sha256_of(path), st.st_size, st.st_mtime_ns
+        except OSError:
+            break
     return record
 
 
