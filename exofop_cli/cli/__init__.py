@@ -10,6 +10,14 @@ from ._app import app
 
 def main() -> None:
     """Console-script entry point (``exofop``) and ``python -m exofop_cli``."""
+    import os
+
+    if "_EXOFOP_COMPLETE" in os.environ:
+        # A TAB press: register Typer's shell-completion classes (the app is built with
+        # add_completion=False so that ordinary runs do not pay for them).
+        from typer.completion import completion_init
+
+        completion_init()
     app(prog_name="exofop")
 
 

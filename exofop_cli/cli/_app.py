@@ -47,6 +47,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lightcurves": ("science_cmd", "lightcurves_app", "Convert cached SG1 light curves for TRICERATOPS+."),
     "cache": ("cache_cmd", "cache_app", "Inspect and maintain the local cache (never uses the network)."),
     "auth": ("auth_cmd", "auth_app", "Log in to ExoFOP for proprietary (TFOP working group) data."),
+    "completion": (
+        "completion_cmd",
+        "completion_app",
+        "Print the TAB-completion script for bash, zsh or fish.",
+    ),
 }
 
 

@@ -45,6 +45,12 @@ def error_line(message: str, *, hint: str | None = None) -> None:
     err.flush()
 
 
+def hint_line(message: str) -> None:
+    """``hint: ...`` on stderr unless quiet."""
+    if not _quiet:
+        sys.stderr.write(f"{_styled('hint:', '36', sys.stderr)} {message}\n")
+
+
 def warn_line(message: str) -> None:
     """``warning: ...`` on stderr unless quiet."""
     if not _quiet:

@@ -16,6 +16,7 @@ from ._output import (
     emit_line,
     emit_rows,
     error_line,
+    hint_line,
     human_bytes,
     is_quiet,
     note_line,
@@ -227,8 +228,9 @@ def _render_outcome(target: str, outcome: Any) -> int:
     for warning in outcome.warnings:
         warn_line(warning)
     for issue in outcome.errors:
-        where = f"file {issue.file_id}" if issue.file_id is not None else (issue.endpoint or "request")
-        error_line(f"{where}: {issue.message} [{issue.kind}]")
+        error_line(f"{issue.message} [{issue.kind}]")
+    if any(issue.kind == "auth_required" for issue in outcome.errors):
+        hint_line("proprietary files need a login: `exofop auth login`, or --cookie-jar with a curl/wget jar")
     if not is_quiet():
         toi = (" (" + ", ".join(f"TOI-{t}" for t in outcome.target.toi) + ")") if outcome.target.toi else ""
         note_line(

@@ -1,0 +1,1 @@
+complete --command exofop --no-files --arguments "(env _EXOFOP_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) exofop)" --condition "env _EXOFOP_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) exofop"
