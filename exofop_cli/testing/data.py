@@ -8,6 +8,7 @@ used and marked as such.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import random
@@ -61,6 +62,13 @@ SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
 _BLOCK = 1 << 20
 
 
+@functools.lru_cache(maxsize=64)
+def _block(seed: int) -> bytes:
+    # Generated once per file: making 1 MiB of random bytes per request would make the fake server, not
+    # the client under test, the bottleneck of the benchmarks.
+    return random.Random(seed).randbytes(_BLOCK)
+
+
 @dataclass
 class FakeFile:
     """One uploaded file; ``content`` is served as is, else ``size`` deterministic pseudo-random bytes."""
@@ -89,7 +97,7 @@ class FakeFile:
             for start in range(0, len(self.content), chunk_size):
                 yield self.content[start : start + chunk_size]
             return
-        block = random.Random(self.file_id).randbytes(_BLOCK)
+        block = _block(self.file_id)
         left = self.size
         while left > 0:
             piece = block[: min(left, _BLOCK)]

@@ -1,0 +1,220 @@
+"""exofop benchmark: start-up, selective bytes, bulk parallelism and big-file streaming, with targets.
+
+Run from the repository root (after the README's install)::
+
+    .venv/bin/python tests/bench/run_bench.py            # full run, prints a Markdown table
+    .venv/bin/python tests/bench/run_bench.py --quick    # fewer repetitions (a smoke check)
+
+It starts the fake ExoFOP (``exofop_cli.testing``) in this process, runs the installed ``exofop`` as a
+subprocess for every measurement, takes several samples of each figure (median, min, max) and compares
+ratios measured in the same run. Exit status 1 when a figure misses its target, so it doubles as a
+regression check. Never run from the test suite: timings are not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from exofop_cli.testing import BULK_TIC, DEMO_TIC, FakeExoFop, FakeFile, bulk_target, demo_targets
+
+BIG_FILE_ID = 900001
+BIG_SIZE = 300 * 1000 * 1000
+BULK_FILES, BULK_SIZE, LATENCY = 40, 256 * 1024, 0.2
+DEFAULT_JOBS = 4
+
+
+@dataclass
+class Figure:
+    """One line of the result table."""
+
+    name: str
+    samples: list[float]
+    unit: str
+    value: float  # the figure compared with the target
+    target: float
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.value <= self.target
+
+
+def exofop_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("exofop")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "exofop_cli"]
+
+
+def timed(cmd: Sequence[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, exit status and peak RSS (KiB) of one subprocess."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, proc.returncode, usage.ru_maxrss
+
+
+def stats(values: list[float]) -> str:
+    return f"median {statistics.median(values):.3f} · min {min(values):.3f} · max {max(values):.3f}"
+
+
+def bench_startup(server: FakeExoFop, cache: Path, reps: int) -> list[Figure]:
+    """Warm fetch, --help and TAB against `python -c "import typer"`, interleaved to share machine noise."""
+    env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(cache)}
+    first = subprocess.run([*exofop_cmd(), "fetch", "TOI-1262"], env=env, capture_output=True, text=True)
+    if first.returncode not in (0, 3):
+        raise SystemExit(f"warm-up fetch failed: {first.stderr}")
+    tab_env = {**env, "_EXOFOP_COMPLETE": "complete_bash", "COMP_WORDS": "exofop fetch --ty", "COMP_CWORD": "2"}
+    cases: dict[str, tuple[list[str], dict[str, str]]] = {
+        "import typer": ([sys.executable, "-c", "import typer"], env),
+        "warm fetch": ([*exofop_cmd(), "fetch", "TOI-1262"], env),
+        "--help": ([*exofop_cmd(), "--help"], env),
+        "TAB": ([*exofop_cmd()], tab_env),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    server.reset_log()
+    for _ in range(3):  # warm the OS caches
+        for cmd, case_env in cases.values():
+            timed(cmd, case_env)
+    for _ in range(reps):
+        for name, (cmd, case_env) in cases.items():
+            samples[name].append(timed(cmd, case_env)[0])
+    if server.requests:
+        raise SystemExit(f"warm runs made {len(server.requests)} requests; expected none")
+    base = statistics.median(samples["import typer"])
+    out = [Figure("python -c 'import typer'", samples["import typer"], "s", 1.0, 1.0, stats(samples["import typer"]))]
+    for name, target in (("warm fetch", 1.2), ("--help", 1.1), ("TAB", 1.1)):
+        ratio = statistics.median(samples[name]) / base
+        out.append(Figure(f"{name} / import typer", samples[name], "×", ratio, target, stats(samples[name])))
+    return out
+
+
+def bench_selective(server: FakeExoFop, tmp: Path) -> Figure:
+    """Bytes the server sent for `fetch --types Spectrum --regex TRES` over the bytes of those files."""
+    env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(tmp / "selective")}
+    server.reset_log()
+    result = subprocess.run([*exofop_cmd(), "fetch", "TOI-1262", "--types", "Spectrum", "--regex", "TRES"], env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"selective fetch failed: {result.stderr}")
+    selected = sum(f.length for f in server.targets[DEMO_TIC].files if f.type == "Spectrum" and "TRES" in f.filename)
+    sent = server.bytes_sent
+    return Figure("selective fetch bytes / selected bytes", [sent], "×", sent / selected, 1.05,
+                  f"{sent} bytes sent (all {len(server.requests)} requests) for {selected} selected")
+
+
+def bench_bulk(server: FakeExoFop, tmp: Path, reps: int) -> Figure:
+    """40 × 256 KB at 200 ms per request, default jobs, cold cache each time."""
+    samples = []
+    for i in range(reps):
+        env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(tmp / f"bulk{i}")}
+        server.faults.latency = LATENCY
+        try:
+            elapsed, code, _rss = timed([*exofop_cmd(), "fetch", str(BULK_TIC), "--no-summaries"], env)
+        finally:
+            server.faults.latency = 0.0
+        if code != 0:
+            raise SystemExit(f"bulk fetch failed with exit {code}")
+        samples.append(elapsed)
+    ideal = BULK_FILES / DEFAULT_JOBS * LATENCY
+    ratio = statistics.median(samples) / ideal
+    return Figure(f"bulk {BULK_FILES}×256 KB @200 ms / ideal {ideal:.1f} s", samples, "×", ratio, 1.3,
+                  stats(samples) + f" s (whole command: start-up, file list, {BULK_FILES} files)")
+
+
+def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
+    """A 300 MB file: exofop vs curl -o on loopback (time), and exofop's peak RSS."""
+    curl = shutil.which("curl")
+    exo, rss, ref = [], [], []
+    for i in range(reps):
+        env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(tmp / f"big{i}")}
+        elapsed, code, peak = timed([*exofop_cmd(), "fetch", str(DEMO_TIC), "--tag", "77", "--no-summaries"], env)
+        if code != 0:
+            raise SystemExit(f"big fetch failed with exit {code}")
+        exo.append(elapsed)
+        rss.append(peak / 1024)
+        shutil.rmtree(tmp / f"big{i}")
+        if curl:
+            target = tmp / f"curl{i}.bin"
+            url = f"{server.base_url}get_file.php?id={BIG_FILE_ID}"
+            ref.append(timed([curl, "-s", "-o", str(target), url], dict(os.environ))[0])
+            target.unlink()
+    figures = [Figure("300 MB peak RSS (MiB)", rss, "MiB", max(rss), 100.0, stats(rss))]
+    if ref:
+        ratio = statistics.median(exo) / statistics.median(ref)
+        figures.append(Figure("300 MB fetch / curl -o", exo, "×", ratio, 1.5,
+                              f"exofop {stats(exo)} s; curl {stats(ref)} s (exofop includes start-up)"))
+    return figures
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def run_all(reps: int, only: set[str]) -> list[Figure]:
+    targets = demo_targets()
+    targets.append(bulk_target(BULK_FILES, BULK_SIZE))
+    targets[0].files.append(FakeFile(BIG_FILE_ID, "big_cube.fits", "Image", size=BIG_SIZE, tag=77, date="2025-02-02"))
+    figures: list[Figure] = []
+    steps: list[tuple[str, Callable[[FakeExoFop, Path], list[Figure]]]] = [
+        ("startup", lambda s, t: bench_startup(s, t / "warm", reps * 4)),
+        ("selective", lambda s, t: [bench_selective(s, t)]),
+        ("bulk", lambda s, t: [bench_bulk(s, t, reps)]),
+        ("big", lambda s, t: bench_big(s, t, reps)),
+    ]
+    with FakeExoFop(targets) as server, tempfile.TemporaryDirectory(prefix="exofop-bench-") as tmp:
+        for name, step in steps:
+            if not only or name in only:
+                print(f"… {name}", file=sys.stderr, flush=True)
+                figures.extend(step(server, Path(tmp)))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--reps", type=int, default=5, help="samples per figure (start-up uses 4× this)")
+    parser.add_argument("--only", action="append", default=[], choices=["startup", "selective", "bulk", "big"])
+    args = parser.parse_args(argv)
+    # Editable installs get no .pyc when PYTHONDONTWRITEBYTECODE is set; compile once, as pip does for wheels.
+    import compileall
+
+    import exofop_cli
+
+    compileall.compile_dir(str(Path(exofop_cli.__file__).parent), quiet=1)
+    figures = run_all(2 if args.quick else args.reps, set(args.only))
+    print(f"Machine: {machine()}\n")
+    print("| figure | value | target | samples (s or MiB) | ok |")
+    print("|---|---|---|---|---|")
+    for f in figures:
+        value = f"{f.value:.2f} {f.unit}" if f.unit != "s" else "1.00 (baseline)"
+        target = f"≤ {f.target:g} {f.unit}" if f.unit != "s" else "—"
+        print(f"| {f.name} | {value} | {target} | {f.detail} | {'yes' if f.ok else '**NO**'} |")
+    missed = [f.name for f in figures if not f.ok]
+    if missed:
+        print(f"\nmissed: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
