@@ -15,7 +15,7 @@ def main() -> None:
     if "_EXOFOP_COMPLETE" in os.environ:
         # A TAB press: register Typer's shell-completion classes (the app is built with
         # add_completion=False so that ordinary runs do not pay for them).
-        from typer.completion import completion_init
+        from typer._completion_classes import completion_init
 
         completion_init()
     app(prog_name="exofop")

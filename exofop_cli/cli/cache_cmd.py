@@ -1,6 +1,7 @@
 """``exofop cache ls|verify|path|prune``: inspect and maintain the local cache (no network)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Typer would eval every string annotation on each start
+# (about 5 ms); real annotations are compiled into the .pyc once.
 
 import sys
 from pathlib import Path
