@@ -284,8 +284,9 @@ def execute_prune(plan: PrunePlan) -> PruneOutcome:
     """Delete exactly the plan's items (never following symlinks); failures are collected, not raised."""
     outcome = PruneOutcome()
     for item in plan.items:
-        # Re-check: only ever delete inside the cache root, whatever the plan says.
-        if not item.path.resolve().is_relative_to(plan.cache_root.resolve()):
+        # Re-check: only ever delete strictly inside the cache root, whatever the plan says.
+        path, root = item.path.resolve(), plan.cache_root.resolve()
+        if path == root or not path.is_relative_to(root):
             outcome.failed.append(f"{item.path}: outside the cache, not deleted")
             continue
         try:
@@ -294,7 +295,7 @@ def execute_prune(plan: PrunePlan) -> PruneOutcome:
             else:
                 item.path.unlink()
         except FileNotFoundError:
-            pass
+            continue  # gone already (another prune, another process): nothing freed by us
         except OSError as exc:
             outcome.failed.append(f"{item.path}: {exc.strerror or exc}")
             continue

@@ -65,7 +65,9 @@ def _platform_dir(kind: str, appname: str | None = None) -> str:
     does there, because importing platformdirs costs more than the whole warm ``fetch`` may (TAB, scripts)."""
     if sys.platform.startswith("linux"):
         var, default = ("XDG_CACHE_HOME", "~/.cache") if kind == "cache" else ("XDG_CONFIG_HOME", "~/.config")
-        base = os.environ.get(var, "").strip() or os.path.expanduser(default)
+        value = os.environ.get(var, "")
+        # Like platformdirs and the XDG spec: a relative value is ignored.
+        base = value if os.path.isabs(value) else os.path.expanduser(default)
         return os.path.join(base, appname) if appname else base
     import platformdirs
 

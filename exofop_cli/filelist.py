@@ -47,7 +47,7 @@ def rows_from_table(table: Table, *, tic_id: int) -> tuple[list[ExoFopFileRow], 
             endpoint="download_filelist.php",
         )
     rows: dict[int, ExoFopFileRow] = {}
-    for n, raw in enumerate(table.rows, start=2):
+    for n, raw in enumerate(table.rows, start=1):
 
         def get(key: str, raw: dict[str, str | None] = raw) -> str | None:
             col = cols[key]
@@ -56,12 +56,12 @@ def rows_from_table(table: Table, *, tic_id: int) -> tuple[list[ExoFopFileRow], 
         file_id = to_int(get("file_id"))
         filename = (get("filename") or "").strip()
         if file_id is None or file_id < 0 or not filename:
-            warnings.append(f"file list line {n}: no usable File ID / File Name; row skipped")
+            warnings.append(f"file list row {n}: no usable File ID / File Name; row skipped")
             continue
         row_tic = to_int(get("tic"))
         if row_tic is not None and row_tic != tic_id:
             # A listing for one star should only hold that star; keep the row but say so.
-            warnings.append(f"file list line {n}: file {file_id} is listed for TIC {row_tic}, not {tic_id}")
+            warnings.append(f"file list row {n}: file {file_id} is listed for TIC {row_tic}, not {tic_id}")
         row = ExoFopFileRow(
             file_id=file_id,
             tic_id=row_tic if row_tic is not None else tic_id,

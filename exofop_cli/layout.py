@@ -25,7 +25,9 @@ FILELIST_NAME = "filelist.csv"
 RESOLUTIONS_NAME = "resolutions.json"
 TARGET_DIR_RE = re.compile(r"^tic_(\d+)$")
 _MAX_NAME_BYTES = 160
-_UNSAFE = re.compile(r"[^A-Za-z0-9._+\-=,@()\[\]]+")
+# Unicode letters and digits stay (a person must recognise the name); separators, control and shell
+# characters do not.
+_UNSAFE = re.compile(r"[^\w.+\-=,@()\[\]]+")
 
 
 def safe_filename(name: str) -> str:

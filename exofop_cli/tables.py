@@ -9,6 +9,7 @@ delimiter is sniffed from the header, because whether a script honours ``output=
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
@@ -58,7 +59,10 @@ def _split_pipe(line: str) -> list[str]:
 def _split_csv(line: str) -> list[str]:
     # One physical line at a time: a stray unescaped quote in a note then damages one row, not the rest
     # of the file (csv would otherwise swallow lines until the next quote).
-    return next(csv.reader([line], skipinitialspace=False, strict=False), [])
+    try:
+        return next(csv.reader([line], skipinitialspace=False, strict=False), [])
+    except csv.Error as exc:  # e.g. a stray carriage return in binary garbage
+        raise InvalidResponseError(f"unreadable CSV line: {exc}") from exc
 
 
 def _sniff_delimiter(header: str) -> str:
@@ -79,6 +83,20 @@ def check_not_html(head: bytes, *, what: str, endpoint: str | None = None) -> No
         if looks_like_login_page(head):
             raise AuthRequiredError(f"ExoFOP sent its login page instead of {what}", endpoint=endpoint)
         raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+        # A table header never starts with markup: "<b>Fatal error</b>: ...", "<table>", "<h1>".
+        raise InvalidResponseError(f"ExoFOP sent markup instead of {what}", endpoint=endpoint)
+    if looks_binary(head):
+        raise InvalidResponseError(f"ExoFOP sent binary data instead of {what}", endpoint=endpoint)
+
+
+def looks_binary(head: bytes) -> bool:
+    """NUL bytes, or many bytes that are neither text nor UTF-8: not a table."""
+    if b"\x00" in head:
+        return True
+    text = head.decode("utf-8", errors="replace")
+    odd = sum(1 for c in text if c == "\ufffd" or (c < " " and c not in "\t\r\n"))
+    return odd > max(8, len(text) // 20)
 
 
 def parse_table(
@@ -124,8 +142,8 @@ def parse_table(
         if delimiter == ","
         else _plain(raw_lines[header_at + 1 :])
     )
-    for lineno, line in records:
-        lineno += header_at + 1
+    for record_line, line in records:
+        lineno = record_line + header_at + 1
         fields = split(line)
         if len(fields) > width:
             if last_is_free:
@@ -195,19 +213,28 @@ def _dedupe(header: list[str]) -> list[str]:
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
+_INT_RE = re.compile(r"^[+-]?\d{1,30}$")
+
+
 def to_float(value: str | None) -> float | None:
-    """Read an ExoFOP number (``.386554``, ``-5``, ``1e-3``); None for empty or non-numeric cells."""
+    """Read an ExoFOP number (``.386554``, ``-5``, ``1e-3``); None for empty, non-numeric or infinite cells."""
     if value is None:
         return None
     value = value.strip()
     if not _NUMBER_RE.match(value):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None  # "1e400" is garbage, not infinity
 
 
 def to_int(value: str | None) -> int | None:
-    """Read an integer cell, accepting float spellings of integers (``1494.0``); None otherwise."""
-    number = to_float(value)
-    if number is None or number != int(number):
+    """Read an integer cell exactly, accepting float spellings of integers (``1494.0``); None otherwise."""
+    if value is None:
+        return None
+    text = value.strip()
+    if _INT_RE.match(text):
+        return int(text)  # not through float: 9007199254740993 must stay itself
+    number = to_float(text)
+    if number is None or number != int(number) or abs(number) > 2**53:
         return None
     return int(number)

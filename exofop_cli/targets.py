@@ -14,7 +14,7 @@ _TIC_RE = re.compile(r"^(?:tic[\s_\-]*)?(\d{1,12})$", re.IGNORECASE)
 _TOI_RE = re.compile(r"^toi[\s_\-]*(\d{1,6})(?:\.(\d{2}))?$", re.IGNORECASE)
 _BARE_TOI_RE = re.compile(r"^(\d{1,6})\.(\d{2})$")
 # Looks like an attempt at a TIC/TOI but is not one ("TIC", "TOI-", "TIC 12.5", "TOI-1.2.3").
-_BROKEN_ID_RE = re.compile(r"^(?:tic|toi)[\s_\-]*[\d.\s]*$", re.IGNORECASE)
+_BROKEN_ID_RE = re.compile(r"^(?:(?:tic|toi)[\s_\-]*)?[\d.\s]*$", re.IGNORECASE)
 _MAX_NAME_LENGTH = 200
 
 
@@ -60,9 +60,14 @@ def parse_target(text: str) -> TargetQuery:
     if not text:
         raise InvalidInputError("empty target", hint="give a TIC id, a TOI (TOI-1262) or a star name")
     if any(ord(c) < 32 for c in raw if c not in "\t\n\r"):
-        raise InvalidInputError(f"target contains control characters: {raw!r}")
+        raise InvalidInputError(
+            f"target contains control characters: {raw!r}", hint="type the TIC id, TOI or name plainly"
+        )
     if len(text) > _MAX_NAME_LENGTH:
-        raise InvalidInputError(f"target is longer than {_MAX_NAME_LENGTH} characters")
+        raise InvalidInputError(
+            f"target is longer than {_MAX_NAME_LENGTH} characters",
+            hint="give a TIC id, a TOI (TOI-1262) or a star name",
+        )
     if m := _TIC_RE.match(text):
         tic = int(m.group(1))
         if tic <= 0:
