@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 from . import config, endpoints
 from .cookies import SESSION_COOKIE, Cookie, CookieJar, dump_netscape
-from .errors import AuthRequiredError, InvalidInputError, NetworkError, ServerError
+from .errors import AuthRequiredError, InvalidInputError, NetworkError, OfflineError, ServerError
 from .storage import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -101,6 +101,12 @@ def _cookies_from(response: httpx.Response, host: str, secure: bool, now: float)
     return out
 
 
+def check_online(offline: bool | None = None) -> None:
+    """``OfflineError`` when offline mode (argument, else ``EXOFOP_OFFLINE``) forbids logging in."""
+    if offline or (offline is None and config.env_flag(config.ENV_OFFLINE)):
+        raise OfflineError("offline mode: cannot log in to ExoFOP without the network")
+
+
 def login(
     *,
     username: str,
@@ -109,12 +115,14 @@ def login(
     jar_path: str | os.PathLike[str] | None = None,
     timeout_seconds: float = config.DEFAULT_TIMEOUT_SECONDS,
     transport: httpx.BaseTransport | None = None,
+    offline: bool | None = None,
 ) -> LoginResult:
     """Post the login form; save the session as a mode-0600 Netscape jar. ``AuthRequiredError`` if refused."""
-    import httpx
-
+    check_online(offline)
     if not username or not password:
         raise InvalidInputError("username and password are both required")
+    import httpx
+
     from .client import default_cookie_jar_path
 
     base = config.base_url(base_url)

@@ -155,6 +155,7 @@ class Fetcher:
         layout = client.layout(tic)
         ensure_dir(layout.root)
         remove_stale_temps(layout.root)
+        remove_stale_temps(client.cache_root, recursive=False)  # a killed resolutions.json write
 
         kinds: list[str] = list(endpoints.SUMMARY_KINDS) if include_summaries else []
         if selectors is not None and selectors.needs_summaries:

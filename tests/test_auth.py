@@ -48,8 +48,12 @@ def test_wrong_password_is_refused(fake: FakeExoFop) -> None:
 
 def test_cli_login_status_logout(fake: FakeExoFop) -> None:
     env = {"EXOFOP_USERNAME": "observer"}
-    result = runner.invoke(app, ["--base-url", fake.base_url, "auth", "login", "--password-stdin"],
-                           input="correct horse\n", env=env)
+    result = runner.invoke(
+        app,
+        ["--base-url", fake.base_url, "auth", "login", "--password-stdin"],
+        input="correct horse\n",
+        env=env,
+    )
     assert result.exit_code == 0, result.stderr
     assert "logged in" in result.stderr and result.stdout == ""
     assert "correct horse" not in result.stderr + result.stdout
@@ -62,8 +66,11 @@ def test_cli_login_status_logout(fake: FakeExoFop) -> None:
 
 
 def test_cli_login_wrong_password_exit_5(fake: FakeExoFop) -> None:
-    result = runner.invoke(app, ["--base-url", fake.base_url, "auth", "login", "-u", "observer", "--password-stdin"],
-                           input="nope\n")
+    result = runner.invoke(
+        app,
+        ["--base-url", fake.base_url, "auth", "login", "-u", "observer", "--password-stdin"],
+        input="nope\n",
+    )
     assert result.exit_code == 5
     assert "Invalid username or password" in result.stderr
 

@@ -47,6 +47,7 @@ def _tab(words: str, cache: Path, *, extra_env: dict[str, str] | None = None) ->
         capture_output=True,
         text=True,
         timeout=30,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     return out.stdout.split()

@@ -29,7 +29,9 @@ def exofop_command() -> list[str]:
 
 def run(fake: FakeExoFop, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "EXOFOP_BASE_URL": fake.base_url, "EXOFOP_CACHE_DIR": str(cache)}
-    return subprocess.run([*exofop_command(), *args], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [*exofop_command(), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_fetch_then_warm_rerun_is_offline_and_identical(fake: FakeExoFop, cache_dir: Path) -> None:
@@ -68,6 +70,7 @@ def test_python_dash_m_matches_console_script(fake: FakeExoFop, cache_dir: Path)
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     script = run(fake, cache_dir, "resolve", "HD 104654", "--json")
     assert module.returncode == script.returncode == 0
@@ -92,5 +95,6 @@ def test_warm_run_does_not_import_network_or_rich(fake: FakeExoFop, cache_dir: P
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert out.stderr.strip().splitlines()[-1] == "0 []"

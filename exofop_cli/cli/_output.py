@@ -9,6 +9,7 @@ is honoured everywhere.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -36,31 +37,40 @@ def _styled(text: str, code: str, stream: TextIO) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if use_color(stream) else text
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Show control characters as ``\\x1b`` escapes: file names and messages come from the server, and a
+    raw ESC would let them drive the user's terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def error_line(message: str, *, hint: str | None = None) -> None:
     """``error: ...`` (and ``hint: ...``) on stderr, always shown."""
     err = sys.stderr
-    err.write(f"{_styled('error:', '1;31', err)} {message}\n")
+    err.write(f"{_styled('error:', '1;31', err)} {clean(message)}\n")
     if hint:
-        err.write(f"{_styled('hint:', '36', err)} {hint}\n")
+        err.write(f"{_styled('hint:', '36', err)} {clean(hint)}\n")
     err.flush()
 
 
 def hint_line(message: str) -> None:
     """``hint: ...`` on stderr unless quiet."""
     if not _quiet:
-        sys.stderr.write(f"{_styled('hint:', '36', sys.stderr)} {message}\n")
+        sys.stderr.write(f"{_styled('hint:', '36', sys.stderr)} {clean(message)}\n")
 
 
 def warn_line(message: str) -> None:
     """``warning: ...`` on stderr unless quiet."""
     if not _quiet:
-        sys.stderr.write(f"{_styled('warning:', '33', sys.stderr)} {message}\n")
+        sys.stderr.write(f"{_styled('warning:', '33', sys.stderr)} {clean(message)}\n")
 
 
 def note_line(message: str) -> None:
     """A plain status line on stderr unless quiet."""
     if not _quiet:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(clean(message) + "\n")
 
 
 def emit_json(data: Any) -> None:
@@ -93,7 +103,7 @@ def _text(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(_text(v) for v in value)
-    return str(value)
+    return clean(str(value))
 
 
 def emit_rows(

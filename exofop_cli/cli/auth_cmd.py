@@ -35,8 +35,10 @@ def auth_login(
     ] = False,
 ) -> None:
     """Log in and save the session cookie jar (mode 0600) used by later commands."""
-    from ..auth import login
+    from ..auth import check_online, login
 
+    opts = options(ctx)
+    check_online(opts.offline or None)  # before prompting for anything
     password = os.environ.get(config.ENV_PASSWORD) or None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -44,8 +46,13 @@ def auth_login(
         username = typer.prompt("ExoFOP username", err=True)
     if password is None:
         password = typer.prompt("ExoFOP password", hide_input=True, err=True)
-    opts = options(ctx)
-    result = login(username=username, password=password, base_url=opts.base_url, timeout_seconds=opts.timeout)
+    result = login(
+        username=username,
+        password=password,
+        base_url=opts.base_url,
+        timeout_seconds=opts.timeout,
+        offline=opts.offline or None,
+    )
     expiry = (
         time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(result.expires))
         if result.expires

@@ -193,7 +193,9 @@ def fetch(
     if archive is not None and archive not in ("zip", "tar"):
         from ..errors import InvalidInputError
 
-        raise InvalidInputError(f"--archive must be zip or tar, not {archive!r}")
+        raise InvalidInputError(
+            f"--archive must be zip or tar, not {archive!r}", hint="use --archive zip or --archive tar"
+        )
     with make_client(ctx, jobs=jobs, progress=True) as client:
         outcomes = client.fetch_many(
             targets,

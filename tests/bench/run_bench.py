@@ -72,10 +72,17 @@ def stats(values: list[float]) -> str:
 def bench_startup(server: FakeExoFop, cache: Path, reps: int) -> list[Figure]:
     """Warm fetch, --help and TAB against `python -c "import typer"`, interleaved to share machine noise."""
     env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(cache)}
-    first = subprocess.run([*exofop_cmd(), "fetch", "TOI-1262"], env=env, capture_output=True, text=True)
+    first = subprocess.run(
+        [*exofop_cmd(), "fetch", "TOI-1262"], env=env, capture_output=True, text=True, check=False
+    )
     if first.returncode not in (0, 3):
         raise SystemExit(f"warm-up fetch failed: {first.stderr}")
-    tab_env = {**env, "_EXOFOP_COMPLETE": "complete_bash", "COMP_WORDS": "exofop fetch --ty", "COMP_CWORD": "2"}
+    tab_env = {
+        **env,
+        "_EXOFOP_COMPLETE": "complete_bash",
+        "COMP_WORDS": "exofop fetch --ty",
+        "COMP_CWORD": "2",
+    }
     cases: dict[str, tuple[list[str], dict[str, str]]] = {
         "import typer": ([sys.executable, "-c", "import typer"], env),
         "warm fetch": ([*exofop_cmd(), "fetch", "TOI-1262"], env),
@@ -93,7 +100,11 @@ def bench_startup(server: FakeExoFop, cache: Path, reps: int) -> list[Figure]:
     if server.requests:
         raise SystemExit(f"warm runs made {len(server.requests)} requests; expected none")
     base = statistics.median(samples["import typer"])
-    out = [Figure("python -c 'import typer'", samples["import typer"], "s", 1.0, 1.0, stats(samples["import typer"]))]
+    out = [
+        Figure(
+            "python -c 'import typer'", samples["import typer"], "s", 1.0, 1.0, stats(samples["import typer"])
+        )
+    ]
     for name, target in (("warm fetch", 1.2), ("--help", 1.1), ("TAB", 1.1)):
         ratio = statistics.median(samples[name]) / base
         out.append(Figure(f"{name} / import typer", samples[name], "×", ratio, target, stats(samples[name])))
@@ -104,14 +115,27 @@ def bench_selective(server: FakeExoFop, tmp: Path) -> Figure:
     """Bytes the server sent for `fetch --types Spectrum --regex TRES` over the bytes of those files."""
     env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(tmp / "selective")}
     server.reset_log()
-    result = subprocess.run([*exofop_cmd(), "fetch", "TOI-1262", "--types", "Spectrum", "--regex", "TRES"], env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [*exofop_cmd(), "fetch", "TOI-1262", "--types", "Spectrum", "--regex", "TRES"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise SystemExit(f"selective fetch failed: {result.stderr}")
-    selected = sum(f.length for f in server.targets[DEMO_TIC].files if f.type == "Spectrum" and "TRES" in f.filename)
+    selected = sum(
+        f.length for f in server.targets[DEMO_TIC].files if f.type == "Spectrum" and "TRES" in f.filename
+    )
     sent = server.bytes_sent
-    return Figure("selective fetch bytes / selected bytes", [sent], "×", sent / selected, 1.05,
-                  f"{sent} bytes sent (all {len(server.requests)} requests) for {selected} selected")
+    return Figure(
+        "selective fetch bytes / selected bytes",
+        [sent],
+        "×",
+        sent / selected,
+        1.05,
+        f"{sent} bytes sent (all {len(server.requests)} requests) for {selected} selected",
+    )
 
 
 def bench_bulk(server: FakeExoFop, tmp: Path, reps: int) -> Figure:
@@ -129,8 +153,14 @@ def bench_bulk(server: FakeExoFop, tmp: Path, reps: int) -> Figure:
         samples.append(elapsed)
     ideal = BULK_FILES / DEFAULT_JOBS * LATENCY
     ratio = statistics.median(samples) / ideal
-    return Figure(f"bulk {BULK_FILES}×256 KB @200 ms / ideal {ideal:.1f} s", samples, "×", ratio, 1.3,
-                  stats(samples) + f" s (whole command: start-up, file list, {BULK_FILES} files)")
+    return Figure(
+        f"bulk {BULK_FILES}×256 KB @200 ms / ideal {ideal:.1f} s",
+        samples,
+        "×",
+        ratio,
+        1.3,
+        stats(samples) + f" s (whole command: start-up, file list, {BULK_FILES} files)",
+    )
 
 
 def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
@@ -139,7 +169,9 @@ def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
     exo, rss, ref = [], [], []
     for i in range(reps):
         env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(tmp / f"big{i}")}
-        elapsed, code, peak = timed([*exofop_cmd(), "fetch", str(DEMO_TIC), "--tag", "77", "--no-summaries"], env)
+        elapsed, code, peak = timed(
+            [*exofop_cmd(), "fetch", str(DEMO_TIC), "--tag", "77", "--no-summaries"], env
+        )
         if code != 0:
             raise SystemExit(f"big fetch failed with exit {code}")
         exo.append(elapsed)
@@ -153,8 +185,16 @@ def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
     figures = [Figure("300 MB peak RSS (MiB)", rss, "MiB", max(rss), 100.0, stats(rss))]
     if ref:
         ratio = statistics.median(exo) / statistics.median(ref)
-        figures.append(Figure("300 MB fetch / curl -o", exo, "×", ratio, 1.5,
-                              f"exofop {stats(exo)} s; curl {stats(ref)} s (exofop includes start-up)"))
+        figures.append(
+            Figure(
+                "300 MB fetch / curl -o",
+                exo,
+                "×",
+                ratio,
+                1.5,
+                f"exofop {stats(exo)} s; curl {stats(ref)} s (exofop includes start-up)",
+            )
+        )
     return figures
 
 
@@ -173,7 +213,9 @@ def machine() -> str:
 def run_all(reps: int, only: set[str]) -> list[Figure]:
     targets = demo_targets()
     targets.append(bulk_target(BULK_FILES, BULK_SIZE))
-    targets[0].files.append(FakeFile(BIG_FILE_ID, "big_cube.fits", "Image", size=BIG_SIZE, tag=77, date="2025-02-02"))
+    targets[0].files.append(
+        FakeFile(BIG_FILE_ID, "big_cube.fits", "Image", size=BIG_SIZE, tag=77, date="2025-02-02")
+    )
     figures: list[Figure] = []
     steps: list[tuple[str, Callable[[FakeExoFop, Path], list[Figure]]]] = [
         ("startup", lambda s, t: bench_startup(s, t / "warm", reps * 4)),
@@ -190,10 +232,14 @@ def run_all(reps: int, only: set[str]) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--reps", type=int, default=5, help="samples per figure (start-up uses 4× this)")
-    parser.add_argument("--only", action="append", default=[], choices=["startup", "selective", "bulk", "big"])
+    parser.add_argument(
+        "--only", action="append", default=[], choices=["startup", "selective", "bulk", "big"]
+    )
     args = parser.parse_args(argv)
     # Editable installs get no .pyc when PYTHONDONTWRITEBYTECODE is set; compile once, as pip does for wheels.
     import compileall
