@@ -63,7 +63,9 @@ def ensure_dir(folder: Path) -> None:
 def temp_path_for(final: Path) -> Path:
     """Unique temp path next to ``final``; the name carries host and pid so cleanup can tell if it is live."""
     token = os.urandom(4).hex()  # not `secrets`: its import (random, base64...) slows every start
-    return final.with_name(f".{final.name[:80]}.{_HOST}.{os.getpid()}.{token}{TEMP_SUFFIX}")
+    # Cut by bytes, not characters: 80 non-ASCII characters could push the name past NAME_MAX (255 bytes).
+    stem = final.name.encode()[:80].decode(errors="ignore")
+    return final.with_name(f".{stem}.{_HOST}.{os.getpid()}.{token}{TEMP_SUFFIX}")
 
 
 class AtomicWriter:
@@ -196,20 +198,22 @@ def is_stale_temp(path: Path, *, now: float | None = None) -> bool:
     return age > STALE_TEMP_SECONDS
 
 
-def iter_temp_files(folder: Path) -> Iterator[Path]:
-    """All exofop temp files under ``folder`` (recursively)."""
+def iter_temp_files(folder: Path, *, recursive: bool = True) -> Iterator[Path]:
+    """All exofop temp files under ``folder`` (recursively, or directly in it)."""
     if not folder.is_dir():
         return
-    for dirpath, _dirnames, filenames in os.walk(folder):
+    for dirpath, dirnames, filenames in os.walk(folder):
         for name in filenames:
             if name.startswith(".") and name.endswith(TEMP_SUFFIX):
                 yield Path(dirpath) / name
+        if not recursive:
+            dirnames.clear()
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
+def remove_stale_temps(folder: Path, *, recursive: bool = True) -> list[Path]:
     """Delete stale temp files left by killed runs under ``folder``; return what was removed."""
     removed = []
-    for path in iter_temp_files(folder):
+    for path in iter_temp_files(folder, recursive=recursive):
         if is_stale_temp(path):
             with contextlib.suppress(OSError):
                 path.unlink()
