@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_EXTRACT_BYTES = 20 * 1024**3
 _CHUNK = 1 << 20
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a first member, or an empty archive
+_UNIX = 3  # ZipInfo.create_system of archives made on Unix
 # What a damaged or hostile archive raises while being read (truncated, bad CRC, encrypted, odd method...).
 _READ_ERRORS = (
     zipfile.BadZipFile,
@@ -118,8 +119,10 @@ class SafeArchive:
     def _members(self) -> Iterator[Member]:
         if self._zip is not None:
             for info in self._zip.infolist():
-                mode = info.external_attr >> 16
-                is_file = not info.is_dir() and (mode == 0 or stat.S_ISREG(mode))
+                # Only Unix-made zips carry a file type, and many writers (Python's writestr among them)
+                # leave the type bits empty: no type is a plain file, any type but "regular" is refused.
+                file_type = stat.S_IFMT(info.external_attr >> 16) if info.create_system == _UNIX else 0
+                is_file = not info.is_dir() and file_type in (0, stat.S_IFREG)
                 reason = unsafe_reason(info.filename, is_file=is_file)
                 if reason:
                     if not info.is_dir():

@@ -176,7 +176,8 @@ class HttpSession:
                 import httpx
 
                 # httpx would otherwise keep Set-Cookie values and replay them; exofop sends only the
-                # user's read-only jar, recomputed per URL in _headers_for.
+                # user's read-only jar, recomputed per URL in _headers_for. The jar itself is passed: wrapped
+                # in httpx.Cookies it would be copied into a fresh jar and the blocking policy lost.
                 no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
                 self._client = httpx.Client(
                     timeout=httpx.Timeout(self.timeout_seconds),
@@ -187,7 +188,7 @@ class HttpSession:
                     headers={"User-Agent": self.user_agent},
                     follow_redirects=False,
                     transport=self.transport,
-                    cookies=httpx.Cookies(no_cookies),
+                    cookies=no_cookies,
                     trust_env=True,
                 )
             return self._client
@@ -279,6 +280,16 @@ class HttpSession:
             except httpx.TimeoutException as exc:
                 raise _Retryable(
                     NetworkError(f"timed out fetching {what} ({current_url})", endpoint=endpoint)
+                ) from exc
+            except httpx.RemoteProtocolError as exc:
+                # httpx parses Location itself (even with redirects off) and reports a malformed one as a
+                # protocol error; that is a bad answer to report, not a transfer to retry.
+                if "location header" in str(exc).lower():
+                    raise InvalidResponseError(
+                        f"ExoFOP redirected {what} to an unusable URL", endpoint=endpoint
+                    ) from exc
+                raise _Retryable(
+                    NetworkError(f"network error fetching {what}: {exc}", endpoint=endpoint)
                 ) from exc
             except (httpx.TransportError, OSError) as exc:
                 raise _Retryable(
@@ -483,8 +494,11 @@ class HttpSession:
 
         expected = response.headers.get("content-length")
         identity = response.headers.get("content-encoding", "identity").lower() in ("", "identity")
+        received = 0
         try:
-            yield from response.iter_bytes()
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                yield chunk
         except httpx.DecodingError as exc:
             # A body that cannot be decoded (bad gzip...) is a broken answer, not a broken connection.
             raise InvalidResponseError(
@@ -496,8 +510,10 @@ class HttpSession:
             raise _Retryable(
                 NetworkError(f"transfer of {what} broke off: {exc or type(exc).__name__}", endpoint=endpoint)
             ) from exc
-        if expected is not None and identity and expected.isdigit():
-            got = response.num_bytes_downloaded
+        if expected is not None and expected.isdigit():
+            # Without an encoding the bytes yielded are the bytes on the wire; count them here rather than
+            # trust num_bytes_downloaded, which stays 0 for a body httpx already held in memory.
+            got = received if identity else response.num_bytes_downloaded
             if got < int(expected):
                 raise _Retryable(
                     NetworkError(

@@ -296,10 +296,26 @@ class FakeExoFop:
         return found
 
 
+def _disposition(filename: str) -> str:
+    """``Content-Disposition`` for any name: RFC 5987 ``filename*`` when it is not plain printable ASCII."""
+    if filename.isascii() and filename.isprintable() and '"' not in filename:
+        return f'attachment; filename="{filename}"'
+    from urllib.parse import quote
+
+    return f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     fake: FakeExoFop
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up (timeouts, kill -9) are part of the tests, not errors worth a traceback."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -474,7 +490,7 @@ class _Handler(BaseHTTPRequestHandler):
         _target, f = found
         if f.proprietary and not self._session_ok():
             return 200, self._send(200, LOGIN_PAGE, content_type="text/html; charset=UTF-8")
-        headers = {"Content-Disposition": f'attachment; filename="{f.filename}"'}
+        headers = {"Content-Disposition": _disposition(f.filename)}
         return 200, self._send(
             200,
             f.chunks(),
