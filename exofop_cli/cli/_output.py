@@ -9,7 +9,6 @@ is honoured everywhere.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -37,13 +36,15 @@ def _styled(text: str, code: str, stream: TextIO) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if use_color(stream) else text
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 
 
 def clean(text: str) -> str:
     """Show control characters as ``\\x1b`` escapes: file names and messages come from the server, and a
     raw ESC would let them drive the user's terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    import re  # compiled on first message, not at start-up (TAB)
+
+    return re.sub(_CONTROL, lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def error_line(message: str, *, hint: str | None = None) -> None:
