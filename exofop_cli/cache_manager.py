@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInputError
-from .layout import TARGET_DIR_RE, TargetLayout
+from .layout import TargetLayout, target_dirs
 from .storage import is_stale_temp, iter_temp_files, read_json
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
@@ -75,20 +75,6 @@ class CachedTarget:
             ),
             "path": str(self.root),
         }
-
-
-def target_dirs(cache_root: Path) -> list[TargetLayout]:
-    """Layouts of every ``tic_<id>`` folder in the cache, sorted by TIC id."""
-    try:
-        names = os.listdir(cache_root)
-    except OSError:
-        return []
-    layouts = []
-    for name in names:
-        m = TARGET_DIR_RE.match(name)
-        if m and (cache_root / name).is_dir() and not (cache_root / name).is_symlink():
-            layouts.append(TargetLayout.for_tic(cache_root, int(m.group(1))))
-    return sorted(layouts, key=lambda lay: lay.tic_id)
 
 
 def scan_cache(cache_root: Path, *, with_sizes: bool = True) -> list[CachedTarget]:

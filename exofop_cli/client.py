@@ -422,12 +422,13 @@ class ExoFopClient:
         """
         from .fetcher import Fetcher
 
-        return Fetcher(self).run(
-            parse_target(target),
-            selectors=selectors,
-            include_summaries=include_summaries,
-            refresh=force_refresh,
-            force=force_download,
-            verify=verify,
-            archive=archive,
-        )
+        with Fetcher(self) as fetcher:
+            return fetcher.run(
+                parse_target(target),
+                selectors=selectors,
+                include_summaries=include_summaries,
+                refresh=force_refresh,
+                force=force_download,
+                verify=verify,
+                archive=archive,
+            )

@@ -103,6 +103,15 @@ class Fetcher:
             self._pool = ThreadPoolExecutor(max_workers=self.client.jobs, thread_name_prefix="exofop")
         return self._pool.submit(fn, *args)
 
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc is not None:
+            self.cancel.set()  # workers stop at their next chunk (Ctrl-C must not wait for a 300 MB file)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
     def run(
         self,
         query: TargetQuery,
@@ -114,35 +123,7 @@ class Fetcher:
         verify: bool,
         archive: str | None,
     ) -> ExoFopFetchResult:
-        """Fetch; see ``ExoFopClient.fetch``."""
-        try:
-            return self._run(
-                query,
-                selectors=selectors,
-                include_summaries=include_summaries,
-                refresh=refresh,
-                force=force,
-                verify=verify,
-                archive=archive,
-            )
-        except BaseException:
-            self.cancel.set()
-            raise
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _run(
-        self,
-        query: TargetQuery,
-        *,
-        selectors: ExoFopSelectors | None,
-        include_summaries: bool,
-        refresh: bool,
-        force: bool,
-        verify: bool,
-        archive: str | None,
-    ) -> ExoFopFetchResult:
+        """Fetch one target (see ``ExoFopClient.fetch``); use inside ``with Fetcher(client) as f``."""
         client = self.client
         notes: list[str] = list(client.notices)  # shown to the user, not written to the manifest
         errors: list[FetchIssue] = []

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -50,6 +51,20 @@ def safe_filename(name: str) -> str:
 def file_relpath(file_id: int, filename: str) -> str:
     """``files/<file_id>_<safe name>``: a pure function of id and name, unique per id, stable forever."""
     return f"files/{int(file_id)}_{safe_filename(filename)}"
+
+
+def target_dirs(cache_root: Path) -> list[TargetLayout]:
+    """Layouts of every ``tic_<id>`` folder in the cache (no symlinks), sorted by TIC id."""
+    try:
+        names = os.listdir(cache_root)
+    except OSError:
+        return []
+    layouts = []
+    for name in names:
+        m = TARGET_DIR_RE.match(name)
+        if m and (cache_root / name).is_dir() and not (cache_root / name).is_symlink():
+            layouts.append(TargetLayout.for_tic(cache_root, int(m.group(1))))
+    return sorted(layouts, key=lambda lay: lay.tic_id)
 
 
 class TargetLayout(NamedTuple):

@@ -45,7 +45,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
-from .contrast import (
+from .cached_files import (
     ManifestFile,
     binary_kind,
     load_manifest_files,

@@ -17,12 +17,11 @@ from exofop_cli.cache_manager import (
     parse_duration,
     plan_prune,
     scan_cache,
-    target_dirs,
     tic_ids_for,
     verify_target,
 )
 from exofop_cli.errors import InvalidInputError
-from exofop_cli.layout import TargetLayout
+from exofop_cli.layout import TargetLayout, target_dirs
 from exofop_cli.models import ExoFopTarget
 from exofop_cli.resolver import ResolutionCache
 from exofop_cli.storage import STALE_TEMP_SECONDS, temp_path_for

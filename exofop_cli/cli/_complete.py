@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +22,9 @@ def _root(ctx: typer.Context | None) -> Path:
 
 
 def _target_folders(root: Path) -> list[tuple[int, Path]]:
-    from ..layout import TARGET_DIR_RE
+    from ..layout import target_dirs
 
-    try:
-        names = os.listdir(root)
-    except OSError:
-        return []
-    out = []
-    for name in names:
-        m = TARGET_DIR_RE.match(name)
-        if m:
-            out.append((int(m.group(1)), root / name))
-    return sorted(out)[:_MAX_TARGETS_SCANNED]
+    return [(layout.tic_id, layout.root) for layout in target_dirs(root)[:_MAX_TARGETS_SCANNED]]
 
 
 def complete_target(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

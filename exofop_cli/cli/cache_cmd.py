@@ -83,7 +83,8 @@ def cache_path(
 @cache_app.command("verify")
 def cache_verify(ctx: typer.Context, targets: TargetsArg = None, as_json: JsonOpt = False) -> None:
     """Re-hash cached files against their manifests; name every missing or damaged file."""
-    from ..cache_manager import target_dirs, tic_ids_for, verify_target
+    from ..cache_manager import tic_ids_for, verify_target
+    from ..layout import target_dirs
 
     root = _root(ctx)
     wanted = set(tic_ids_for(root, targets)) if targets else None
