@@ -4,8 +4,6 @@ Importing the package is cheap: names are loaded on first use, so the CLI (and t
 for httpx or the fetch machinery unless a command needs them.
 """
 
-from __future__ import annotations
-
 import importlib
 from typing import TYPE_CHECKING, Any
 

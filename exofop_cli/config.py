@@ -1,7 +1,5 @@
 """Named defaults and the environment variables exofop reads (one place, so docs and code agree)."""
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path

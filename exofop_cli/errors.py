@@ -24,8 +24,6 @@ exception agree on one vocabulary: ``not_found``, ``auth_required``, ``network``
 ``invalid_response``.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 ErrorKind = Literal["not_found", "auth_required", "network", "server", "invalid_response"]

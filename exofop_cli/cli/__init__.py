@@ -3,8 +3,6 @@
 Subcommands live in their own modules and are imported only when invoked (see ``_app.COMMANDS``).
 """
 
-from __future__ import annotations
-
 from ._app import app
 
 

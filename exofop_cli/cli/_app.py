@@ -15,7 +15,6 @@ import typer
 from typer.core import TyperGroup
 
 from .. import config
-from ..errors import ExoFopError
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 unexpected error; 2 bad usage or input; 3 partial (manifest written, some "
@@ -61,7 +60,8 @@ class ExoFopGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         """Run the subcommand; map errors through the table in ``_errors``."""
-        from ._errors import report  # only on the error path
+        from ..errors import ExoFopError  # only on the error path: help and TAB never get here
+        from ._errors import report
 
         try:
             return super().invoke(ctx)

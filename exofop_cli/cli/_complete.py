@@ -1,7 +1,5 @@
 """Tab-completion values: read only the local cache, never the network, and stay fast."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any
 

@@ -6,8 +6,6 @@ Exit codes (also in ``exofop --help`` and the README):
     5 authentication required and nothing obtained · 6 network failure after retries (or --offline miss)
 """
 
-from __future__ import annotations
-
 import os
 import sys
 import traceback

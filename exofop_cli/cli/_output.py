@@ -6,8 +6,6 @@ table or a progress bar; plain stderr lines need no Rich, which keeps warm runs 
 is honoured everywhere.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Sequence
