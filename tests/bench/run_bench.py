@@ -41,9 +41,10 @@ class Figure:
     name: str
     samples: list[float]
     unit: str
-    value: float  # the figure compared with the target
+    value: float  # the figure compared with the target (from medians)
     target: float
     detail: str
+    value_min: float | None = None  # the same ratio from the minima: the least noisy estimate
 
     @property
     def ok(self) -> bool:
@@ -107,7 +108,10 @@ def bench_startup(server: FakeExoFop, cache: Path, reps: int) -> list[Figure]:
     ]
     for name, target in (("warm fetch", 1.2), ("--help", 1.1), ("TAB", 1.1)):
         ratio = statistics.median(samples[name]) / base
-        out.append(Figure(f"{name} / import typer", samples[name], "×", ratio, target, stats(samples[name])))
+        best = min(samples[name]) / min(samples["import typer"])
+        out.append(
+            Figure(f"{name} / import typer", samples[name], "×", ratio, target, stats(samples[name]), best)
+        )
     return out
 
 
@@ -196,6 +200,7 @@ def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
     if curl_big:
         med = statistics.median
         stream = (med(big) - med(tiny)) / (med(curl_big) - med(curl_tiny))
+        best = (min(big) - min(tiny)) / (min(curl_big) - min(curl_tiny))
         figures.append(
             Figure(
                 "300 MB streaming / curl -o",
@@ -205,6 +210,7 @@ def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
                 1.5,
                 f"exofop {stats(big)} s (32-byte file: {med(tiny):.3f}); "
                 f"curl {stats(curl_big)} s (32-byte file: {med(curl_tiny):.3f})",
+                best,
             )
         )
         figures.append(
@@ -261,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--reps", type=int, default=5, help="samples per figure (start-up uses 4× this)")
+    parser.add_argument("--reps", type=int, default=9, help="samples per figure (start-up uses 4× this)")
     parser.add_argument(
         "--only", action="append", default=[], choices=["startup", "selective", "bulk", "big"]
     )
@@ -279,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|")
     for f in figures:
         value = f"{f.value:.2f} {f.unit}" if f.unit != "s" else "1.00 (baseline)"
+        if f.value_min is not None:
+            value += f" (minima: {f.value_min:.2f} {f.unit})"
         target = f"≤ {f.target:g} {f.unit}" if f.unit != "s" else "—"
         print(f"| {f.name} | {value} | {target} | {f.detail} | {'yes' if f.ok else '**NO**'} |")
     missed = [f.name for f in figures if not f.ok]
