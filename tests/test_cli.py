@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -277,3 +278,27 @@ def test_python_dash_m(cache_dir: Path) -> None:
         check=True,
     )
     assert out.stdout.startswith("exofop ")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("n_columns", [3, 40])
+def test_terminal_tables_show_brackets_and_escape_controls(
+    monkeypatch: pytest.MonkeyPatch, n_columns: int
+) -> None:
+    """On a terminal rows are a Rich table (or cards when too wide); cell text is never Rich markup."""
+    from exofop_cli.cli._output import emit_rows
+
+    out = _Terminal()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setenv("NO_COLOR", "1")
+    columns = [(f"c{i}", f"C{i}") for i in range(n_columns)]
+    emit_rows(
+        [{"c0": "TOI1262.01: [P=8.15] [bold]x[/bold]", "c1": "evil\x1b]0;title\x07name"}], columns, title="t"
+    )
+    text = out.getvalue()
+    assert "[P=8.15]" in text and "[bold]x[/bold]" in text
+    assert "\\x1b" in text and "\x07" not in text

@@ -112,7 +112,7 @@ def emit_rows(
     title: str | None = None,
     as_json: bool = False,
 ) -> None:
-    """Render rows on stdout: JSON array, Rich table (terminal) or TSV with a header (pipe)."""
+    """Render rows on stdout: JSON array, Rich table or cards (terminal), TSV with a header (pipe)."""
     if as_json:
         emit_json(list(rows))
         return
@@ -130,10 +130,25 @@ def emit_rows(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text  # cells as Text: "[P=2.32]" in a note is data, not Rich markup
 
-    table = Table(title=title, show_lines=False, header_style="bold", expand=False)
+    console = Console(no_color="NO_COLOR" in os.environ)
+    if len(columns) * 9 > console.width:
+        # Too wide to read as columns (ExoFOP tables have 15-60): one field/value card per row instead.
+        if title:
+            console.print(Text(title, style="bold"))
+        for number, row in enumerate(rows, start=1):
+            card = Table(title=f"row {number}", show_header=False, title_justify="left", expand=False)
+            card.add_column(style="bold")
+            card.add_column(overflow="fold")
+            for key, header in columns:
+                if row.get(key) not in (None, ""):
+                    card.add_row(Text(header), Text(_text(row.get(key))))
+            console.print(card)
+        return
+    table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold", expand=False)
     for _key, header in columns:
-        table.add_column(header, overflow="fold")
+        table.add_column(Text(header), overflow="fold")
     for row in rows:
-        table.add_row(*(_text(row.get(key)) for key, _ in columns))
-    Console(no_color="NO_COLOR" in os.environ).print(table)
+        table.add_row(*(Text(_text(row.get(key))) for key, _ in columns))
+    console.print(table)
