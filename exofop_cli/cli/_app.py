@@ -126,31 +126,25 @@ class LazyGroup(ExoFopGroup):
         return super().resolve_command(ctx, args)
 
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+# Every app: plain Click help (Rich help would import Rich on each --help), no Typer completion options
+# (exofop completion SHELL instead), no pretty tracebacks (the error boundary prints one line), -h too.
+_APP_DEFAULTS: dict[str, Any] = {
+    "rich_markup_mode": None,
+    "pretty_exceptions_enable": False,
+    "add_completion": False,
+    "context_settings": {"help_option_names": ["-h", "--help"], "max_content_width": 110},
+}
 
 
 def new_app(help_text: str | None = None, **kwargs: Any) -> typer.Typer:
-    """A command-group app with exofop's conventions (plain help for fast start-up, error boundary, -h)."""
+    """A command-group app with exofop's conventions and the error boundary."""
     kwargs.setdefault("cls", ExoFopGroup)
-    return typer.Typer(
-        help=help_text,
-        rich_markup_mode=None,
-        pretty_exceptions_enable=False,
-        no_args_is_help=True,
-        add_completion=False,
-        context_settings=CONTEXT_SETTINGS,
-        **kwargs,
-    )
+    return typer.Typer(help=help_text, no_args_is_help=True, **_APP_DEFAULTS, **kwargs)
 
 
 def command_app() -> typer.Typer:
     """An app holding exactly one command (built by ``LazyGroup`` when that command runs)."""
-    return typer.Typer(
-        rich_markup_mode=None,
-        pretty_exceptions_enable=False,
-        add_completion=False,
-        context_settings=CONTEXT_SETTINGS,
-    )
+    return typer.Typer(**_APP_DEFAULTS)
 
 
 app = new_app(
