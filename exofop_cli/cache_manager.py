@@ -292,7 +292,7 @@ def execute_prune(plan: PrunePlan) -> PruneOutcome:
 
 def tic_ids_for(cache_root: Path, targets: list[str]) -> list[int]:
     """TIC ids of targets, offline: TICs directly, TOIs and names from the resolution cache only."""
-    from .resolver import ResolutionCache
+    from .resolutions import ResolutionCache
     from .targets import parse_target
 
     resolutions = ResolutionCache(cache_root)

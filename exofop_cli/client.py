@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from . import config, endpoints
 from .errors import (
@@ -19,59 +19,29 @@ from .errors import (
     RequestError,
     TargetNotFoundError,
 )
-from .filelist import parse_filelist
 from .layout import TargetLayout
-from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
-from .progress import NullProgress, ProgressListener
-from .resolver import (
-    Overview,
-    ResolutionCache,
-    ambiguous,
-    parse_gototicid,
-    parse_overview,
-    parse_toi_table,
-    target_from_parts,
+from .models import (
+    ExoFopFetchResult,
+    ExoFopFileRow,
+    ExoFopSelectors,
+    ExoFopTarget,
 )
-from .storage import atomic_write_bytes, ensure_dir
-from .tables import Table, parse_table
+from .progress import NullProgress, ProgressListener
+from .resolutions import ResolutionCache
 from .targets import TargetQuery, parse_target
 
+# Parsers, tables and writers are imported inside the methods that use them: a warm ``fetch`` replayed by
+# ``warm`` needs none of them, and every module kept off that path is start-up time saved.
 if TYPE_CHECKING:
     import httpx
 
     from .cookies import CookieJar
     from .net import HttpSession
+    from .resolver import Overview
+    from .results import FileListing, SummariesResult
+    from .tables import Table
 
 SAVED_JAR_NAME = "cookies.txt"
-
-
-class FileListing(NamedTuple):
-    """Result of ``list_files``: rows, and the cached path of each row already downloaded."""
-
-    tic_id: int
-    rows: tuple[ExoFopFileRow, ...]
-    cached: dict[int, Path]
-    warnings: tuple[str, ...] = ()
-
-    def to_rows(self) -> list[dict[str, Any]]:
-        """JSON rows (the file-list fields plus ``cached`` and ``path``)."""
-        out = []
-        for row in self.rows:
-            path = self.cached.get(row.file_id)
-            out.append({**row.to_dict(), "cached": path is not None, "path": str(path) if path else None})
-        return out
-
-
-class SummariesResult(NamedTuple):
-    """Result of ``collect_summaries``: tables by kind and the kinds that failed."""
-
-    tic_id: int
-    tables: dict[str, Table]
-    errors: tuple[FetchIssue, ...] = ()
-
-    def to_dict(self) -> dict[str, list[dict[str, str | None]]]:
-        """``{kind: [row objects]}``."""
-        return {kind: [dict(r) for r in table.rows] for kind, table in self.tables.items()}
 
 
 def _version() -> str:
@@ -161,6 +131,11 @@ class ExoFopClient:
         return self._http
 
     @property
+    def cookie_jar_used(self) -> bool:
+        """True when requests carry cookies (a login): files refused before are then asked for again."""
+        return self.cookie_jar is not None and bool(self.cookie_jar.cookies)
+
+    @property
     def requests_made(self) -> int:
         """How many HTTP requests this client sent (0 when everything came from the cache)."""
         return self._http.requests_made if self._http is not None else 0
@@ -191,6 +166,8 @@ class ExoFopClient:
             return cached.tic_id, cached.toi
         if self.offline:
             raise OfflineError(f"offline mode: {query.text!r} has never been resolved in this cache")
+        from .resolver import ambiguous, parse_gototicid, parse_toi_table
+
         if query.kind == "toi":
             assert query.toi is not None and query.toi_number is not None
             body = self.http.get(
@@ -214,6 +191,8 @@ class ExoFopClient:
 
     def overview(self, tic_id: int) -> Overview:
         """TOIs and star names of a TIC from ``target.php?json`` (one request)."""
+        from .resolver import parse_overview
+
         body = self.http.get(
             endpoints.TARGET,
             endpoints.target_params(tic_id),
@@ -224,6 +203,8 @@ class ExoFopClient:
 
     def resolve_target(self, target: str) -> ExoFopTarget:
         """Resolve a TIC, TOI or name to an ``ExoFopTarget`` (cached on disk; online only on a miss)."""
+        from .resolver import Overview, target_from_parts
+
         query = parse_target(target)
         cached = self.resolutions.get(query.key)
         if cached is not None:
@@ -242,6 +223,9 @@ class ExoFopClient:
     # -- file index and tables ------------------------------------------------------------------------------
     def fetch_filelist_bytes(self, tic_id: int) -> bytes:
         """Download and validate the raw file index of a star, then store it as ``filelist.csv``."""
+        from .filelist import parse_filelist
+        from .storage import atomic_write_bytes, ensure_dir
+
         layout = self.layout(tic_id)
         body = self.http.get(
             endpoints.FILELIST, endpoints.filelist_params(tic_id), what=f"the file list of TIC {tic_id}"
@@ -259,6 +243,8 @@ class ExoFopClient:
         self, *, tic_id: int, refresh: bool = False
     ) -> tuple[list[ExoFopFileRow], list[str]]:
         """Like ``file_list``, with the parser's warnings about skipped or odd rows."""
+        from .filelist import parse_filelist
+
         layout = self.layout(tic_id)
         if not refresh:
             try:
@@ -269,6 +255,9 @@ class ExoFopClient:
 
     def fetch_summary_bytes(self, tic_id: int, kind: str) -> bytes:
         """Download one summary table, validate it and store it raw under ``summaries/``."""
+        from .storage import atomic_write_bytes, ensure_dir
+        from .tables import parse_table
+
         spec = endpoints.SUMMARIES[kind]
         layout = self.layout(tic_id)
         body = self.http.get(spec.endpoint, spec.params(tic_id), what=f"the {kind} table of TIC {tic_id}")
@@ -281,6 +270,8 @@ class ExoFopClient:
         self, *, tic_id: int, kinds: list[str] | tuple[str, ...] | None = None, refresh: bool = False
     ) -> dict[str, Table]:
         """Summary tables of a star by kind (``spect``, ``imaging``...); from the cache unless missing/``refresh``."""
+        from .tables import parse_table
+
         wanted = tuple(kinds) if kinds else endpoints.SUMMARY_KINDS
         unknown = [k for k in wanted if k not in endpoints.SUMMARIES]
         if unknown:
@@ -360,6 +351,7 @@ class ExoFopClient:
         """The selected rows of a target's file index, each with its cached path if downloaded."""
         from .manifest import valid_records
         from .plan import OBSERVATION_KINDS, observation_index, select_rows
+        from .results import FileListing
 
         tic, _ = self.tic_for(target)
         rows, warnings = self.file_list_with_warnings(tic_id=tic, refresh=refresh)
@@ -377,6 +369,7 @@ class ExoFopClient:
     ) -> SummariesResult:
         """Every requested summary table; one that fails is reported and the others still come."""
         from .fetcher import issue_from
+        from .results import SummariesResult
 
         tic, _ = self.tic_for(target)
         wanted = tuple(kinds) if kinds else endpoints.SUMMARY_KINDS
@@ -420,6 +413,20 @@ class ExoFopClient:
         Per-item failures end up in ``result.errors`` (and the manifest); failures that leave nothing to
         do (no file list, unknown target) raise.
         """
+        from . import warm
+
+        key = warm.request_key(
+            base_url=self.base_url,
+            selectors=selectors,
+            include_summaries=include_summaries,
+            archive=archive,
+            cookie_jar_used=self.cookie_jar_used,
+        )
+        if not (force_refresh or force_download or verify):
+            replayed = warm.replay(self, target, key)
+            if replayed is not None:
+                return replayed
+
         from .fetcher import Fetcher
 
         with Fetcher(self) as fetcher:
@@ -431,4 +438,5 @@ class ExoFopClient:
                 force=force_download,
                 verify=verify,
                 archive=archive,
+                warm_key=key,
             )

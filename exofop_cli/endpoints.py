@@ -4,8 +4,6 @@ Parameters are ordered dicts so URLs are deterministic (cassettes match on the q
 request names its ``output=`` explicitly: the default ``text`` output cannot be parsed.
 """
 
-from __future__ import annotations
-
 from typing import Literal, NamedTuple
 from urllib.parse import urlencode
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import endpoints
+from . import endpoints, warm
 from .errors import (
     CacheError,
     ExoFopError,
@@ -29,13 +29,12 @@ from .manifest import (
     converge_manifest,
     record_state,
     sha256_of,
-    touch,
     write_record,
 )
 from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
 from .plan import OBSERVATION_KINDS, download_action, observation_index, select_rows
 from .resolver import Overview, sorted_tois, target_from_parts
-from .storage import ensure_dir, read_json, remove_stale_temps
+from .storage import ensure_dir, read_json, remove_stale_temps, touch
 from .tables import Table, parse_table
 from .targets import TargetQuery
 
@@ -66,9 +65,8 @@ def issue_from(exc: BaseException, *, file_id: int | None = None, endpoint: str 
     )
 
 
-def previous_auth_failures(layout: TargetLayout) -> dict[int, FetchIssue]:
-    """``auth_required`` file errors recorded in the current manifest, by file id."""
-    manifest = read_json(layout.manifest)
+def previous_auth_failures(manifest: Any) -> dict[int, FetchIssue]:
+    """``auth_required`` file errors recorded in a manifest (as read from disk), by file id."""
     out: dict[int, FetchIssue] = {}
     if not isinstance(manifest, dict):
         return out
@@ -122,10 +120,16 @@ class Fetcher:
         force: bool,
         verify: bool,
         archive: str | None,
+        warm_key: Mapping[str, Any] | None = None,
     ) -> ExoFopFetchResult:
-        """Fetch one target (see ``ExoFopClient.fetch``); use inside ``with Fetcher(client) as f``."""
+        """Fetch one target (see ``ExoFopClient.fetch``); use inside ``with Fetcher(client) as f``.
+
+        With ``warm_key`` (the request, from ``warm.request_key``), a run that turns out to have nothing to
+        do records a stamp so that the next identical fetch is replayed by ``warm.replay``.
+        """
         client = self.client
         notes: list[str] = list(client.notices)  # shown to the user, not written to the manifest
+        n_notices = len(notes)
         errors: list[FetchIssue] = []
 
         cached_target = client.resolutions.get(query.key)
@@ -134,6 +138,13 @@ class Fetcher:
         else:
             tic, id_tois = client.identify(query)
         layout = client.layout(tic)
+        manifest_before = read_json(layout.manifest)
+        # The state this run decides from, taken before it changes anything (a possible warm stamp).
+        warm_inputs = (
+            warm.snapshot(layout.root, warm.input_paths(manifest_before))
+            if warm_key is not None and cached_target is not None and not (refresh or force or verify)
+            else None
+        )
         ensure_dir(layout.root)
         remove_stale_temps(layout.root)
         remove_stale_temps(client.cache_root, recursive=False)  # a killed resolutions.json write
@@ -181,7 +192,7 @@ class Fetcher:
         jar_used = client.cookie_jar is not None and bool(client.cookie_jar.cookies)
         # Files refused for lack of a login last time are not asked for again anonymously (a warm run stays
         # offline and the manifest unchanged) unless the user now has a session or asks with --refresh/--force.
-        known_auth = {} if jar_used or refresh or force else previous_auth_failures(layout)
+        known_auth = {} if jar_used or refresh or force else previous_auth_failures(manifest_before)
         to_download: list[ExoFopFileRow] = []
         skipped = failed = 0
         for row in selected:
@@ -208,6 +219,7 @@ class Fetcher:
                 " or use --refresh to retry"
             )
         downloaded = nbytes = 0
+        went_online = bool(to_download) or overview_f is not None or filelist_f is not None or bool(summary_f)
         if to_download and archive:
             from .archive import fetch_from_archive
 
@@ -244,7 +256,7 @@ class Fetcher:
         touch(layout.last_used)
 
         present = {int(f["file_id"]): layout.root / f["path"] for f in manifest["files"]}
-        return ExoFopFetchResult(
+        result = ExoFopFetchResult(
             target=target,
             cache_root=layout.root,
             manifest_path=layout.manifest,
@@ -257,6 +269,22 @@ class Fetcher:
             warnings=tuple(dict.fromkeys([*notes, *filelist_warnings])),
             errors=tuple(errors),
         )
+        if (
+            warm_key is not None
+            and warm_inputs is not None
+            and cached_target is not None
+            and not went_online
+            and warm.snapshot(layout.root, warm.input_paths(manifest)) == warm_inputs
+        ):
+            warm.record(
+                layout,
+                key=warm_key,
+                resolution=cached_target,
+                result=result,
+                run_warnings=tuple(dict.fromkeys([*notes[n_notices:], *filelist_warnings])),
+                inputs=warm_inputs,
+            )
+        return result
 
     # -- steps ----------------------------------------------------------------------------------------------
     def _observation_tables(

@@ -11,32 +11,35 @@
         .state/records/<id>.json     one record per downloaded file (sha256, size, mtime): the truth the
                                      manifest is rebuilt from, so concurrent runs never lose entries
         .state/last_used             touched by every fetch (for ``cache prune --older-than``)
+        .state/warm.json             what the last fetch that found everything cached depended on, so the
+                                     next one can be replayed from stat() calls alone (see ``warm``)
 """
-
-from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
 MANIFEST_NAME = "manifest.json"
 FILELIST_NAME = "filelist.csv"
 RESOLUTIONS_NAME = "resolutions.json"
-TARGET_DIR_RE = re.compile(r"^tic_(\d+)$")
+# Patterns are strings, compiled by ``re``'s cache on first use: a warm fetch or a TAB that never needs them
+# does not pay for compiling them at import.
+TARGET_DIR_PATTERN = r"^tic_(\d+)$"
 _MAX_NAME_BYTES = 160
 # Unicode letters and digits stay (a person must recognise the name); separators, control and shell
 # characters do not.
-_UNSAFE = re.compile(r"[^\w.+\-=,@()\[\]]+")
+_UNSAFE = r"[^\w.+\-=,@()\[\]]+"
 
 
 def safe_filename(name: str) -> str:
     """A file-system-safe, recognisable version of a server-given name (no folders, no leading dots)."""
     # Keep only the last path component whatever the separator: "../../x", "/etc/passwd", "C:\\a\\b".
     base = re.split(r"[\\/]", name)[-1]
+    import unicodedata  # only when a name is made, not on every start
+
     base = unicodedata.normalize("NFKC", base)
-    base = _UNSAFE.sub("_", base).strip("._ ")
+    base = re.sub(_UNSAFE, "_", base).strip("._ ")
     if not base:
         return "file"
     if len(base.encode()) > _MAX_NAME_BYTES:
@@ -53,7 +56,7 @@ def file_relpath(file_id: int, filename: str) -> str:
     return f"files/{int(file_id)}_{safe_filename(filename)}"
 
 
-def target_dirs(cache_root: Path) -> list[TargetLayout]:
+def target_dirs(cache_root: Path) -> "list[TargetLayout]":
     """Layouts of every ``tic_<id>`` folder in the cache (no symlinks), sorted by TIC id."""
     try:
         names = os.listdir(cache_root)
@@ -61,7 +64,7 @@ def target_dirs(cache_root: Path) -> list[TargetLayout]:
         return []
     layouts = []
     for name in names:
-        m = TARGET_DIR_RE.match(name)
+        m = re.match(TARGET_DIR_PATTERN, name)
         if m and (cache_root / name).is_dir() and not (cache_root / name).is_symlink():
             layouts.append(TargetLayout.for_tic(cache_root, int(m.group(1))))
     return sorted(layouts, key=lambda lay: lay.tic_id)
@@ -74,7 +77,7 @@ class TargetLayout(NamedTuple):
     tic_id: int
 
     @classmethod
-    def for_tic(cls, cache_root: Path, tic_id: int) -> TargetLayout:
+    def for_tic(cls, cache_root: Path, tic_id: int) -> "TargetLayout":
         """Layout of ``<cache_root>/tic_<tic_id>``."""
         return cls(root=cache_root / f"tic_{int(tic_id)}", tic_id=int(tic_id))
 
@@ -112,6 +115,11 @@ class TargetLayout(NamedTuple):
     def last_used(self) -> Path:
         """Marker touched by each fetch."""
         return self.root / ".state" / "last_used"
+
+    @property
+    def warm_stamp(self) -> Path:
+        """The record of the last no-op fetch (see ``warm``)."""
+        return self.root / ".state" / "warm.json"
 
     def file_path(self, file_id: int, filename: str) -> Path:
         """Absolute path of a downloaded file."""

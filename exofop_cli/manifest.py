@@ -7,9 +7,6 @@ converge on a manifest listing every file without any lock: whoever writes last 
 writes again if the scan saw more than it wrote.
 """
 
-from __future__ import annotations
-
-import contextlib
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -239,15 +236,6 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path} is not an exofop manifest (schema_version {SCHEMA_VERSION})")
     return data
-
-
-def touch(path: Path) -> None:
-    """Create or update a marker file's mtime (best effort)."""
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "ab"):
-            pass
-        os.utime(path)
 
 
 def manifest_bytes(content: Mapping[str, Any]) -> bytes:

@@ -4,8 +4,6 @@ Modelled on pooch's ``download_action``: the executor only carries out what thes
 every decision is unit-testable without a server or a disk.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, NamedTuple
 

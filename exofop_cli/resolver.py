@@ -1,4 +1,4 @@
-"""Read ExoFOP's identifier answers (pure parsing) and keep the on-disk resolution cache.
+"""Read ExoFOP's identifier answers (pure parsing; the on-disk cache of answers is ``resolutions``).
 
 * ``gototicid.php?target=X&json`` → ``{"status": "OK", "num": 1, "TIC": "138969239"}`` or
   ``{"status": "ERROR", "message": "No object found."}`` [DOC]. With ``num`` > 1 the shape is unknown: a list,
@@ -9,18 +9,13 @@
   For an unknown id the body contains ``No TIC object found`` and may not be JSON, with status 200 [CODE].
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import InvalidInputError, InvalidResponseError, TargetNotFoundError
-from .layout import RESOLUTIONS_NAME
 from .models import ExoFopTarget
-from .storage import read_json, write_json_if_changed
 from .tables import parse_table, to_int
 from .targets import TargetQuery, normalize_toi_cell
 
@@ -146,40 +141,3 @@ def ambiguous(query: str, tics: list[int]) -> InvalidInputError:
     return InvalidInputError(
         f"{query!r} matches {len(tics)} TIC ids: {listed}", hint="run the command again with one TIC id"
     )
-
-
-class ResolutionCache:
-    """``<cache_root>/resolutions.json``: query key → target, so warm runs never resolve online.
-
-    Read-merge-write with an atomic replace; two concurrent writers can at worst drop each other's newest
-    entry, which only costs one more online resolution later (never a wrong answer).
-    """
-
-    def __init__(self, cache_root: Path) -> None:
-        self.path = cache_root / RESOLUTIONS_NAME
-
-    def _load(self) -> dict[str, Any]:
-        data = read_json(self.path)
-        return data if isinstance(data, dict) else {}
-
-    def get(self, key: str) -> ExoFopTarget | None:
-        """The cached target for a query key, or None."""
-        entry = self._load().get(key)
-        if not isinstance(entry, dict) or not isinstance(entry.get("tic_id"), int):
-            return None
-        return ExoFopTarget(
-            tic_id=entry["tic_id"],
-            toi=tuple(str(t) for t in entry.get("toi") or ()),
-            aliases=tuple(str(a) for a in entry.get("aliases") or ()),
-        )
-
-    def put(self, keys: Iterable[str], target: ExoFopTarget) -> None:
-        """Remember ``target`` under every key (the query and ``tic:<id>``)."""
-        data = self._load()
-        for key in keys:
-            data[key] = target.to_dict()
-        write_json_if_changed(self.path, data)
-
-    def keys(self) -> list[str]:
-        """All cached query keys (for tab completion)."""
-        return sorted(self._load())

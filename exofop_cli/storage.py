@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from .config import ENV_CACHE_DIR
 from .errors import CacheError
@@ -75,10 +75,26 @@ _BLOCK_BYTES = 1 << 20
 _QUEUED_BLOCKS = 8  # bounds memory: at most ~8 MiB waiting
 
 
+class _Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+    def hexdigest(self) -> str: ...
+
+
+class _NoDigest:
+    """Stands in for sha256 where nobody reads the hash (small state files): no OpenSSL import, no CPU."""
+
+    def update(self, data: bytes, /) -> None:
+        """Ignore ``data``."""
+
+    def hexdigest(self) -> str:
+        """Refuse: the writer was made with ``hashed=False``."""
+        raise RuntimeError("this AtomicWriter was created with hashed=False")
+
+
 class _BackgroundSink:
     """Hash and write blocks on a worker thread; errors surface on the next ``put`` or on ``close``."""
 
-    def __init__(self, fh: IO[bytes], digest: Any) -> None:
+    def __init__(self, fh: IO[bytes], digest: _Digest) -> None:
         import queue
         import threading
 
@@ -114,15 +130,20 @@ class _BackgroundSink:
 
 
 class AtomicWriter:
-    """Stream bytes into a temp file while hashing; ``commit`` verifies and renames, ``abort`` deletes."""
+    """Stream bytes into a temp file while hashing; ``commit`` verifies and renames, ``abort`` deletes.
 
-    def __init__(self, final: Path, *, mode: int | None = None) -> None:
+    ``hashed=False`` skips the sha256 (``self.sha256.hexdigest()`` then raises).
+    """
+
+    def __init__(self, final: Path, *, mode: int | None = None, hashed: bool = True) -> None:
         self.final = final
         ensure_dir(final.parent)
         self.temp = temp_path_for(final)
-        import hashlib  # loads OpenSSL: only when something is written
+        self.sha256: _Digest = _NoDigest()
+        if hashed:
+            import hashlib  # loads OpenSSL: only when a download needs it
 
-        self.sha256 = hashlib.sha256()
+            self.sha256 = hashlib.sha256()
         self.size = 0
         self._sink: _BackgroundSink | None = None
         self._pending: list[bytes] = []
@@ -217,7 +238,7 @@ class AtomicWriter:
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> os.stat_result:
     """Write ``data`` to ``path`` atomically (with file ``mode`` from creation on, if given)."""
-    with AtomicWriter(path, mode=mode) as writer:
+    with AtomicWriter(path, mode=mode, hashed=False) as writer:
         writer.write(data)
         return writer.commit(expected_size=len(data))
 
@@ -246,6 +267,15 @@ def read_json(path: Path) -> Any:
             return json.load(fh)
     except (OSError, ValueError):
         return None
+
+
+def touch(path: Path) -> None:
+    """Create or update a marker file's mtime (best effort)."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab"):
+            pass
+        os.utime(path)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -6,8 +6,6 @@ unescaped quotes make rows ragged; numbers without a leading zero (``.386554``);
 delimiter is sniffed from the header, because whether a script honours ``output=`` is not verified for all.
 """
 
-from __future__ import annotations
-
 import csv
 import math
 import re

@@ -23,7 +23,7 @@ from exofop_cli.cache_manager import (
 from exofop_cli.errors import InvalidInputError
 from exofop_cli.layout import TargetLayout, target_dirs
 from exofop_cli.models import ExoFopTarget
-from exofop_cli.resolver import ResolutionCache
+from exofop_cli.resolutions import ResolutionCache
 from exofop_cli.storage import STALE_TEMP_SECONDS, temp_path_for
 
 NOW = 2_000_000_000.0

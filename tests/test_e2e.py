@@ -77,24 +77,66 @@ def test_python_dash_m_matches_console_script(fake: FakeExoFop, cache_dir: Path)
     assert json.loads(module.stdout) == json.loads(script.stdout)
 
 
-def test_warm_run_does_not_import_network_or_rich(fake: FakeExoFop, cache_dir: Path) -> None:
-    """Start-up discipline: a fully cached fetch imports neither httpx nor Rich."""
-    assert run(fake, cache_dir, "fetch", str(DEMO_TIC), "--tag", "30002").returncode == 0
-    probe = (
-        "import sys\n"
-        "from exofop_cli.cli import main\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "heavy = sorted(m for m in ('httpx', 'rich', 'rich.progress', 'rich.table', 'platformdirs', 'hashlib')\n"
-        "               if m in sys.modules)\n"
-        "print(code, heavy, file=sys.stderr)\n"
-    )
-    env = {**os.environ, "EXOFOP_BASE_URL": fake.base_url, "EXOFOP_CACHE_DIR": str(cache_dir)}
+PROBE = (
+    "import sys\n"
+    "from exofop_cli.cli import app\n"  # app, not main: main would leave through os._exit before the print
+    "try:\n    app(prog_name='exofop')\nexcept SystemExit as exc:\n    code = exc.code\n"
+    "import os\n"
+    "watch = os.environ['PROBE_WATCH'].split(',')\n"
+    "print(code, sorted(m for m in watch if m in sys.modules), file=sys.stderr)\n"
+)
+
+
+def probe_modules(fake: FakeExoFop, cache: Path, args: list[str], watch: list[str]) -> str:
+    """Run the CLI in a fresh interpreter; '<exit code> [<watched modules that got imported>]'."""
+    env = {
+        **os.environ,
+        "EXOFOP_BASE_URL": fake.base_url,
+        "EXOFOP_CACHE_DIR": str(cache),
+        "PROBE_WATCH": ",".join(watch),  # not in argv: the CLI must see only its own arguments
+    }
     out = subprocess.run(
-        [sys.executable, "-c", probe, "fetch", str(DEMO_TIC), "--tag", "30002"],
+        [sys.executable, "-c", PROBE, *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert out.stderr.strip().splitlines()[-1] == "0 []"
+    return out.stderr.strip().splitlines()[-1]
+
+
+HEAVY = ["httpx", "rich", "rich.progress", "rich.table", "platformdirs", "hashlib"]
+FULL_FETCH = ["exofop_cli.fetcher", "exofop_cli.manifest", "exofop_cli.filelist", "exofop_cli.tables", "csv"]
+
+
+def test_warm_run_does_not_import_network_or_rich(fake: FakeExoFop, cache_dir: Path) -> None:
+    """Start-up discipline: a fully cached fetch imports neither httpx nor Rich, even on the full path."""
+    assert run(fake, cache_dir, "fetch", str(DEMO_TIC), "--tag", "30002").returncode == 0
+    assert probe_modules(fake, cache_dir, ["fetch", str(DEMO_TIC), "--tag", "30002"], HEAVY) == "0 []"
+
+
+def test_replayed_warm_run_reads_no_file_list(fake: FakeExoFop, cache_dir: Path) -> None:
+    """Once the no-op is recorded (and old enough to trust), a warm fetch is stat() calls: no CSV, no records."""
+    args = ["fetch", str(DEMO_TIC), "--tag", "30002"]
+    assert run(fake, cache_dir, *args).returncode == 0
+    assert run(fake, cache_dir, *args).returncode == 0  # the full no-op run records the stamp
+    stamp = cache_dir / "exofop" / f"tic_{DEMO_TIC}" / ".state" / "warm.json"
+    later = stamp.stat().st_mtime_ns + 10_000_000_000
+    os.utime(stamp, ns=(later, later))
+    fake.reset_log()
+    assert probe_modules(fake, cache_dir, args, HEAVY + FULL_FETCH) == "0 []"
+    replayed = run(fake, cache_dir, *args)
+    assert replayed.returncode == 0 and "1 already cached" in replayed.stderr
+    assert not fake.requests
+
+
+def test_fast_exit_delivers_all_output_and_exit_codes(fake: FakeExoFop, cache_dir: Path) -> None:
+    """``main`` leaves through os._exit when nothing needs a normal exit: output must still be complete."""
+    listing = run(fake, cache_dir, "ls", str(DEMO_TIC), "--json")
+    assert listing.returncode == 0
+    assert len(json.loads(listing.stdout)) == len(fake.targets[DEMO_TIC].files)
+    fetched = run(fake, cache_dir, "fetch", str(DEMO_TIC))
+    assert fetched.returncode == 3  # the proprietary file: partial
+    assert fetched.stderr.rstrip().endswith("1 failed")
+    assert run(fake, cache_dir, "no-such-command").returncode == 2

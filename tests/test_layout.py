@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from exofop_cli.layout import TARGET_DIR_RE, TargetLayout, file_relpath, safe_filename
+from exofop_cli.layout import TARGET_DIR_PATTERN, TargetLayout, file_relpath, safe_filename
 
 HOSTILE = [
     "../../x",
@@ -138,7 +139,7 @@ def test_target_layout_paths(tmp_path: Path) -> None:
 
 
 def test_target_dir_re() -> None:
-    assert TARGET_DIR_RE.match("tic_365938305")
-    assert not TARGET_DIR_RE.match("tic_")
-    assert not TARGET_DIR_RE.match("tic_1x")
-    assert not TARGET_DIR_RE.match("TIC_1")
+    assert re.match(TARGET_DIR_PATTERN, "tic_365938305")
+    assert not re.match(TARGET_DIR_PATTERN, "tic_")
+    assert not re.match(TARGET_DIR_PATTERN, "tic_1x")
+    assert not re.match(TARGET_DIR_PATTERN, "TIC_1")

@@ -14,7 +14,7 @@ from exofop_cli import manifest as mf
 from exofop_cli.layout import TargetLayout
 from exofop_cli.models import ExoFopFetchResult, ExoFopFileRow, ExoFopTarget, FetchIssue
 from exofop_cli.plan import RecordState
-from exofop_cli.storage import atomic_write_bytes
+from exofop_cli.storage import atomic_write_bytes, touch
 
 TIC = 294395926
 BASE = "https://exofop.ipac.caltech.edu/tess/"
@@ -451,10 +451,10 @@ def test_sha256_of(tmp_path: Path) -> None:
 
 def test_touch_creates_and_updates(tmp_path: Path) -> None:
     marker = tmp_path / ".state" / "last_used"
-    mf.touch(marker)
+    touch(marker)
     assert marker.is_file() and marker.read_bytes() == b""
     os.utime(marker, ns=(1, 1))
-    mf.touch(marker)
+    touch(marker)
     assert marker.stat().st_mtime_ns > 1
 
 

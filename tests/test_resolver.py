@@ -11,8 +11,8 @@ import pytest
 from exofop_cli import endpoints
 from exofop_cli.errors import AuthRequiredError, InvalidResponseError, TargetNotFoundError
 from exofop_cli.models import ExoFopTarget
+from exofop_cli.resolutions import ResolutionCache
 from exofop_cli.resolver import (
-    ResolutionCache,
     ambiguous,
     parse_gototicid,
     parse_overview,

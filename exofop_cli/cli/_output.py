@@ -40,7 +40,9 @@ _CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 def clean(text: str) -> str:
     """Show control characters as ``\\x1b`` escapes: file names and messages come from the server, and a
     raw ESC would let them drive the user's terminal."""
-    import re  # compiled on first message, not at start-up (TAB)
+    if text.isprintable():  # the usual case: no control character at all, so no regex to compile
+        return text
+    import re  # compiled on first use, not at start-up (TAB)
 
     return re.sub(_CONTROL, lambda m: f"\\x{ord(m.group()):02x}", text)
 

@@ -1,0 +1,42 @@
+"""Results of ``ExoFopClient.list_files`` and ``collect_summaries`` (row objects for ``ls`` and ``summaries``).
+
+Apart from ``models`` so that a warm ``fetch``, which needs neither, does not build them at start-up; no
+``from __future__ import annotations`` for the reason given in ``models``.
+"""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .models import ExoFopFileRow, FetchIssue
+
+if TYPE_CHECKING:
+    from .tables import Table
+
+
+class FileListing(NamedTuple):
+    """Result of ``list_files``: rows, and the cached path of each row already downloaded."""
+
+    tic_id: int
+    rows: tuple[ExoFopFileRow, ...]
+    cached: dict[int, Path]
+    warnings: tuple[str, ...] = ()
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """JSON rows (the file-list fields plus ``cached`` and ``path``)."""
+        out = []
+        for row in self.rows:
+            path = self.cached.get(row.file_id)
+            out.append({**row.to_dict(), "cached": path is not None, "path": str(path) if path else None})
+        return out
+
+
+class SummariesResult(NamedTuple):
+    """Result of ``collect_summaries``: tables by kind and the kinds that failed."""
+
+    tic_id: int
+    tables: "dict[str, Table]"
+    errors: tuple[FetchIssue, ...] = ()
+
+    def to_dict(self) -> dict[str, list[dict[str, str | None]]]:
+        """``{kind: [row objects]}``."""
+        return {kind: [dict(r) for r in table.rows] for kind, table in self.tables.items()}

@@ -1,0 +1,220 @@
+"""The warm path: replay a fetch that had nothing to do, checking only ``stat`` of what it depended on.
+
+A fetch that found everything it was asked for in the cache (no request, no download, nothing on disk
+changed while it ran) records ``.state/warm.json``: the request (selection and options), the resolution it
+started from, its result, and the size, mtime and inode of everything its decision read:
+
+* ``filelist.csv`` and ``manifest.json`` (the rows; the errors of files that need a login);
+* every file the manifest lists, the record of each, and every summary table the manifest lists;
+* the ``files/``, ``summaries/`` and ``.state/records/`` folders, whose mtime changes whenever an entry is
+  added, removed or renamed into place (exofop writes everything by rename).
+
+A later fetch of the same request replays that result when all of them are unchanged: no CSV parsing, no
+record reading, no manifest rebuild, only ``stat`` calls, which is all a warm run should touch. Anything else
+goes through the full fetch, which is always correct: the stamp is an optimisation, never a source of
+truth, and a missing, torn, foreign or outdated stamp costs one full fetch, nothing more.
+
+Coarse timestamps: like git's index, a stamp is trusted only when everything it lists is older than the
+stamp by ``RACY_WINDOW_NS``, or a change within the same clock tick as the recording could go unseen. Both
+sides of that comparison are file mtimes (the stamp's own), so it is the file system's clock throughout,
+even on a network share whose clock differs from ours.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .layout import FILELIST_NAME, MANIFEST_NAME, TargetLayout
+from .models import ExoFopFetchResult, ExoFopSelectors, ExoFopTarget, FetchIssue
+from .storage import atomic_write_bytes, dumps_json, ensure_dir, touch
+
+if TYPE_CHECKING:
+    from .client import ExoFopClient
+
+STAMP_VERSION = 1
+# Inputs changed less than this before the stamp was written make it untrusted (FAT has 2 s mtimes).
+RACY_WINDOW_NS = 2_000_000_000
+# Folders whose mtime moves when an entry appears, disappears or is replaced by rename.
+_FOLDERS = ("files", "summaries", ".state/records")
+
+Snapshot = dict[str, list[int] | None]
+
+
+def request_key(
+    *,
+    base_url: str,
+    selectors: ExoFopSelectors | None,
+    include_summaries: bool,
+    archive: str | None,
+    cookie_jar_used: bool,
+) -> dict[str, Any]:
+    """Everything besides the cache that decides a fetch's outcome, in JSON form."""
+    return {
+        "base_url": base_url,
+        "selectors": (selectors or ExoFopSelectors()).to_dict(),  # no selectors == empty selectors
+        "include_summaries": include_summaries,
+        "archive": archive,
+        "cookie_jar_used": cookie_jar_used,
+    }
+
+
+def input_paths(manifest: Mapping[str, Any] | None) -> list[str]:
+    """Paths (relative to the target folder) whose state a no-op fetch's result depends on."""
+    paths = [FILELIST_NAME, MANIFEST_NAME, *_FOLDERS]
+    if not isinstance(manifest, Mapping):
+        return paths
+    for entry in manifest.get("files") or ():
+        if isinstance(entry, Mapping) and isinstance(entry.get("path"), str):
+            paths.append(entry["path"])
+            paths.append(f".state/records/{int(entry.get('file_id') or 0)}.json")
+    summaries = manifest.get("summaries")
+    if isinstance(summaries, Mapping):
+        paths.extend(p for p in summaries.values() if isinstance(p, str))
+    return paths
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def snapshot(root: Path, paths: Iterable[str]) -> Snapshot:
+    """``[size, mtime_ns, inode]`` (or None when absent) of each path under ``root``."""
+    return {p: _stat(root / p) for p in paths}
+
+
+def _load(layout: TargetLayout) -> tuple[dict[str, Any], int] | None:
+    import json
+
+    try:
+        with open(layout.warm_stamp, "rb") as fh:
+            mtime_ns = os.fstat(fh.fileno()).st_mtime_ns
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != STAMP_VERSION:
+        return None
+    return data, mtime_ns
+
+
+def _trusted(stamp: Mapping[str, Any], stamp_mtime_ns: int) -> bool:
+    inputs = stamp.get("inputs")
+    if not isinstance(inputs, dict):
+        return False
+    mtimes = [v[1] for v in inputs.values() if isinstance(v, list) and len(v) == 3]
+    return all(m < stamp_mtime_ns - RACY_WINDOW_NS for m in mtimes)
+
+
+def _matches(
+    stamp: Mapping[str, Any], stamp_mtime_ns: int, key: Mapping[str, Any], resolution: ExoFopTarget
+) -> bool:
+    return (
+        stamp.get("key") == key
+        and stamp.get("resolution") == resolution.to_dict()
+        and _trusted(stamp, stamp_mtime_ns)
+    )
+
+
+def replay(client: ExoFopClient, target: str, key: Mapping[str, Any]) -> ExoFopFetchResult | None:
+    """The result of a fetch of ``target`` if a recorded no-op still holds exactly; else None."""
+    from .targets import parse_target
+
+    resolution = client.resolutions.get(parse_target(target).key)
+    if resolution is None:
+        return None
+    layout = client.layout(resolution.tic_id)
+    loaded = _load(layout)
+    if loaded is None:
+        return None
+    stamp, stamp_mtime_ns = loaded
+    if not _matches(stamp, stamp_mtime_ns, key, resolution):
+        return None
+    inputs = stamp["inputs"]
+    if snapshot(layout.root, inputs) != inputs:
+        return None
+    try:
+        result = _result_from(stamp["result"], layout, client.notices)
+    except (KeyError, TypeError, ValueError):
+        return None  # a stamp from a different build of exofop: the full path rewrites it
+    touch(layout.last_used)  # as the full fetch does: `cache prune --older-than` goes by it
+    return result
+
+
+def _result_from(data: Mapping[str, Any], layout: TargetLayout, notices: list[str]) -> ExoFopFetchResult:
+    target = data["target"]
+    return ExoFopFetchResult(
+        target=ExoFopTarget(
+            tic_id=int(target["tic_id"]),
+            toi=tuple(str(t) for t in target["toi"]),
+            aliases=tuple(str(a) for a in target["aliases"]),
+        ),
+        cache_root=layout.root,
+        manifest_path=layout.manifest,
+        files=tuple(layout.root / str(p) for p in data["files"]),
+        files_downloaded=0,
+        files_skipped=int(data["files_skipped"]),
+        files_failed=int(data["files_failed"]),
+        bytes_downloaded=0,
+        summaries=tuple(str(s) for s in data["summaries"]),
+        warnings=tuple(dict.fromkeys([*notices, *(str(w) for w in data["warnings"])])),
+        errors=tuple(
+            FetchIssue(
+                kind=e["kind"],
+                message=str(e["message"]),
+                file_id=e.get("file_id"),
+                endpoint=e.get("endpoint"),
+            )
+            for e in data["errors"]
+        ),
+    )
+
+
+def record(
+    layout: TargetLayout,
+    *,
+    key: Mapping[str, Any],
+    resolution: ExoFopTarget,
+    result: ExoFopFetchResult,
+    run_warnings: tuple[str, ...],
+    inputs: Snapshot,
+) -> None:
+    """Write the stamp of a no-op fetch (unless a stamp that would replay it is already there).
+
+    ``inputs`` must be a snapshot taken before the fetch decided anything and still equal after it: then the
+    result was computed from exactly that state. ``run_warnings`` are the result's warnings without the
+    client's own notices (those are recomputed on every run). Best effort: a stamp that cannot be written
+    only means the next warm run takes the full path.
+    """
+    loaded = _load(layout)
+    if loaded is not None:
+        stamp, stamp_mtime_ns = loaded
+        if _matches(stamp, stamp_mtime_ns, key, resolution) and stamp.get("inputs") == inputs:
+            return  # rewriting it would only restart its racy window
+    data = {
+        "version": STAMP_VERSION,
+        "key": dict(key),
+        "resolution": resolution.to_dict(),
+        "inputs": inputs,
+        "result": {
+            "target": result.target.to_dict(),
+            "files": [p.relative_to(layout.root).as_posix() for p in result.files],
+            "files_skipped": result.files_skipped,
+            "files_failed": result.files_failed,
+            "summaries": list(result.summaries),
+            "warnings": list(run_warnings),
+            "errors": [e.to_dict() for e in result.errors],
+        },
+    }
+    from .errors import CacheError
+
+    try:
+        ensure_dir(layout.warm_stamp.parent)
+        atomic_write_bytes(layout.warm_stamp, dumps_json(data))
+    except CacheError:
+        pass
