@@ -3,20 +3,61 @@
 Subcommands live in their own modules and are imported only when invoked (see ``_app.COMMANDS``).
 """
 
+import os
+import sys
+
 from ._app import app
 
 
 def main() -> None:
     """Console-script entry point (``exofop``) and ``python -m exofop_cli``."""
-    import os
-
     if "_EXOFOP_COMPLETE" in os.environ:
         # A TAB press: register Typer's shell-completion classes (the app is built with
         # add_completion=False so that ordinary runs do not pay for them).
         from typer._completion_classes import completion_init
 
         completion_init()
-    app(prog_name="exofop")
+    try:
+        app(prog_name="exofop")
+    except SystemExit as exc:
+        if isinstance(exc.code, int | None) and _may_skip_teardown():
+            _exit_now(exc.code or 0)
+        raise
+
+
+def _may_skip_teardown() -> bool:
+    """True when nothing would run at a normal interpreter exit, so leaving at once loses nothing.
+
+    Tearing the interpreter down (freeing every module and object) takes 10 ms or more after Typer has been
+    imported: as long as a whole warm ``fetch``, and longer than the work of a TAB press. It does nothing
+    for us once output is flushed, unless someone asked for work at exit: an ``atexit`` handler (logging,
+    which httpx imports, registers one; so do coverage and profilers), a trace or profile hook, or a
+    thread still running. Then the normal exit runs. ``EXOFOP_DEBUG=1`` always takes the normal exit.
+    """
+    import atexit
+
+    if os.environ.get("EXOFOP_DEBUG") or sys.gettrace() is not None or sys.getprofile() is not None:
+        return False
+    count = getattr(atexit, "_ncallbacks", None)  # CPython; elsewhere assume handlers exist
+    if count is None or count() != 0:
+        return False
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        main_thread = threading.main_thread()
+        if any(t is not main_thread and t.is_alive() and not t.daemon for t in threading.enumerate()):
+            return False
+    return True
+
+
+def _exit_now(code: int) -> None:
+    """Flush stdout and stderr, then end the process with ``code`` without interpreter teardown."""
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        # A reader that closed the pipe early (`| head`) or a closed stream: nothing left to deliver.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 __all__ = ["app", "main"]
