@@ -32,6 +32,7 @@ BIG_FILE_ID = 900001
 BIG_SIZE = 300 * 1000 * 1000
 BULK_FILES, BULK_SIZE, LATENCY = 40, 256 * 1024, 0.2
 DEFAULT_JOBS = 4
+INFO = float("inf")  # the target of a figure printed for information only
 
 
 @dataclass
@@ -84,11 +85,16 @@ def bench_startup(server: FakeExoFop, cache: Path, reps: int) -> list[Figure]:
         "COMP_WORDS": "exofop fetch --ty",
         "COMP_CWORD": "2",
     }
+    # EXOFOP_DEBUG=1 makes exofop take Python's normal exit (interpreter teardown, ~10 ms) instead of
+    # os._exit: printed for information, so the table shows what the warm path alone achieves.
+    debug = {"EXOFOP_DEBUG": "1"}
     cases: dict[str, tuple[list[str], dict[str, str]]] = {
         "import typer": ([sys.executable, "-c", "import typer"], env),
         "warm fetch": ([*exofop_cmd(), "fetch", "TOI-1262"], env),
         "--help": ([*exofop_cmd(), "--help"], env),
         "TAB": ([*exofop_cmd()], tab_env),
+        "warm fetch, normal exit": ([*exofop_cmd(), "fetch", "TOI-1262"], {**env, **debug}),
+        "TAB, normal exit": ([*exofop_cmd()], {**tab_env, **debug}),
     }
     samples: dict[str, list[float]] = {name: [] for name in cases}
     server.reset_log()
@@ -106,11 +112,25 @@ def bench_startup(server: FakeExoFop, cache: Path, reps: int) -> list[Figure]:
             "python -c 'import typer'", samples["import typer"], "s", 1.0, 1.0, stats(samples["import typer"])
         )
     ]
-    for name, target in (("warm fetch", 1.2), ("--help", 1.1), ("TAB", 1.1)):
+    for name, target in (
+        ("warm fetch", 1.2),
+        ("--help", 1.1),
+        ("TAB", 1.1),
+        ("warm fetch, normal exit", INFO),
+        ("TAB, normal exit", INFO),
+    ):
         ratio = statistics.median(samples[name]) / base
         best = min(samples[name]) / min(samples["import typer"])
         out.append(
-            Figure(f"{name} / import typer", samples[name], "×", ratio, target, stats(samples[name]), best)
+            Figure(
+                f"{name} / import typer" + (" (info)" if target == INFO else ""),
+                samples[name],
+                "×",
+                ratio,
+                target,
+                stats(samples[name]),
+                best,
+            )
         )
     return out
 
@@ -219,7 +239,7 @@ def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
                 big,
                 "×",
                 med(big) / med(curl_big),
-                99.0,
+                INFO,
                 "includes Python, Typer and httpx start-up (no target)",
             )
         )
@@ -287,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         value = f"{f.value:.2f} {f.unit}" if f.unit != "s" else "1.00 (baseline)"
         if f.value_min is not None:
             value += f" (minima: {f.value_min:.2f} {f.unit})"
-        target = f"≤ {f.target:g} {f.unit}" if f.unit != "s" else "—"
+        target = f"≤ {f.target:g} {f.unit}" if f.unit != "s" and f.target != INFO else "—"
         print(f"| {f.name} | {value} | {target} | {f.detail} | {'yes' if f.ok else '**NO**'} |")
     missed = [f.name for f in figures if not f.ok]
     if missed:
