@@ -76,14 +76,14 @@ _QUEUED_BLOCKS = 8  # bounds memory: at most ~8 MiB waiting
 
 
 class _Digest(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    def update(self, data: bytes | bytearray | memoryview, /) -> None: ...
     def hexdigest(self) -> str: ...
 
 
 class _NoDigest:
     """Stands in for sha256 where nobody reads the hash (small state files): no OpenSSL import, no CPU."""
 
-    def update(self, data: bytes, /) -> None:
+    def update(self, data: bytes | bytearray | memoryview, /) -> None:
         """Ignore ``data``."""
 
     def hexdigest(self) -> str:
@@ -92,7 +92,15 @@ class _NoDigest:
 
 
 class _BackgroundSink:
-    """Hash and write blocks on a worker thread; errors surface on the next ``put`` or on ``close``."""
+    """Write and hash on two worker threads, in order; errors surface on the next ``write`` or on ``close``.
+
+    The receiving thread copies chunks into one of ``_QUEUED_BLOCKS`` reusable 1 MiB buffers and hands each
+    full one to the writer thread, which passes it on to the hashing thread, which gives it back. Receiving,
+    writing and hashing so overlap as a three-stage pipeline: with three free cores a 300 MB download is
+    bound by sha256 alone (~0.2 s here) rather than by write + sha256 (~0.35 s). The pool bounds memory
+    (8 MiB a download) and is the back-pressure: the receiver waits for a free buffer when disk or hash
+    fall behind. Reused buffers also spare the allocator a fresh 1 MiB object per block.
+    """
 
     def __init__(self, fh: IO[bytes], digest: _Digest) -> None:
         import queue
@@ -100,31 +108,63 @@ class _BackgroundSink:
 
         self._fh = fh
         self._digest = digest
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED_BLOCKS)
+        self._full: queue.Queue[tuple[bytearray, int] | None] = queue.Queue()
+        self._written: queue.Queue[tuple[bytearray, int] | None] = queue.Queue()
+        self._free: queue.Queue[bytearray] = queue.Queue()
+        for _ in range(_QUEUED_BLOCKS):
+            self._free.put(bytearray(_BLOCK_BYTES))
+        self._buffer = self._free.get()
+        self._fill = 0
         self.error: OSError | None = None
-        self._thread = threading.Thread(target=self._run, name="exofop-writer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._write_loop, name="exofop-writer", daemon=True),
+            threading.Thread(target=self._hash_loop, name="exofop-hasher", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _run(self) -> None:
-        while (block := self._queue.get()) is not None:
-            if self.error is not None:
-                continue  # drain after a failure so put() never blocks forever
-            try:
-                self._fh.write(block)
+    def _write_loop(self) -> None:
+        while (item := self._full.get()) is not None:
+            buffer, size = item
+            if self.error is None:  # after a failure keep draining, so the receiver never waits forever
+                try:
+                    with memoryview(buffer) as whole, whole[:size] as block:
+                        self._fh.write(block)
+                except OSError as exc:
+                    self.error = exc
+            self._written.put(item)
+        self._written.put(None)
+
+    def _hash_loop(self) -> None:
+        while (item := self._written.get()) is not None:
+            buffer, size = item
+            with memoryview(buffer) as whole, whole[:size] as block:
                 self._digest.update(block)
-            except OSError as exc:
-                self.error = exc
+            self._free.put(buffer)
 
-    def put(self, block: bytes) -> None:
-        """Queue a block (blocks while the queue is full)."""
+    def write(self, chunk: bytes) -> None:
+        """Copy ``chunk`` into the current buffer, handing each full one to the worker."""
         if self.error is not None:
             raise self.error
-        self._queue.put(block)
+        with memoryview(chunk) as view:
+            done = 0
+            while done < len(view):
+                take = min(len(view) - done, _BLOCK_BYTES - self._fill)
+                self._buffer[self._fill : self._fill + take] = view[done : done + take]
+                self._fill += take
+                done += take
+                if self._fill == _BLOCK_BYTES:
+                    self._full.put((self._buffer, self._fill))
+                    self._buffer, self._fill = self._free.get(), 0
 
     def close(self) -> None:
-        """Finish all queued work; raise the worker's error if there was one."""
-        self._queue.put(None)
-        self._thread.join()
+        """Hand over the last partial buffer, wait for the worker; raise its error if there was one."""
+        if self._fill:
+            self._full.put((self._buffer, self._fill))
+            self._fill = 0
+        self._full.put(None)
+        for thread in self._threads:
+            thread.join()
         if self.error is not None:
             raise self.error
 
@@ -146,8 +186,6 @@ class AtomicWriter:
             self.sha256 = hashlib.sha256()
         self.size = 0
         self._sink: _BackgroundSink | None = None
-        self._pending: list[bytes] = []
-        self._pending_size = 0
         try:
             if mode is None:
                 self._fh: IO[bytes] | None = open(self.temp, "xb")  # noqa: SIM115 - closed in commit/abort
@@ -168,29 +206,16 @@ class AtomicWriter:
                 self._fh.write(chunk)
                 self.sha256.update(chunk)
                 return
-            # Gather network-sized chunks (~64 KiB) into 1 MiB blocks: fewer hand-offs, bigger hash calls.
-            self._pending.append(chunk)
-            self._pending_size += len(chunk)
-            if self._pending_size >= _BLOCK_BYTES:
-                self._flush_pending()
+            # Network-sized chunks (~64 KiB) go out in 1 MiB blocks: fewer hand-offs, bigger hash calls.
+            self._sink.write(chunk)
         except OSError as exc:
             self.abort()
             raise cache_error(exc, self.final.parent) from exc
 
-    def _flush_pending(self) -> None:
-        if self._pending and self._sink is not None:
-            self._sink.put(b"".join(self._pending))
-        self._pending, self._pending_size = [], 0
-
     def _finish_sink(self) -> None:
         sink, self._sink = self._sink, None
         if sink is not None:
-            try:
-                if self._pending:
-                    sink.put(b"".join(self._pending))
-            finally:
-                self._pending, self._pending_size = [], 0
-                sink.close()
+            sink.close()
 
     def commit(
         self, *, expected_size: int | None = None, expected_sha256: str | None = None
