@@ -423,6 +423,8 @@ class HttpSession:
         url = self.url(endpoint, params)
 
         def attempt() -> Saved:
+            self._get_client()  # set-up (certificates, pool) is not part of the transfer time logged below
+            started = time.perf_counter()
             response = self._open("GET", url, what=what, endpoint=endpoint)
             sent = 0
             try:
@@ -453,6 +455,15 @@ class HttpSession:
                         if on_bytes is not None and head:
                             on_bytes(len(head))
                     st = writer.commit()
+                    elapsed = time.perf_counter() - started
+                    # `exofop -v` shows each transfer (request to rename); the benchmark reads it too.
+                    log.info(
+                        "saved %s: %d bytes in %.3f s (%.1f MB/s)",
+                        what,
+                        writer.size,
+                        elapsed,
+                        writer.size / max(elapsed, 1e-9) / 1e6,
+                    )
                     return Saved(
                         url=url,
                         path=dest,
