@@ -138,13 +138,11 @@ class Fetcher:
         else:
             tic, id_tois = client.identify(query)
         layout = client.layout(tic)
-        manifest_before = read_json(layout.manifest)
-        # The state this run decides from, taken before it changes anything (a possible warm stamp).
-        warm_inputs = (
-            warm.snapshot(layout.root, warm.input_paths(manifest_before))
-            if warm_key is not None and cached_target is not None and not (refresh or force or verify)
-            else None
-        )
+        if warm_key is not None and cached_target is not None and not (refresh or force or verify):
+            # The state this run decides from, taken before it changes anything (a possible warm stamp).
+            manifest_before, warm_inputs, read_at = warm.observe(layout)
+        else:
+            manifest_before, warm_inputs, read_at = read_json(layout.manifest), None, None
         ensure_dir(layout.root)
         remove_stale_temps(layout.root)
         remove_stale_temps(client.cache_root, recursive=False)  # a killed resolutions.json write
@@ -272,6 +270,7 @@ class Fetcher:
         if (
             warm_key is not None
             and warm_inputs is not None
+            and read_at is not None
             and cached_target is not None
             and not went_online
             and warm.snapshot(layout.root, warm.input_paths(manifest)) == warm_inputs
@@ -283,6 +282,7 @@ class Fetcher:
                 result=result,
                 run_warnings=tuple(dict.fromkeys([*notes[n_notices:], *filelist_warnings])),
                 inputs=warm_inputs,
+                read_at_ns=read_at,
             )
         return result
 

@@ -14,10 +14,12 @@ record reading, no manifest rebuild, only ``stat`` calls, which is all a warm ru
 goes through the full fetch, which is always correct: the stamp is an optimisation, never a source of
 truth, and a missing, torn, foreign or outdated stamp costs one full fetch, nothing more.
 
-Coarse timestamps: like git's index, a stamp is trusted only when everything it lists is older than the
-stamp by ``RACY_WINDOW_NS``, or a change within the same clock tick as the recording could go unseen. Both
-sides of that comparison are file mtimes (the stamp's own), so it is the file system's clock throughout,
-even on a network share whose clock differs from ours.
+Coarse timestamps: like git's index, a stamp is trusted only when everything it lists is older, by
+``RACY_WINDOW_NS``, than the moment the fetch started reading them; otherwise a change within the same
+clock tick as that reading could go unseen. That moment is taken from the file system's own clock (the
+mtime of ``.state/last_used``, touched just before the reading), so both sides of the comparison are file
+mtimes, even on a network share whose clock differs from ours. The request key carries exofop's version:
+a stamp written by another version is never replayed.
 """
 
 from __future__ import annotations
@@ -27,15 +29,16 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .layout import FILELIST_NAME, MANIFEST_NAME, TargetLayout
 from .models import ExoFopFetchResult, ExoFopSelectors, ExoFopTarget, FetchIssue
-from .storage import atomic_write_bytes, dumps_json, ensure_dir, touch
+from .storage import atomic_write_bytes, dumps_json, ensure_dir, read_json, touch
 
 if TYPE_CHECKING:
     from .client import ExoFopClient
 
-STAMP_VERSION = 1
-# Inputs changed less than this before the stamp was written make it untrusted (FAT has 2 s mtimes).
+STAMP_VERSION = 2
+# Inputs changed less than this before the fetch read them make its stamp untrusted (FAT has 2 s mtimes).
 RACY_WINDOW_NS = 2_000_000_000
 # Folders whose mtime moves when an entry appears, disappears or is replaced by rename.
 _FOLDERS = ("files", "summaries", ".state/records")
@@ -53,6 +56,7 @@ def request_key(
 ) -> dict[str, Any]:
     """Everything besides the cache that decides a fetch's outcome, in JSON form."""
     return {
+        "exofop": __version__,  # another version may select, parse or lay out differently
         "base_url": base_url,
         "selectors": (selectors or ExoFopSelectors()).to_dict(),  # no selectors == empty selectors
         "include_summaries": include_summaries,
@@ -63,13 +67,18 @@ def request_key(
 
 def input_paths(manifest: Mapping[str, Any] | None) -> list[str]:
     """Paths (relative to the target folder) whose state a no-op fetch's result depends on."""
+    # The manifest is read from disk and may have been edited by hand: anything odd is skipped (the full
+    # fetch rewrites such a manifest, and the changed snapshot then keeps that run from being recorded).
     paths = [FILELIST_NAME, MANIFEST_NAME, *_FOLDERS]
     if not isinstance(manifest, Mapping):
         return paths
-    for entry in manifest.get("files") or ():
+    files = manifest.get("files")
+    for entry in files if isinstance(files, list) else ():
         if isinstance(entry, Mapping) and isinstance(entry.get("path"), str):
             paths.append(entry["path"])
-            paths.append(f".state/records/{int(entry.get('file_id') or 0)}.json")
+            file_id = entry.get("file_id")
+            if isinstance(file_id, int) and not isinstance(file_id, bool):
+                paths.append(f".state/records/{file_id}.json")
     summaries = manifest.get("summaries")
     if isinstance(summaries, Mapping):
         paths.extend(p for p in summaries.values() if isinstance(p, str))
@@ -79,7 +88,7 @@ def input_paths(manifest: Mapping[str, Any] | None) -> list[str]:
 def _stat(path: Path) -> list[int] | None:
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in a hand-edited path
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
@@ -89,36 +98,59 @@ def snapshot(root: Path, paths: Iterable[str]) -> Snapshot:
     return {p: _stat(root / p) for p in paths}
 
 
-def _load(layout: TargetLayout) -> tuple[dict[str, Any], int] | None:
+def file_system_now(layout: TargetLayout) -> int | None:
+    """Touch ``.state/last_used`` and return its new mtime: "now" by the cache's file-system clock."""
+    touch(layout.last_used)
+    try:
+        return os.stat(layout.last_used).st_mtime_ns
+    except OSError:
+        return None
+
+
+def observe(layout: TargetLayout) -> tuple[Any, Snapshot | None, int | None]:
+    """The manifest for a fetch to decide from, with the snapshot and clock a stamp of that fetch needs.
+
+    The clock is read first and the manifest is stat-ed around its reading, so that nothing read for the
+    decision can have changed unseen; when it did (snapshot and clock None), the run is not recorded.
+    """
+    read_at = file_system_now(layout)
+    before = _stat(layout.manifest)
+    manifest = read_json(layout.manifest)
+    inputs = snapshot(layout.root, input_paths(manifest))
+    if read_at is None or inputs.get(MANIFEST_NAME) != before:
+        return manifest, None, None
+    return manifest, inputs, read_at
+
+
+def _load(layout: TargetLayout) -> dict[str, Any] | None:
     import json
 
     try:
         with open(layout.warm_stamp, "rb") as fh:
-            mtime_ns = os.fstat(fh.fileno()).st_mtime_ns
             data = json.load(fh)
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("version") != STAMP_VERSION:
         return None
-    return data, mtime_ns
+    return data
 
 
-def _trusted(stamp: Mapping[str, Any], stamp_mtime_ns: int) -> bool:
-    inputs = stamp.get("inputs")
-    if not isinstance(inputs, dict):
+def _trusted(stamp: Mapping[str, Any]) -> bool:
+    read_at, inputs = stamp.get("read_at_ns"), stamp.get("inputs")
+    if not isinstance(read_at, int) or not isinstance(inputs, dict):
         return False
-    mtimes = [v[1] for v in inputs.values() if isinstance(v, list) and len(v) == 3]
-    return all(m < stamp_mtime_ns - RACY_WINDOW_NS for m in mtimes)
+    for value in inputs.values():
+        if value is None:
+            continue
+        if not (isinstance(value, list) and len(value) == 3 and isinstance(value[1], int)):
+            return False
+        if value[1] >= read_at - RACY_WINDOW_NS:
+            return False
+    return True
 
 
-def _matches(
-    stamp: Mapping[str, Any], stamp_mtime_ns: int, key: Mapping[str, Any], resolution: ExoFopTarget
-) -> bool:
-    return (
-        stamp.get("key") == key
-        and stamp.get("resolution") == resolution.to_dict()
-        and _trusted(stamp, stamp_mtime_ns)
-    )
+def _matches(stamp: Mapping[str, Any], key: Mapping[str, Any], resolution: ExoFopTarget) -> bool:
+    return stamp.get("key") == key and stamp.get("resolution") == resolution.to_dict() and _trusted(stamp)
 
 
 def replay(client: ExoFopClient, target: str, key: Mapping[str, Any]) -> ExoFopFetchResult | None:
@@ -129,11 +161,8 @@ def replay(client: ExoFopClient, target: str, key: Mapping[str, Any]) -> ExoFopF
     if resolution is None:
         return None
     layout = client.layout(resolution.tic_id)
-    loaded = _load(layout)
-    if loaded is None:
-        return None
-    stamp, stamp_mtime_ns = loaded
-    if not _matches(stamp, stamp_mtime_ns, key, resolution):
+    stamp = _load(layout)
+    if stamp is None or not _matches(stamp, key, resolution):
         return None
     inputs = stamp["inputs"]
     if snapshot(layout.root, inputs) != inputs:
@@ -183,21 +212,22 @@ def record(
     result: ExoFopFetchResult,
     run_warnings: tuple[str, ...],
     inputs: Snapshot,
+    read_at_ns: int,
 ) -> None:
     """Write the stamp of a no-op fetch (unless a stamp that would replay it is already there).
 
     ``inputs`` must be a snapshot taken before the fetch decided anything and still equal after it: then the
-    result was computed from exactly that state. ``run_warnings`` are the result's warnings without the
+    result was computed from exactly that state. ``read_at_ns`` is ``file_system_now`` from just before that
+    snapshot. ``run_warnings`` are the result's warnings without the
     client's own notices (those are recomputed on every run). Best effort: a stamp that cannot be written
     only means the next warm run takes the full path.
     """
-    loaded = _load(layout)
-    if loaded is not None:
-        stamp, stamp_mtime_ns = loaded
-        if _matches(stamp, stamp_mtime_ns, key, resolution) and stamp.get("inputs") == inputs:
-            return  # rewriting it would only restart its racy window
+    stamp = _load(layout)
+    if stamp is not None and _matches(stamp, key, resolution) and stamp.get("inputs") == inputs:
+        return  # already there, and trusted
     data = {
         "version": STAMP_VERSION,
+        "read_at_ns": read_at_ns,
         "key": dict(key),
         "resolution": resolution.to_dict(),
         "inputs": inputs,

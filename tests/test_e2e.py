@@ -122,8 +122,9 @@ def test_replayed_warm_run_reads_no_file_list(fake: FakeExoFop, cache_dir: Path)
     assert run(fake, cache_dir, *args).returncode == 0
     assert run(fake, cache_dir, *args).returncode == 0  # the full no-op run records the stamp
     stamp = cache_dir / "exofop" / f"tic_{DEMO_TIC}" / ".state" / "warm.json"
-    later = stamp.stat().st_mtime_ns + 10_000_000_000
-    os.utime(stamp, ns=(later, later))
+    recorded = json.loads(stamp.read_text())
+    recorded["read_at_ns"] += 10_000_000_000  # as if the user came back later
+    stamp.write_text(json.dumps(recorded))
     fake.reset_log()
     assert probe_modules(fake, cache_dir, args, HEAVY + FULL_FETCH) == "0 []"
     replayed = run(fake, cache_dir, *args)

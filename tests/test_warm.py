@@ -39,9 +39,10 @@ def layout_of(client: ExoFopClient) -> TargetLayout:
 
 
 def age_stamp(layout: TargetLayout, seconds: float = 10.0) -> None:
-    """Make the stamp look written ``seconds`` after its inputs (as it is when a user re-runs later)."""
-    when = time.time_ns() + int(seconds * 1e9)
-    os.utime(layout.warm_stamp, ns=(when, when))
+    """Make the stamp look recorded ``seconds`` after its inputs changed (as when a user re-runs later)."""
+    stamp = json.loads(layout.warm_stamp.read_text())
+    stamp["read_at_ns"] += int(seconds * 1e9)
+    layout.warm_stamp.write_text(json.dumps(stamp))
 
 
 def warmed(client: ExoFopClient, **options: Any) -> Any:
@@ -109,18 +110,68 @@ def test_a_fresh_stamp_is_not_trusted(client: ExoFopClient, full_runs: list[int]
     assert len(full_runs) == runs + 1
 
 
+def _read_at(layout: TargetLayout) -> int:
+    return int(json.loads(layout.warm_stamp.read_text())["read_at_ns"])
+
+
 def test_the_stamp_is_rewritten_until_it_can_be_trusted(client: ExoFopClient) -> None:
+    layout = layout_of(client)
     client.fetch(target="TOI-1262")
     client.fetch(target="TOI-1262")
-    stamp = layout_of(client).warm_stamp
-    first = stamp.stat().st_mtime_ns
+    first = _read_at(layout)
     time.sleep(0.02)
-    client.fetch(target="TOI-1262")  # untrusted, so replaced: its mtime moves on towards trust
-    assert stamp.stat().st_mtime_ns > first
-    age_stamp(layout_of(client))
-    trusted = stamp.stat().st_mtime_ns
+    client.fetch(target="TOI-1262")  # untrusted, so recorded again: its clock moves on towards trust
+    assert _read_at(layout) > first
+    age_stamp(layout)
+    trusted = layout.warm_stamp.read_bytes()
     client.fetch(target="TOI-1262")
-    assert stamp.stat().st_mtime_ns == trusted  # a trusted stamp is left alone
+    assert layout.warm_stamp.read_bytes() == trusted  # a trusted stamp is left alone
+
+
+def test_trust_is_measured_from_when_the_inputs_were_read() -> None:
+    """Not from when the stamp was written: a slow run must not make a same-tick change look old."""
+    window = warm.RACY_WINDOW_NS
+    read_at = 100 * window
+    stamp = {"read_at_ns": read_at, "inputs": {"a": [1, read_at - window - 1, 7], "b": None}}
+    assert warm._trusted(stamp)
+    stamp["inputs"]["a"] = [1, read_at - window, 7]
+    assert not warm._trusted(stamp)
+    for broken in ({"read_at_ns": "x", "inputs": {}}, {"read_at_ns": read_at, "inputs": {"a": [1, "2", 3]}}):
+        assert not warm._trusted(broken)
+
+
+def test_a_stamp_from_another_version_is_not_replayed(
+    client: ExoFopClient, full_runs: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warmed(client)
+    monkeypatch.setattr(warm, "__version__", "999.0")
+    runs = len(full_runs)
+    client.fetch(target="TOI-1262")
+    assert len(full_runs) == runs + 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda m: m["files"][0].update(file_id="x"),
+        lambda m: m["files"][0].update(file_id=[1]),
+        lambda m: m["files"][0].update(path="files/\x00nul"),
+        lambda m: m.update(files=7),
+        lambda m: m.update(summaries=["x"]),
+    ],
+    ids=["file_id text", "file_id list", "NUL in path", "files not a list", "summaries not a map"],
+)
+def test_a_hand_edited_manifest_is_rewritten_not_fatal(
+    client: ExoFopClient, damage: Callable[[dict[str, Any]], object]
+) -> None:
+    warmed(client)
+    layout = layout_of(client)
+    manifest = json.loads(layout.manifest.read_text())
+    damage(manifest)
+    layout.manifest.write_text(json.dumps(manifest))
+    result = client.fetch(target="TOI-1262")
+    assert_manifest_matches_disk(result.manifest_path)
+    assert len(json.loads(layout.manifest.read_text())["files"]) == 9
 
 
 def test_replay_touches_last_used(client: ExoFopClient) -> None:
