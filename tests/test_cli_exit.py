@@ -102,13 +102,33 @@ def test_main_leaves_a_message_exit_to_python(monkeypatch: pytest.MonkeyPatch) -
         cli.main()
 
 
-def test_a_closed_pipe_does_not_stop_the_exit(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Closed:
-        def flush(self) -> None:
-            raise BrokenPipeError
+class _Stream:
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
 
-    monkeypatch.setattr(sys, "stdout", Closed())
+    def flush(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+@pytest.mark.parametrize("error", [BrokenPipeError(), ValueError("I/O operation on closed file")])
+def test_a_closed_pipe_does_not_stop_the_fast_exit(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    monkeypatch.setattr(sys, "stdout", _Stream(error))
+    monkeypatch.setattr(sys, "stderr", _Stream(None))
+    assert cli._flushed()
+
+
+@pytest.mark.usefixtures("quiet_exit")
+def test_output_that_cannot_be_written_takes_the_normal_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk (`exofop ls X > /dev/full`): Python's normal exit then reports it with status 120."""
+    monkeypatch.setattr(sys, "stdout", _Stream(OSError(28, "No space left on device")))
+    monkeypatch.setattr(sys, "stderr", _Stream(None))
+    assert not cli._flushed()
+
+    def app(**_: Any) -> None:
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli, "app", app)
     monkeypatch.setattr(cli.os, "_exit", _raise_exit)
-    with pytest.raises(_Exited) as exited:
-        cli._exit_now(0)
-    assert exited.value.code == 0
+    with pytest.raises(SystemExit):
+        cli.main()

@@ -20,8 +20,8 @@ def main() -> None:
     try:
         app(prog_name="exofop")
     except SystemExit as exc:
-        if isinstance(exc.code, int | None) and _may_skip_teardown():
-            _exit_now(exc.code or 0)
+        if isinstance(exc.code, int | None) and _may_skip_teardown() and _flushed():
+            os._exit(exc.code or 0)
         raise
 
 
@@ -49,15 +49,20 @@ def _may_skip_teardown() -> bool:
     return True
 
 
-def _exit_now(code: int) -> None:
-    """Flush stdout and stderr, then end the process with ``code`` without interpreter teardown."""
-    import contextlib
+def _flushed() -> bool:
+    """Flush stdout and stderr; False when output may be lost, so that Python's normal exit reports it.
 
+    A reader that closed the pipe early (`| head`) or an already closed stream loses nothing we could still
+    deliver; a full disk or an I/O error does, and must not end in a silent exit status 0.
+    """
     for stream in (sys.stdout, sys.stderr):
-        # A reader that closed the pipe early (`| head`) or a closed stream: nothing left to deliver.
-        with contextlib.suppress(OSError, ValueError):
+        try:
             stream.flush()
-    os._exit(code)
+        except (BrokenPipeError, ValueError):
+            continue
+        except OSError:
+            return False
+    return True
 
 
 __all__ = ["app", "main"]
