@@ -115,6 +115,7 @@ class _BackgroundSink:
             self._free.put(bytearray(_BLOCK_BYTES))
         self._buffer = self._free.get()
         self._fill = 0
+        self._closing = False
         self.error: OSError | None = None
         self._threads = [
             threading.Thread(target=self._write_loop, name="exofop-writer", daemon=True),
@@ -123,23 +124,28 @@ class _BackgroundSink:
         for thread in self._threads:
             thread.start()
 
+    # Both loops catch everything and keep draining after a failure: a worker that died would leave the
+    # receiver waiting forever for a free buffer.
     def _write_loop(self) -> None:
         while (item := self._full.get()) is not None:
             buffer, size = item
-            if self.error is None:  # after a failure keep draining, so the receiver never waits forever
+            if self.error is None:
                 try:
                     with memoryview(buffer) as whole, whole[:size] as block:
                         self._fh.write(block)
-                except OSError as exc:
-                    self.error = exc
+                except Exception as exc:  # reported by write() and close(), as an OSError
+                    self.error = exc if isinstance(exc, OSError) else OSError(f"writing failed: {exc!r}")
             self._written.put(item)
         self._written.put(None)
 
     def _hash_loop(self) -> None:
         while (item := self._written.get()) is not None:
             buffer, size = item
-            with memoryview(buffer) as whole, whole[:size] as block:
-                self._digest.update(block)
+            try:
+                with memoryview(buffer) as whole, whole[:size] as block:
+                    self._digest.update(block)
+            except Exception as exc:  # as above
+                self.error = self.error or OSError(f"hashing failed: {exc!r}")
             self._free.put(buffer)
 
     def write(self, chunk: bytes) -> None:
@@ -155,14 +161,20 @@ class _BackgroundSink:
                 done += take
                 if self._fill == _BLOCK_BYTES:
                     self._full.put((self._buffer, self._fill))
-                    self._buffer, self._fill = self._free.get(), 0
+                    self._fill = 0  # first: if the wait below is interrupted, close() must not resend it
+                    self._buffer = self._free.get()
 
     def close(self) -> None:
-        """Hand over the last partial buffer, wait for the worker; raise its error if there was one."""
+        """Hand over the last partial buffer, wait for the workers; raise their error if there was one.
+
+        May be called again after an interrupted call (Ctrl-C during the wait): it then only waits.
+        """
         if self._fill:
             self._full.put((self._buffer, self._fill))
             self._fill = 0
-        self._full.put(None)
+        if not self._closing:
+            self._closing = True
+            self._full.put(None)
         for thread in self._threads:
             thread.join()
         if self.error is not None:
@@ -213,9 +225,11 @@ class AtomicWriter:
             raise cache_error(exc, self.final.parent) from exc
 
     def _finish_sink(self) -> None:
-        sink, self._sink = self._sink, None
-        if sink is not None:
-            sink.close()
+        # Forgotten only once closed: if Ctrl-C interrupts the wait, abort() must wait for the workers
+        # again before it closes the file under them.
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
 
     def commit(
         self, *, expected_size: int | None = None, expected_sha256: str | None = None

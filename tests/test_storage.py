@@ -104,3 +104,32 @@ def test_unhashed_writes_for_state_files(tmp_path: Path) -> None:
         writer.commit()
         with pytest.raises(RuntimeError, match="hashed=False"):
             writer.sha256.hexdigest()
+
+
+def test_an_interrupted_commit_still_waits_for_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while commit waits for the pipeline: abort must wait too before closing the file under it."""
+    failures: list[Any] = []
+    monkeypatch.setattr(threading, "excepthook", failures.append)
+    writer = storage.AtomicWriter(tmp_path / "out.bin")
+    for chunk in _chunks(os.urandom(12 << 20)):
+        writer.write(chunk)
+    sink = writer._sink
+    assert sink is not None
+    real_close = sink.close
+    calls: list[int] = []
+
+    def interrupted_once() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        real_close()
+
+    monkeypatch.setattr(sink, "close", interrupted_once)
+    with pytest.raises(KeyboardInterrupt), writer:
+        writer.commit()
+    assert len(calls) == 2  # abort() waited for the workers
+    assert failures == []  # no worker wrote to a closed file
+    assert list(tmp_path.iterdir()) == []
+    assert _writer_threads() == []
