@@ -20,33 +20,36 @@ def main() -> None:
     try:
         app(prog_name="exofop")
     except SystemExit as exc:
-        if isinstance(exc.code, int | None) and _may_skip_teardown() and _flushed():
+        if isinstance(exc.code, int | None) and _finished_early():
             os._exit(exc.code or 0)
         raise
 
 
-def _may_skip_teardown() -> bool:
-    """True when nothing would run at a normal interpreter exit, so leaving at once loses nothing.
+def _finished_early() -> bool:
+    """Do now what a normal exit does before its teardown; True when only the teardown is left to skip.
 
-    Tearing the interpreter down (freeing every module and object) takes 10 ms or more after Typer has been
-    imported: as long as a whole warm ``fetch``, and longer than the work of a TAB press. It does nothing
-    for us once output is flushed, unless someone asked for work at exit: an ``atexit`` handler (logging,
-    which httpx imports, registers one; so do coverage and profilers), a trace or profile hook, or a
-    thread still running. Then the normal exit runs. ``EXOFOP_DEBUG=1`` always takes the normal exit.
+    Tearing the interpreter down (freeing every module and object) takes 10 ms or more once Typer is
+    imported, more after httpx: as long as a whole warm ``fetch``, longer than the work of a TAB press, and
+    useless to a CLI. What a normal exit does first is done here, in the same order: wait for threads (we
+    only go on when none is left), run the ``atexit`` handlers (logging's flush, certifi's cleanup,
+    coverage's save...), flush stdout and stderr. The normal exit is taken instead under
+    ``EXOFOP_DEBUG=1``, under a trace or profile hook (debuggers, profilers that report after ``main``),
+    while a non-daemon thread runs, off CPython, or when flushing fails.
     """
     import atexit
 
     if os.environ.get("EXOFOP_DEBUG") or sys.gettrace() is not None or sys.getprofile() is not None:
-        return False
-    count = getattr(atexit, "_ncallbacks", None)  # CPython; elsewhere assume handlers exist
-    if count is None or count() != 0:
         return False
     threading = sys.modules.get("threading")
     if threading is not None:
         main_thread = threading.main_thread()
         if any(t is not main_thread and t.is_alive() and not t.daemon for t in threading.enumerate()):
             return False
-    return True
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's own exit step
+    if run_exit_handlers is None:
+        return False
+    run_exit_handlers()  # they run once: a normal exit after this finds none left
+    return _flushed()
 
 
 def _flushed() -> bool:
