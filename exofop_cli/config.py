@@ -27,6 +27,11 @@ ENV_PASSWORD = "EXOFOP_PASSWORD"
 CACHE_NAMESPACE = "exofop"
 
 
+def debug_enabled() -> bool:
+    """True when ``EXOFOP_DEBUG`` asks for tracebacks (any value but empty, 0, false, no)."""
+    return os.environ.get(ENV_DEBUG, "").strip().lower() not in ("", "0", "false", "no")
+
+
 def env_flag(name: str) -> bool:
     """True when an environment switch is set to a truthy value (1, true, yes, on)."""
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -6,6 +6,7 @@ Subcommands live in their own modules and are imported only when invoked (see ``
 import os
 import sys
 
+from .. import config
 from ._app import app
 
 
@@ -38,7 +39,7 @@ def _finished_early() -> bool:
     """
     import atexit
 
-    if os.environ.get("EXOFOP_DEBUG") or sys.gettrace() is not None or sys.getprofile() is not None:
+    if config.debug_enabled() or sys.gettrace() is not None or sys.getprofile() is not None:
         return False
     threading = sys.modules.get("threading")
     if threading is not None:

@@ -6,11 +6,10 @@ Exit codes (also in ``exofop --help`` and the README):
     5 authentication required and nothing obtained · 6 network failure after retries (or --offline miss)
 """
 
-import os
 import sys
 import traceback
 
-from ..config import ENV_DEBUG
+from ..config import ENV_DEBUG, debug_enabled
 from ..errors import (
     AuthRequiredError,
     CacheError,
@@ -72,11 +71,6 @@ def exit_code_for(exc: BaseException) -> int:
         if isinstance(exc, cls):
             return code
     return EXIT_UNEXPECTED
-
-
-def debug_enabled() -> bool:
-    """True when ``EXOFOP_DEBUG`` asks for tracebacks."""
-    return os.environ.get(ENV_DEBUG, "").strip() not in ("", "0", "false", "no")
 
 
 def report(exc: BaseException) -> int:
