@@ -140,6 +140,24 @@ def test_trust_is_measured_from_when_the_inputs_were_read() -> None:
         assert not warm._trusted(broken)
 
 
+def test_the_stamp_clock_is_read_before_the_decision(
+    client: ExoFopClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """read_at_ns must predate everything the run read, however long the run then takes."""
+    client.fetch(target="TOI-1262")
+    probe = layout_of(client).root / "probe"  # same file system, so the same clock
+    real = fetcher_mod.converge_manifest
+
+    def slow_then_mark(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.05)  # several clock ticks, even on a coarse clock
+        probe.write_bytes(b"")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fetcher_mod, "converge_manifest", slow_then_mark)
+    client.fetch(target="TOI-1262")
+    assert _read_at(layout_of(client)) < probe.stat().st_mtime_ns
+
+
 def test_a_stamp_from_another_version_is_not_replayed(
     client: ExoFopClient, full_runs: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
