@@ -1,7 +1,8 @@
 """Atomic file writes and stale temp-file cleanup.
 
-Every file exofop creates goes through a unique temp file in its destination folder, is verified (size,
-sha256 computed while streaming), and only then ``os.replace``-d onto its final name. A reader therefore
+Every file exofop creates goes through a unique temp file in its destination folder, is verified (its
+size; downloads also by the sha256 computed while streaming), and only then ``os.replace``-d onto its final
+name. A reader therefore
 sees either the old complete file or the new complete file, never a partial one, whatever kills the
 writer. Nothing here takes a lock: correctness never depends on one (locks are unreliable on NFS).
 """
@@ -68,8 +69,8 @@ def temp_path_for(final: Path) -> Path:
     return final.with_name(f".{stem}.{_HOST}.{os.getpid()}.{token}{TEMP_SUFFIX}")
 
 
-# Past this size a file is hashed and written on a helper thread while the caller keeps receiving: sha256
-# (~1.5 GB/s) and the write then overlap the network on a second core. Small files stay on one thread.
+# Past this size a file is written and hashed by two helper threads while the caller keeps receiving (see
+# _BackgroundSink): network, write and sha256 (~1.5 GB/s) then overlap. Small files stay on one thread.
 BACKGROUND_AFTER_BYTES = 4 << 20
 _BLOCK_BYTES = 1 << 20
 _QUEUED_BLOCKS = 8  # bounds memory: at most ~8 MiB waiting
@@ -208,7 +209,7 @@ class AtomicWriter:
             raise cache_error(exc, final.parent) from exc
 
     def write(self, chunk: bytes) -> None:
-        """Append a chunk, updating size and hash (on a helper thread once the file is large)."""
+        """Append a chunk, updating size and hash (on the helper threads once the file is large)."""
         assert self._fh is not None
         self.size += len(chunk)
         try:
