@@ -28,9 +28,10 @@ from .models import (
 )
 from .progress import NullProgress, ProgressListener
 from .resolutions import ResolutionCache
+from .storage import atomic_write_bytes, ensure_dir  # loaded anyway, by resolutions
 from .targets import TargetQuery, parse_target
 
-# Parsers, tables and writers are imported inside the methods that use them: a warm ``fetch`` replayed by
+# Parsers and tables are imported inside the methods that use them: a warm ``fetch`` replayed by
 # ``warm`` needs none of them, and every module kept off that path is start-up time saved.
 if TYPE_CHECKING:
     import httpx
@@ -224,7 +225,6 @@ class ExoFopClient:
     def fetch_filelist_bytes(self, tic_id: int) -> bytes:
         """Download and validate the raw file index of a star, then store it as ``filelist.csv``."""
         from .filelist import parse_filelist
-        from .storage import atomic_write_bytes, ensure_dir
 
         layout = self.layout(tic_id)
         body = self.http.get(
@@ -255,7 +255,6 @@ class ExoFopClient:
 
     def fetch_summary_bytes(self, tic_id: int, kind: str) -> bytes:
         """Download one summary table, validate it and store it raw under ``summaries/``."""
-        from .storage import atomic_write_bytes, ensure_dir
         from .tables import parse_table
 
         spec = endpoints.SUMMARIES[kind]

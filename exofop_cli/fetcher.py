@@ -187,7 +187,7 @@ class Fetcher:
         selected = select_rows(rows, selectors, observations=observations)
 
         # 3. Decide per file, then act.
-        jar_used = client.cookie_jar is not None and bool(client.cookie_jar.cookies)
+        jar_used = client.cookie_jar_used
         # Files refused for lack of a login last time are not asked for again anonymously (a warm run stays
         # offline and the manifest unchanged) unless the user now has a session or asks with --refresh/--force.
         known_auth = {} if jar_used or refresh or force else previous_auth_failures(manifest_before)

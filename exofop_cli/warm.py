@@ -33,6 +33,7 @@ from ._version import __version__
 from .layout import FILELIST_NAME, MANIFEST_NAME, TargetLayout
 from .models import ExoFopFetchResult, ExoFopSelectors, ExoFopTarget, FetchIssue
 from .storage import atomic_write_bytes, dumps_json, ensure_dir, read_json, touch
+from .targets import parse_target
 
 if TYPE_CHECKING:
     from .client import ExoFopClient
@@ -123,13 +124,7 @@ def observe(layout: TargetLayout) -> tuple[Any, Snapshot | None, int | None]:
 
 
 def _load(layout: TargetLayout) -> dict[str, Any] | None:
-    import json
-
-    try:
-        with open(layout.warm_stamp, "rb") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
-        return None
+    data = read_json(layout.warm_stamp)
     if not isinstance(data, dict) or data.get("version") != STAMP_VERSION:
         return None
     return data
@@ -155,8 +150,6 @@ def _matches(stamp: Mapping[str, Any], key: Mapping[str, Any], resolution: ExoFo
 
 def replay(client: ExoFopClient, target: str, key: Mapping[str, Any]) -> ExoFopFetchResult | None:
     """The result of a fetch of ``target`` if a recorded no-op still holds exactly; else None."""
-    from .targets import parse_target
-
     resolution = client.resolutions.get(parse_target(target).key)
     if resolution is None:
         return None
