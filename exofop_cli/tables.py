@@ -187,11 +187,19 @@ def _records(lines: list[str], width: int) -> Iterator[tuple[int, str]]:
             while joined.count('"') % 2 and k + 1 < len(lines) and k - i < _MAX_RECORD_LINES:
                 k += 1
                 joined += "\n" + lines[k]
-            if not joined.count('"') % 2 and len(_split_csv(joined)) == width:
+            if not joined.count('"') % 2 and _record_width(joined) == width:
                 line, end = joined, k
         if line.strip():
             yield i + 1, line
         i = end + 1
+
+
+def _record_width(joined: str) -> int | None:
+    """Cells in a multi-line record; None when the lines do not form one (two stray quotes, e.g. 0.5")."""
+    try:
+        return len(_split_csv(joined))
+    except InvalidResponseError:
+        return None
 
 
 def _dedupe(header: list[str]) -> list[str]:

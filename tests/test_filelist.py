@@ -152,6 +152,14 @@ def test_ragged_description_keeps_its_commas() -> None:
     assert warnings == []
 
 
+def test_two_descriptions_with_a_stray_quote_each_keep_the_listing() -> None:
+    rows, warnings = parse_filelist(
+        _csv('Image,a.png,1,,,,,,,companion 0.5" sep', 'Image,b.png,2,,,,,,,within 1.2"'), tic_id=TIC
+    )
+    assert [(r.file_id, r.description) for r in rows] == [(1, 'companion 0.5" sep'), (2, 'within 1.2"')]
+    assert warnings == []
+
+
 def test_bom_before_the_header() -> None:
     rows, _ = parse_filelist(b"\xef\xbb\xbf" + _csv("Image,a.png,1,,,,,,,"), tic_id=TIC)
     assert [r.file_id for r in rows] == [1]

@@ -136,6 +136,19 @@ def test_stray_quote_in_a_note_damages_one_row_only() -> None:
     assert table.rows[1]["Notes"] == "fine"
 
 
+def test_two_rows_with_a_stray_quote_each_stay_two_rows() -> None:
+    # Inch marks: together the two quotes balance, but the lines do not form one CSV record.
+    body = b'TIC ID,Tag,Notes\n1,5,companion at 0.5" sep\n2,6,within 1.2"\n3,7,"multi\nline"\n4,8,ok\n'
+    table = parse_table(body)
+    assert [(r["TIC ID"], r["Notes"]) for r in table.rows] == [
+        ("1", 'companion at 0.5" sep'),
+        ("2", 'within 1.2"'),
+        ("3", "multi\nline"),
+        ("4", "ok"),
+    ]
+    assert table.warnings == ()
+
+
 def test_quoted_line_break_inside_a_note_is_one_record() -> None:
     body = b'TIC ID,Tag,Notes\n1,5,"line one\nline two"\n2,6,x\n'
     table = parse_table(body)
