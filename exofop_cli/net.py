@@ -45,10 +45,11 @@ from .errors import (
 from .sniff import (
     LOGIN_SNIFF_BYTES,
     SNIFF_BYTES,
-    is_html_filename,
+    is_markup_filename,
     looks_like_html,
     looks_like_login_page,
     looks_like_not_found,
+    looks_like_page,
 )
 from .storage import AtomicWriter
 
@@ -429,6 +430,7 @@ class HttpSession:
             sent = 0
             try:
                 self._check_status(response, what=what, endpoint=endpoint)
+                content_type = response.headers.get("content-type", "")
                 with AtomicWriter(dest) as writer:
                     head = b""
                     sniffed = False
@@ -438,10 +440,16 @@ class HttpSession:
                             head += chunk
                             # An HTML page is read further before deciding: ExoFOP's login form may sit
                             # below a long page header.
-                            wanted = LOGIN_SNIFF_BYTES if looks_like_html(head) else SNIFF_BYTES
+                            wanted = LOGIN_SNIFF_BYTES if looks_like_page(head, content_type) else SNIFF_BYTES
                             if len(head) < wanted:
                                 continue
-                            self._sniff_file(head, what=what, endpoint=endpoint, filename=expected_filename)
+                            self._sniff_file(
+                                head,
+                                what=what,
+                                endpoint=endpoint,
+                                filename=expected_filename,
+                                content_type=content_type,
+                            )
                             sniffed = True
                             chunk, head = head, b""
                         writer.write(chunk)
@@ -449,7 +457,13 @@ class HttpSession:
                         if on_bytes is not None:
                             on_bytes(len(chunk))
                     if not sniffed:
-                        self._sniff_file(head, what=what, endpoint=endpoint, filename=expected_filename)
+                        self._sniff_file(
+                            head,
+                            what=what,
+                            endpoint=endpoint,
+                            filename=expected_filename,
+                            content_type=content_type,
+                        )
                         writer.write(head)
                         sent += len(head)
                         if on_bytes is not None and head:
@@ -492,11 +506,12 @@ class HttpSession:
             raise NotFoundError(f"{what} not found on ExoFOP (it sent a 'not found' page)", endpoint=endpoint)
         raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
 
-    def _sniff_file(self, head: bytes, *, what: str, endpoint: str, filename: str) -> None:
-        if looks_like_html(head):
+    def _sniff_file(self, head: bytes, *, what: str, endpoint: str, filename: str, content_type: str) -> None:
+        """Raise when the body starting with ``head`` is a page (login, not found, other), not the file."""
+        if looks_like_page(head, content_type):
             if looks_like_login_page(head):
                 raise self._auth_error(what, endpoint)
-            if not is_html_filename(filename):
+            if not is_markup_filename(filename):
                 self._html_error(head, what=what, endpoint=endpoint)
 
     def _iter_body(self, response: httpx.Response, *, what: str, endpoint: str) -> Any:

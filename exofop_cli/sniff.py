@@ -13,8 +13,13 @@ SNIFF_BYTES = 4096
 # How far into an HTML page the login form is looked for (real pages put a long header before it).
 LOGIN_SNIFF_BYTES = SNIFF_BYTES * 4
 
+# A page may be a bare fragment (PHP writes "<h2>Members only</h2><form ...>" or "<h1>Access denied</h1>"
+# without <html>); these tags never open a data file (XML, VOTable and SVG start with <?xml, <VOTABLE, <svg).
 _HTML_START = re.compile(
-    rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<meta|<title|<form|<script|<div|<p>|<br)", re.I
+    rb"^\s*(?:<!doctype\s+html|<!--|<(?:html|head|body|meta|title|form|script|style|link|div|span|p|br|hr"
+    rb"|h[1-6]|table|center|pre|b|i|a|img|ul|ol|li|strong|em|font|noscript|iframe|section|main|header"
+    rb"|footer|nav)[\s>/])",
+    re.I,
 )
 _HTML_ANYWHERE = re.compile(rb"<html[\s>]|<body[\s>]|</html>", re.I)
 _LOGIN_MARKERS = re.compile(
@@ -52,6 +57,25 @@ def looks_like_login_page(head: bytes) -> bool:
 def looks_like_not_found(head: bytes) -> bool:
     """True when an HTML body is a "file not found" / "404 Not Found" page (and not the login form)."""
     return not looks_like_login_page(head) and bool(_NOT_FOUND_MARKERS.search(head[:LOGIN_SNIFF_BYTES]))
+
+
+def looks_like_page(head: bytes, content_type: str) -> bool:
+    """True when a downloaded body is a page: ``looks_like_html``, or ``text/html`` starting with a tag.
+
+    A ``text/html`` body that does not start with a tag is data: whether get_file.php sets a type per file
+    is unknown, and PHP's default type is ``text/html``. An XML declaration is never a page.
+    """
+    if looks_like_html(head):
+        return True
+    if content_type.split(";", 1)[0].strip().lower() != "text/html":
+        return False
+    stripped = head.removeprefix(_BOM).lstrip()
+    return stripped.startswith(b"<") and stripped[:5].lower() != b"<?xml"
+
+
+def is_markup_filename(filename: str) -> bool:
+    """Uploads that are themselves markup (HTML, XML, VOTable, SVG) may start with a tag."""
+    return is_html_filename(filename) or filename.lower().endswith((".xml", ".vot", ".votable", ".svg"))
 
 
 def is_html_filename(filename: str) -> bool:

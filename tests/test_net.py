@@ -327,6 +327,48 @@ def test_login_form_below_a_long_page_header_is_still_a_login_page(tmp_path: Pat
         http.get("download_filelist.php", what="the file list")
 
 
+FRAGMENT_LOGIN = (
+    b'<h2>Members only</h2>\n<form method="post" action="password_check.php"><input type="password"></form>'
+)
+
+
+@pytest.mark.parametrize("content_type", ["text/html; charset=UTF-8", "application/octet-stream", ""])
+def test_login_form_without_html_or_body_tags_is_auth_required(tmp_path: Path, content_type: str) -> None:
+    rec = Recorder(status(200, {"Content-Type": content_type}, FRAGMENT_LOGIN))
+    http, _ = session(rec)
+    with pytest.raises(AuthRequiredError):
+        http.download("get_file.php", {"id": 1}, tmp_path / "f.dat", what="file 1", expected_filename="f.dat")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "filename", "saved"),
+    [
+        ("text/html", b"<h1>Access denied</h1>", "f.dat", False),  # a bare fragment
+        ("text/html", b"<custom-error>no</custom-error>", "f.dat", False),  # the server says page
+        ("application/octet-stream", b"<custom-error>no</custom-error>", "f.dat", True),  # and here data
+        ("text/html; charset=UTF-8", b"# sep,dmag\n0.1,2.0\n", "cc.dat", True),  # PHP's default type
+        ("text/html", b"<5 arcsec: no companion>\n", "note.txt", False),
+        ("text/plain", b"<5 arcsec: no companion>\n", "note.txt", True),  # not a tag
+        ("text/html", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', "plot.svg", True),
+        ("text/html", b'<?xml version="1.0"?><VOTABLE/>', "t.xml", True),
+        ("text/html", b"<html><body>report</body></html>", "report.html", True),
+    ],
+)
+def test_page_or_file_by_body_type_and_name(
+    tmp_path: Path, content_type: str, body: bytes, filename: str, saved: bool
+) -> None:
+    http, _ = session(Recorder(status(200, {"Content-Type": content_type}, body)))
+    dest = tmp_path / filename
+    if saved:
+        http.download("get_file.php", {"id": 1}, dest, what="file 1", expected_filename=filename)
+        assert dest.read_bytes() == body
+    else:
+        with pytest.raises(InvalidResponseError, match="HTML page"):
+            http.download("get_file.php", {"id": 1}, dest, what="file 1", expected_filename=filename)
+        assert list(tmp_path.iterdir()) == []
+
+
 def test_expired_session_is_session_expired(tmp_path: Path) -> None:
     rec = Recorder(status(200, {"Content-Type": "text/html"}, LOGIN_PAGE))
     http, _ = session(rec, cookie_jar=jar_for("127.0.0.1"))
