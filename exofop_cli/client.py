@@ -6,6 +6,7 @@ opened only when a request is really needed, so a fully cached ``fetch`` never t
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,6 +264,11 @@ class ExoFopClient:
         parse_table(body.content, what=f"the {kind} table", endpoint=spec.endpoint)
         ensure_dir(layout.summaries_dir)
         atomic_write_bytes(layout.summaries_dir / spec.filename, body.content)
+        # Older exofop versions stored obsnotes as pipe: the new copy replaces it, not sits beside it.
+        for output in ("csv", "pipe"):
+            if output != spec.output:
+                with contextlib.suppress(OSError):
+                    (layout.summaries_dir / f"{kind}.{output}").unlink(missing_ok=True)
         return body.content
 
     def summary_tables(

@@ -69,7 +69,7 @@ class SummarySpec(NamedTuple):
 
     @property
     def filename(self) -> str:
-        """Stored name under ``summaries/`` (``spect.csv``, ``obsnotes.pipe``...)."""
+        """Stored name under ``summaries/`` (``spect.csv``, ``stellar.pipe``...)."""
         return f"{self.kind}.{self.output}"
 
     def params(self, tic_id: int) -> Params:
@@ -87,7 +87,9 @@ SUMMARIES: dict[str, SummarySpec] = {
             "imaging", "download_imaging.php", "target", "csv", "high-resolution imaging observations"
         ),
         SummarySpec("tseries", "download_tseries.php", "target", "csv", "time-series (SG1) observations"),
-        SummarySpec("obsnotes", "download_obsnotes.php", "tid", "pipe", "observing notes"),
+        # CSV (the script's default) rather than pipe: pipe output has no quoting, so a note typed with a line
+        # break would lose its second line, or turn it into a bogus row when that line holds a "|".
+        SummarySpec("obsnotes", "download_obsnotes.php", "tid", "csv", "observing notes"),
         SummarySpec("stellar", "download_stellar.php", "id", "pipe", "stellar parameters"),
         SummarySpec("planet", "download_planet.php", "id", "pipe", "planet parameters"),
         SummarySpec("uploads", "download_uploads.php", "target", "csv", "counts of uploads per category"),

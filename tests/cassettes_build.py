@@ -333,7 +333,7 @@ TOI678_SUMMARY_URLS = {
         f"download_tseries.php?target={TIC_TOI678}&output=csv",
         "GUESS: an empty result is an empty body",
     ),
-    "obsnotes": (f"download_obsnotes.php?tid={TIC_TOI678}&output=pipe", "REAL columns; header only"),
+    "obsnotes": (f"download_obsnotes.php?tid={TIC_TOI678}&output=csv", "REAL columns; header only"),
     "stellar": (f"download_stellar.php?id={TIC_TOI678}&output=pipe", "GUESS header and values"),
     "planet": (
         f"download_planet.php?id={TIC_TOI678}&output=pipe",
@@ -369,7 +369,7 @@ def toi678_summaries() -> dict[str, bytes]:
         "spect": csv_table(SPECT_COLUMNS, []),  # GUESS: an empty result as a bare header
         "imaging": csv_table(IMAGING_COLUMNS, imaging),
         "tseries": b"",  # GUESS: an empty result as an empty body
-        "obsnotes": pipe_table(OBSNOTES_COLUMNS, []),
+        "obsnotes": csv_table(OBSNOTES_COLUMNS, []),
         "stellar": pipe_table(STELLAR_COLUMNS, stellar),
         "planet": pipe_table(PLANET_COLUMNS, planet),
         "uploads": csv_table(UPLOADS_COLUMNS, [cells(f"{tic}|0|0|2|2|0|1|0")]),
@@ -772,14 +772,14 @@ def build_cassettes() -> list[Cassette]:
         ),
         Cassette(
             "summary_obsnotes_tic138968089",
-            "observing notes of one star (pipe, lower-case `notes` column)",
+            "observing notes of one star (CSV, lower-case `notes` column)",
             "RENDERED",
             True,
             (
                 Interaction(
-                    f"download_obsnotes.php?tid={TIC_OBSNOTES}&output=pipe",
-                    pipe_table(OBSNOTES_COLUMNS, OBSNOTES_TIC138968089_ROWS),
-                    "RENDERED (jennywwww/etta tutorial.ipynb @ fe3673e6) re-typed as pipe; truncated note kept",
+                    f"download_obsnotes.php?tid={TIC_OBSNOTES}&output=csv",
+                    csv_table(OBSNOTES_COLUMNS, OBSNOTES_TIC138968089_ROWS),
+                    "RENDERED (jennywwww/etta tutorial.ipynb @ fe3673e6) re-typed as CSV; truncated note kept",
                 ),
             ),
         ),

@@ -49,7 +49,7 @@ def test_fetch_everything_for_a_tic(client: ExoFopClient, fake: FakeExoFop) -> N
         "planet",
         "uploads",
     }
-    assert manifest["summaries"]["obsnotes"] == "summaries/obsnotes.pipe"
+    assert manifest["summaries"]["obsnotes"] == "summaries/obsnotes.csv"
     assert manifest["filelist"] == {"path": "filelist.csv", "n_rows": len(fake.targets[DEMO_TIC].files)}
     by_id = {f.file_id: f for f in public}
     for entry in manifest["files"]:
@@ -210,3 +210,20 @@ def test_cookie_jar_unlocks_proprietary_file(fake: FakeExoFop, cache_dir: Path, 
     manifest = assert_manifest_matches_disk(result.manifest_path)
     assert manifest["auth"] == {"cookie_jar_used": True}
     assert "PHPSESSID" not in result.manifest_path.read_text()
+
+
+def test_a_multi_line_observing_note_stays_one_note(client: ExoFopClient, fake: FakeExoFop) -> None:
+    note = "TOI1262.01: SG1 full transit\nsecond line | with a pipe"
+    fake.targets[DEMO_TIC].summary_rows["obsnotes"][0]["notes"] = note
+    tables = client.summary_tables(tic_id=DEMO_TIC, kinds=["obsnotes"])
+    assert [row["notes"] for row in tables["obsnotes"].rows] == [note]
+    assert tables["obsnotes"].warnings == ()
+
+
+def test_a_summary_stored_as_pipe_by_an_older_version_is_replaced(client: ExoFopClient) -> None:
+    summaries = client.layout(DEMO_TIC).summaries_dir
+    summaries.mkdir(parents=True)
+    (summaries / "obsnotes.pipe").write_bytes(b"ID|TIC ID|notes\n1|1|old\n")
+    client.fetch(target=str(DEMO_TIC))
+    assert (summaries / "obsnotes.csv").is_file()
+    assert not (summaries / "obsnotes.pipe").exists()

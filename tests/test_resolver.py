@@ -290,7 +290,7 @@ def test_summary_urls_and_file_names() -> None:
         "spect": ("download_spect.php?target=7&output=csv", "spect.csv"),
         "imaging": ("download_imaging.php?target=7&output=csv", "imaging.csv"),
         "tseries": ("download_tseries.php?target=7&output=csv", "tseries.csv"),
-        "obsnotes": ("download_obsnotes.php?tid=7&output=pipe", "obsnotes.pipe"),
+        "obsnotes": ("download_obsnotes.php?tid=7&output=csv", "obsnotes.csv"),
         "stellar": ("download_stellar.php?id=7&output=pipe", "stellar.pipe"),
         "planet": ("download_planet.php?id=7&output=pipe", "planet.pipe"),
         "uploads": ("download_uploads.php?target=7&output=csv", "uploads.csv"),
