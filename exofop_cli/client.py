@@ -261,7 +261,15 @@ class ExoFopClient:
         spec = endpoints.SUMMARIES[kind]
         layout = self.layout(tic_id)
         body = self.http.get(spec.endpoint, spec.params(tic_id), what=f"the {kind} table of TIC {tic_id}")
-        parse_table(body.content, what=f"the {kind} table", endpoint=spec.endpoint)
+        table = parse_table(
+            body.content, what=f"the {kind} table", endpoint=spec.endpoint, required=spec.required
+        )
+        if len(table.columns) == 1:
+            # Every ExoFOP table has several columns: one means text (a message, output=text), not a table.
+            raise InvalidResponseError(
+                f"ExoFOP sent text instead of the {kind} table: {table.columns[0][:80]!r}",
+                endpoint=spec.endpoint,
+            )
         ensure_dir(layout.summaries_dir)
         atomic_write_bytes(layout.summaries_dir / spec.filename, body.content)
         # Older exofop versions stored obsnotes as pipe: the new copy replaces it, not sits beside it.

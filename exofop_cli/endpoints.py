@@ -66,6 +66,10 @@ class SummarySpec(NamedTuple):
     id_param: str
     output: Literal["csv", "pipe"]
     description: str
+    # A body without these columns is not this table (plain text, a message): refused, never cached.
+    # The four observation tables share "TIC ID" (reference §2, real headers); the others' headers are
+    # unknown, so any table of two or more columns passes.
+    required: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -77,19 +81,22 @@ class SummarySpec(NamedTuple):
         return {self.id_param: str(tic_id), "output": self.output}
 
 
+_OBS = ("TIC ID",)
 # The id parameter differs per script (reference §2): target= for spect/imaging/tseries/uploads, tid= for
 # obsnotes, id= for stellar/planet. stellar and planet are documented as pipe-only.
 SUMMARIES: dict[str, SummarySpec] = {
     spec.kind: spec
     for spec in (
-        SummarySpec("spect", "download_spect.php", "target", "csv", "spectroscopy observations"),
+        SummarySpec("spect", "download_spect.php", "target", "csv", "spectroscopy observations", _OBS),
         SummarySpec(
-            "imaging", "download_imaging.php", "target", "csv", "high-resolution imaging observations"
+            "imaging", "download_imaging.php", "target", "csv", "high-resolution imaging observations", _OBS
         ),
-        SummarySpec("tseries", "download_tseries.php", "target", "csv", "time-series (SG1) observations"),
+        SummarySpec(
+            "tseries", "download_tseries.php", "target", "csv", "time-series (SG1) observations", _OBS
+        ),
         # CSV (the script's default) rather than pipe: pipe output has no quoting, so a note typed with a line
         # break would lose its second line, or turn it into a bogus row when that line holds a "|".
-        SummarySpec("obsnotes", "download_obsnotes.php", "tid", "csv", "observing notes"),
+        SummarySpec("obsnotes", "download_obsnotes.php", "tid", "csv", "observing notes", _OBS),
         SummarySpec("stellar", "download_stellar.php", "id", "pipe", "stellar parameters"),
         SummarySpec("planet", "download_planet.php", "id", "pipe", "planet parameters"),
         SummarySpec("uploads", "download_uploads.php", "target", "csv", "counts of uploads per category"),

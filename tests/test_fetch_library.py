@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from exofop_cli import ExoFopClient, ExoFopSelectors, TargetNotFoundError, read_manifest
+from exofop_cli.errors import InvalidResponseError
 from exofop_cli.testing import DEMO_TIC, FakeExoFop
 
 from .conftest import make_client
@@ -227,3 +228,32 @@ def test_a_summary_stored_as_pipe_by_an_older_version_is_replaced(client: ExoFop
     client.fetch(target=str(DEMO_TIC))
     assert (summaries / "obsnotes.csv").is_file()
     assert not (summaries / "obsnotes.pipe").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("spect", b"TIC ID   TIC   TOI  Telescope\n365938305  x  1262.01  FLWO\n"),  # output=text
+        ("imaging", b"TIC|Notes\n1|no TIC ID column\n"),
+        ("stellar", b"No records found\n"),  # a message where the header is unknown
+    ],
+)
+def test_text_that_is_not_the_table_is_refused_and_not_cached(
+    client: ExoFopClient, fake: FakeExoFop, kind: str, body: bytes
+) -> None:
+    fake.targets[DEMO_TIC].summary_raw[kind] = body
+    with pytest.raises(InvalidResponseError):
+        client.summary_tables(tic_id=DEMO_TIC, kinds=[kind])
+    result = client.fetch(target=str(DEMO_TIC))
+    assert [(e.kind, e.endpoint) for e in result.errors if e.file_id is None] == [
+        ("invalid_response", f"download_{kind}.php")
+    ]
+    assert not list(client.layout(DEMO_TIC).summaries_dir.glob(f"{kind}.*"))
+    assert result.files_downloaded > 0  # the rest of the fetch went on
+
+
+def test_empty_summary_answers_are_still_empty_tables(client: ExoFopClient, fake: FakeExoFop) -> None:
+    fake.targets[DEMO_TIC].summary_raw["spect"] = b""
+    fake.targets[DEMO_TIC].summary_raw["stellar"] = b"Table|TIC ID|Teff (K)\n"
+    tables = client.summary_tables(tic_id=DEMO_TIC, kinds=["spect", "stellar"])
+    assert tables["spect"].rows == () and tables["stellar"].rows == ()
