@@ -123,6 +123,8 @@ def parse_table(
     delimiter = _sniff_delimiter(lines[0])
     split = _split_pipe if delimiter == "|" else (_split_csv if delimiter == "," else lambda s: s.split("\t"))
     header = [h.strip() for h in split(lines[0].removeprefix("\ufeff"))]
+    if len(header) > 1 and not header[-1]:
+        header.pop()  # a trailing delimiter ("TIC ID|Tag|Notes|"), not a nameless last column
     columns = _dedupe(header)
     missing = [name for name in required if normalize_name(name) not in {normalize_name(c) for c in columns}]
     if missing:
@@ -143,6 +145,8 @@ def parse_table(
     for record_line, line in records:
         lineno = record_line + header_at + 1
         fields = split(line)
+        if len(fields) > width and not fields[-1].strip():
+            fields.pop()  # a trailing delimiter, with or without one on the header
         if len(fields) > width:
             if last_is_free:
                 fields = [*fields[: width - 1], delimiter.join(fields[width - 1 :])]

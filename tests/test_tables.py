@@ -128,6 +128,22 @@ def test_ragged_pipe_row_extra_fields_join_the_free_text_last_column() -> None:
     assert table.rows[0]["Description"] == "a|b | c"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"TIC ID|Tag|Notes|\n1|5|a|b|\n2|6|plain|\n",  # trailing delimiter on every line
+        b"TIC ID|Tag|Notes\n1|5|a|b|\n2|6|plain|\n",  # on the rows only
+        b"TIC ID|Tag|Notes|\n1|5|a|b\n2|6|plain\n",  # on the header only
+        b'TIC ID,Tag,Notes,\n1,5,"a,b",\n2,6,plain,\n',
+    ],
+)
+def test_trailing_delimiters_add_no_column_and_no_stray_text(body: bytes) -> None:
+    table = parse_table(body)
+    assert table.columns == ("TIC ID", "Tag", "Notes")
+    assert [r["Notes"] for r in table.rows] == ["a|b" if b"|" in body else "a,b", "plain"]
+    assert table.warnings == ()
+
+
 def test_stray_quote_in_a_note_damages_one_row_only() -> None:
     body = b'TIC ID,Tag,Notes\n1,5,he said "hi, then left\n2,6,fine\n3,7,ok\n'
     table = parse_table(body)
