@@ -4,6 +4,7 @@ Modelled on pooch's ``download_action``: the executor only carries out what thes
 every decision is unit-testable without a server or a disk.
 """
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, NamedTuple
 
@@ -16,6 +17,12 @@ Action = Literal["download", "rehash", "skip"]
 OBSERVATION_KINDS = ("imaging", "spect", "tseries")
 _INSTRUMENT_COLUMNS = ("Instrument", "Camera")
 _TELESCOPE_COLUMNS = ("Telescope",)
+# The file list's Date format is a GUESS (reference §2: YYYY-MM-DD); a time, slashes and the US
+# MM/DD/YYYY order are read too, so "newest" never depends on comparing dates as text.
+_DATE = (
+    r"^\s*(?:(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})|(?P<us_m>\d{1,2})/(?P<us_d>\d{1,2})/(?P<us_y>\d{4}))"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
 
 
 class RecordState(NamedTuple):
@@ -89,7 +96,17 @@ def select_rows(
 
         chosen = [r for r in chosen if joined(r)]
     if selectors.max_files is not None:
-        newest = sorted(chosen, key=lambda r: (r.date_utc or "", r.file_id), reverse=True)
+        newest = sorted(chosen, key=lambda r: (date_sort_key(r.date_utc), r.file_id), reverse=True)
         keep = {r.file_id for r in newest[: selectors.max_files]}
         chosen = [r for r in chosen if r.file_id in keep]
     return chosen
+
+
+def date_sort_key(text: str | None) -> tuple[int, ...]:
+    """(year, month, day, hour, minute, second) of a file-list date; () when unreadable (sorts oldest)."""
+    match = re.match(_DATE, text or "")  # a string: compiled (and cached by re) on first use only
+    if match is None:
+        return ()
+    g = match.groupdict()
+    date = (g["y"], g["m"], g["d"]) if g["y"] else (g["us_y"], g["us_m"], g["us_d"])
+    return tuple(int(v or 0) for v in (*date, g["H"], g["M"], g["S"]))

@@ -104,6 +104,24 @@ def test_max_files_keeps_the_newest_by_date_then_id() -> None:
     assert _ids(select_rows(ROWS, ExoFopSelectors(max_files=100))) == [1, 2, 3, 4, 5, 6, 7]
 
 
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("12/29/2020", "01/05/2021"),  # US order: as text, 12/29 would sort after 01/05
+        ("2020-12-29", "2021-01-05"),
+        ("2021-01-05 09:00:00", "2021-01-05 17:30:00"),
+        ("2021/01/05", "2021-01-06T00:00:00Z"),
+        ("not a date", "2019-01-01"),  # unreadable sorts oldest
+    ],
+)
+def test_max_files_compares_dates_not_text(older: str, newer: str) -> None:
+    rows = [
+        ExoFopFileRow(file_id=2, tic_id=1, filename="a.txt", type="Image", date_utc=older),
+        ExoFopFileRow(file_id=1, tic_id=1, filename="b.txt", type="Image", date_utc=newer),
+    ]
+    assert _ids(select_rows(rows, ExoFopSelectors(max_files=1))) == [1]
+
+
 def test_max_files_applies_after_the_other_criteria() -> None:
     assert _ids(select_rows(ROWS, ExoFopSelectors(types=("Light_Curve",), max_files=1))) == [4]
 
