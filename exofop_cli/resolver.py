@@ -46,19 +46,41 @@ def parse_gototicid(content: bytes, *, query: str) -> list[int]:
     status = str(data.get("status", "")).upper()
     if status != "OK":
         raise TargetNotFoundError(query, detail=str(data.get("message") or "no object found").strip())
-    raw = data.get("TIC", data.get("tic"))
-    values: list[Any] = raw if isinstance(raw, list) else [raw]
     tics: list[int] = []
-    for value in values:
-        for digits in re.findall(r"\d+", str(value)):
-            tic = int(digits)
-            if tic > 0 and tic not in tics:
-                tics.append(tic)
+    for tic in _tic_ids(data.get("TIC", data.get("tic"))):
+        if tic > 0 and tic not in tics:
+            tics.append(tic)
     if not tics:
         raise InvalidResponseError(
             f"gototicid.php said OK for {query!r} but gave no TIC", endpoint="gototicid.php"
         )
     return tics
+
+
+_TIC_KEYS = ("TIC", "tic", "tic_id", "TIC ID", "ticid")
+
+
+def _tic_ids(value: Any) -> list[int]:
+    """TIC ids in a gototicid ``TIC`` value, whatever shape several matches take (unknown, reference §1).
+
+    Accepted: "138969239", 138969239, a list of those, "1, 2" or "TIC 1 TIC 2", and objects carrying a TIC
+    key (other fields of such an object, ra/dec say, are never read as ids).
+    """
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, float):
+        return [int(value)] if value.is_integer() else []
+    if isinstance(value, list):
+        return [tic for item in value for tic in _tic_ids(item)]
+    if isinstance(value, dict):
+        key = next((k for k in _TIC_KEYS if k in value), None)
+        return _tic_ids(value[key]) if key is not None else []
+    if isinstance(value, str):
+        tokens = re.split(r"[\s,;|]+", re.sub(r"(?i)\btic\s*", " ", value))
+        return [int(t.split(".")[0]) for t in tokens if re.fullmatch(r"\d+(?:\.0+)?", t)]
+    return []
 
 
 def parse_toi_table(content: bytes, *, toi: str) -> tuple[int, tuple[str, ...]]:

@@ -44,6 +44,13 @@ def test_gototicid_ok_documented_shape() -> None:
         (b'{"status": "OK", "num": 2, "TIC": "2, 1"}', [2, 1]),
         (b'{"status": "OK", "num": 3, "TIC": [5, "5", "TIC 7"]}', [5, 7]),
         (b'{"status": "OK", "TIC": ["0", "9"]}', [9]),
+        (b'{"status": "OK", "TIC": "TIC 7 TIC 8"}', [7, 8]),
+        (b'{"status": "OK", "TIC": "7.0"}', [7]),
+        # Objects: only their TIC field is an id, never ra/dec.
+        (
+            b'{"status": "OK", "num": 2, "TIC": [{"TIC": "111", "ra": "12.5", "dec": "-3.25"}, {"tic_id": 222}]}',
+            [111, 222],
+        ),
     ],
 )
 def test_gototicid_accepts_every_plausible_shape(body: bytes, tics: list[int]) -> None:
@@ -72,6 +79,9 @@ def test_gototicid_without_status_is_not_found() -> None:
         b'{"status": "OK"}',
         b'{"status": "OK", "TIC": null}',
         b'{"status": "OK", "TIC": "none"}',
+        b'{"status": "OK", "TIC": "12.5"}',
+        b'{"status": "OK", "TIC": [{"ra": "12.5"}]}',
+        b'{"status": "OK", "TIC": true}',
     ],
 )
 def test_gototicid_garbage_is_invalid_response(body: bytes) -> None:
