@@ -89,12 +89,22 @@ def check_not_html(head: bytes, *, what: str, endpoint: str | None = None) -> No
 
 
 def looks_binary(head: bytes) -> bool:
-    """NUL bytes, or many bytes that are neither text nor UTF-8: not a table."""
+    """NUL bytes, or many control bytes (1 in 20; compressed data has ~1 in 8): not a table.
+
+    Bytes above 127 do not count: a table in Windows-1252 is text (see ``decode_text``).
+    """
     if b"\x00" in head:
         return True
-    text = head.decode("utf-8", errors="replace")
-    odd = sum(1 for c in text if c == "\ufffd" or (c < " " and c not in "\t\r\n"))
-    return odd > max(8, len(text) // 20)
+    controls = sum(1 for b in head if (b < 0x20 and b not in b"\t\r\n") or b == 0x7F)
+    return controls > max(8, len(head) // 20)
+
+
+def decode_text(data: bytes) -> tuple[str, bool]:
+    """(text, was_utf8): UTF-8 when the bytes are UTF-8, else Windows-1252 (the likely legacy encoding)."""
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), False
 
 
 def parse_table(
@@ -112,8 +122,11 @@ def parse_table(
     if not trusted:
         head = text[:4096] if isinstance(text, bytes) else text[:4096].encode("utf-8", errors="replace")
         check_not_html(head, what=what, endpoint=endpoint)
+    warnings: list[str] = []
     if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
+        text, utf8 = decode_text(text)
+        if not utf8:
+            warnings.append(f"{what}: not UTF-8; read as Windows-1252")
     text = text.removeprefix("\ufeff")
     raw_lines = text.splitlines()
     lines = [ln for ln in raw_lines if ln.strip()]
@@ -134,7 +147,6 @@ def parse_table(
         )
     last_is_free = normalize_name(columns[-1]) in FREE_TEXT_COLUMNS if columns else False
     rows: list[dict[str, str | None]] = []
-    warnings: list[str] = []
     width = len(columns)
     header_at = next(i for i, ln in enumerate(raw_lines) if ln.strip())
     records = (

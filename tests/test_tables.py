@@ -288,9 +288,10 @@ def test_cells_are_stripped() -> None:
     assert parse_table(b"A | B \n  x  | y \n").rows == ({"A": "x", "B": "y"},)
 
 
-def test_undecodable_bytes_do_not_crash() -> None:
-    table = parse_table(b"A,Notes\n1,caf\xe9\n")
-    assert table.rows[0]["Notes"] == "caf\ufffd"
+def test_bytes_that_are_not_utf8_are_read_as_windows_1252_with_a_warning() -> None:
+    table = parse_table(b"A,Notes\n1,caf\xe9 \xb0 \x85 \x81\n", what="the spect table")
+    assert table.rows[0]["Notes"] == "caf\u00e9 \u00b0 \u2026 \ufffd"  # 0x85 is not a line break here
+    assert table.warnings == ("the spect table: not UTF-8; read as Windows-1252",)
 
 
 def test_column_lookup_is_loose() -> None:
@@ -344,3 +345,22 @@ def test_overflowing_numbers_are_not_numbers(text: str) -> None:
 
 def test_to_int_reads_big_integers_exactly() -> None:
     assert to_int("9007199254740993") == 9007199254740993
+
+
+def test_a_windows_1252_table_full_of_accents_is_not_called_binary() -> None:
+    rows = "".join(f"{i}|5|Observé à Mauna Kea, séeing 0.6°, très bien\n" for i in range(60))
+    table = parse_table(("TIC ID|Tag|Notes\n" + rows).encode("cp1252"))
+    assert len(table.rows) == 60 and table.rows[0]["Notes"] == "Observé à Mauna Kea, séeing 0.6°, très bien"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        bytes(range(256)) * 8,  # high-entropy data (a zip or gzip body)
+        b"TIC ID|Tag\n" + b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f" * 20,
+        "TIC ID|Tag\n1|2\n".encode("utf-16"),
+    ],
+)
+def test_binary_data_is_not_a_table(body: bytes) -> None:
+    with pytest.raises(InvalidResponseError, match="binary data"):
+        parse_table(body)
