@@ -116,6 +116,8 @@ _WAVELENGTH_RE = re.compile(
 _NAME_BAND_RE = re.compile(r"TOI\d+(?:\.\d+)?[A-Za-z]?-[A-Za-z]*\d{8}-(?P<band>[^_.\s]+)_")
 _NAME_HINT_RE = re.compile(r"_sensitivity\.dat$|_plot\.tbl$|contrast|(?<![a-z])cc(?![a-z])", re.IGNORECASE)
 _CURVE_EXTENSIONS = frozenset({".dat", ".tbl", ".csv", ".txt"})
+_PLOT_EXTENSIONS = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".gif", ".eps", ".ps"})
+_PLOT_NAME_HINT = r"contrast|sensitivity|(?<![a-z])cc(?![a-z])|soar|hrcam|speckle"
 
 
 @dataclass(frozen=True)
@@ -586,12 +588,24 @@ def collect_contrast_curves(
     """
     root, manifest, files = load_manifest_files(manifest_path)
     rows_by_tag, summary_warning = summary_rows_by_tag(root, manifest, "imaging")
+    curves = [_is_contrast_candidate(item) for item in files]
+    curve_tags = {item.tag for item, is_curve in zip(files, curves, strict=True) if is_curve}
     reports = []
-    for item in files:
-        if not _is_contrast_candidate(item):
-            continue
-        reports.append(_collect_one(item, rows_by_tag, summary_warning, export_dir))
+    for item, is_curve in zip(files, curves, strict=True):
+        if is_curve:
+            reports.append(_collect_one(item, rows_by_tag, summary_warning, export_dir))
+        elif _is_plot_of_a_curve(item) and (item.tag is None or item.tag not in curve_tags):
+            # Reference §4: SOAR often uploads only a plot; say so rather than list nothing.
+            suffix = Path(item.filename).suffix.lstrip(".").upper()
+            error = f"only a plot ({suffix}) of a contrast curve: no numbers to load for this observation"
+            reports.append(ContrastCurveReport(item.path, item.file_id, None, error, None, item.filename))
     return reports
+
+
+def _is_plot_of_a_curve(item: ManifestFile) -> bool:
+    """A PDF or image whose name says contrast curve (or SOAR speckle), as SOAR uploads them."""
+    suffix = Path(item.filename).suffix.casefold()
+    return suffix in _PLOT_EXTENSIONS and bool(re.search(_PLOT_NAME_HINT, item.filename, re.IGNORECASE))
 
 
 def _collect_one(

@@ -114,6 +114,7 @@ def _render(
     for row in failed:
         error_line(f"{row.get('filename')}: {row.get('error')}")
     if not rows:
-        note_line(f"no {kind} among the cached files (fetch the target first)")
+        # The target was fetched (manifest_path_for checked): it has none, or a --types filter left them out.
+        note_line(f"no {kind} among this target's cached files")
     if failed:
         raise typer.Exit(EXIT_PARTIAL)
