@@ -129,9 +129,12 @@ def parse_overview(content: bytes, *, tic_id: int) -> Overview:
     if not isinstance(data, dict):
         raise InvalidResponseError("target.php answered JSON that is not an object", endpoint="target.php")
     tois: list[str | None] = []
-    for row in data.get("tois") or []:
-        if isinstance(row, dict):
-            tois.append(normalize_toi_cell(str(row.get("toi") or row.get("TOI") or "")))
+    raw_tois = data.get("tois") or []
+    # Rows are objects in known answers; plain values ("1262.01", 1262.01) are accepted too (undocumented).
+    for row in raw_tois if isinstance(raw_tois, list) else [raw_tois]:
+        value = (row.get("toi") or row.get("TOI")) if isinstance(row, dict) else row
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            tois.append(normalize_toi_cell(str(value)))
     aliases: list[str] = []
     basic = data.get("basic_info")
     if isinstance(basic, dict):

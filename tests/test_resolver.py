@@ -167,6 +167,18 @@ def test_overview() -> None:
     assert overview.aliases == ("HD 104654", "TOI-1262", "Gaia DR2 1")
 
 
+@pytest.mark.parametrize(
+    ("tois", "expected"),
+    [
+        (["1262.01", 1262.02, "TOI-1262.03", True], ("1262.01", "1262.02", "1262.03")),
+        ("1262.01", ("1262.01",)),
+        ([1262.1], ("1262.10",)),
+    ],
+)
+def test_overview_tois_as_plain_values(tois: object, expected: tuple[str, ...]) -> None:
+    assert parse_overview(json.dumps({"tois": tois}).encode(), tic_id=1).tois == expected
+
+
 def test_overview_names_as_a_list_and_bom() -> None:
     body = b"\xef\xbb\xbf" + json.dumps({"basic_info": {"names": ["A  1", "B", "A 1"]}}).encode()
     assert parse_overview(body, tic_id=1) == ((), ("A 1", "B"))
