@@ -88,3 +88,37 @@ def test_expired_session_is_reported_as_such(fake: FakeExoFop, cache_dir: Path) 
 def test_logout_without_session(tmp_path: Path) -> None:
     assert logout() is False
     assert status().exists is False
+
+
+def test_cli_logout_never_deletes_the_users_own_jar(fake: FakeExoFop, tmp_path: Path) -> None:
+    own = tmp_path / "curl-jar.txt"
+    own.write_text("# Netscape HTTP Cookie File\n")
+    login(username="observer", password="correct horse", base_url=fake.base_url)
+    for args, env in [(["--cookie-jar", str(own)], {}), ([], {"EXOFOP_COOKIE_JAR": str(own)})]:
+        result = runner.invoke(app, [*args, "auth", "logout"], env=env)
+        assert result.exit_code == 0, result.stderr
+        assert own.read_text() == "# Netscape HTTP Cookie File\n"
+        assert "left as it is" in result.stderr
+    assert not default_cookie_jar_path().exists()  # the saved session did go
+
+
+def test_cli_login_warns_that_a_given_jar_still_wins(fake: FakeExoFop, tmp_path: Path) -> None:
+    own = tmp_path / "curl-jar.txt"
+    own.write_text("# Netscape HTTP Cookie File\n")
+    result = runner.invoke(
+        app,
+        [
+            "--base-url",
+            fake.base_url,
+            "--cookie-jar",
+            str(own),
+            "auth",
+            "login",
+            "-u",
+            "observer",
+            "--password-stdin",
+        ],
+        input="correct horse\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"later commands send {own}" in result.stderr

@@ -59,6 +59,11 @@ def auth_login(
         else "when ExoFOP ends the session (about 7 days)"
     )
     note_line(f"logged in; session saved to {result.jar_path} (expires {expiry})")
+    if opts.cookie_jar:
+        warn_line(
+            f"--cookie-jar / {config.ENV_COOKIE_JAR} is set: later commands send {opts.cookie_jar}, "
+            "not this session, until it is unset"
+        )
 
 
 @auth_app.command("status")
@@ -91,5 +96,9 @@ def auth_logout(ctx: typer.Context) -> None:
     """Delete the saved session cookie jar."""
     from ..auth import logout
 
-    removed = logout(options(ctx).cookie_jar if options(ctx).cookie_jar else None)
+    # Only the session `auth login` saved: a jar given with --cookie-jar / EXOFOP_COOKIE_JAR belongs to the
+    # user (a curl or wget jar) and exofop never writes it.
+    removed = logout()
     note_line("session removed" if removed else "no saved session")
+    if options(ctx).cookie_jar:
+        note_line(f"{options(ctx).cookie_jar} (--cookie-jar / {config.ENV_COOKIE_JAR}) is left as it is")
