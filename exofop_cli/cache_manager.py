@@ -7,10 +7,12 @@ what the plan lists, so the CLI can show the plan, honour ``--dry-run`` and ask 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,18 +83,17 @@ def scan_cache(cache_root: Path, *, with_sizes: bool = True) -> list[CachedTarge
     """Describe every cached target (from its manifest; sizes from the disk)."""
     out = []
     for layout in target_dirs(cache_root):
-        manifest = read_json(layout.manifest)
-        manifest = manifest if isinstance(manifest, dict) else {}
-        target = manifest.get("target") or {}
+        manifest = _dict(read_json(layout.manifest))  # hand-edited manifests of any shape are survived
+        generated_at = manifest.get("generated_at")
         out.append(
             CachedTarget(
                 tic_id=layout.tic_id,
                 root=layout.root,
-                toi=tuple(str(t) for t in target.get("toi") or ()),
-                files=len(manifest.get("files") or ()),
+                toi=tuple(str(t) for t in _list(_dict(manifest.get("target")).get("toi"))),
+                files=len(_list(manifest.get("files"))),
                 bytes=_tree_size(layout.root) if with_sizes else 0,
                 last_used=_last_used(layout),
-                generated_at=manifest.get("generated_at"),
+                generated_at=generated_at if isinstance(generated_at, str) else None,
             )
         )
     return out
@@ -135,14 +136,21 @@ def verify_target(layout: TargetLayout) -> VerifyReport:
     """Re-hash every file listed in the manifest; name each missing, resized or altered file."""
     from .manifest import sha256_of
 
+    if (
+        not layout.manifest.exists()
+        and not _any_entry(layout.files_dir)
+        and not _any_entry(layout.records_dir)
+    ):
+        # Only listed (`exofop ls`, `summaries`), never fetched: nothing was promised, nothing to check.
+        return VerifyReport(tic_id=layout.tic_id, checked=0, problems=tuple(_unreadable_tables(layout)))
     manifest = read_json(layout.manifest)
-    if not isinstance(manifest, dict):
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", []), list):
         problem = VerifyProblem(
             path=str(layout.manifest), file_id=None, problem="manifest missing or unreadable"
         )
         return VerifyReport(tic_id=layout.tic_id, checked=0, problems=(problem,))
     problems = []
-    entries = manifest.get("files") or []
+    entries = [e for e in manifest.get("files") or [] if isinstance(e, dict)]
     for entry in entries:
         rel = str(entry.get("path", ""))
         path = layout.root / rel
@@ -164,10 +172,56 @@ def verify_target(layout: TargetLayout) -> VerifyReport:
         info = manifest.get(rel_key)
         if isinstance(info, dict) and not (layout.root / str(info.get("path", ""))).is_file():
             problems.append(VerifyProblem(str(info.get("path")), None, "missing"))
-    for rel in (manifest.get("summaries") or {}).values():
+    for rel in _dict(manifest.get("summaries")).values():
         if not (layout.root / str(rel)).is_file():
             problems.append(VerifyProblem(str(rel), None, "missing"))
+    problems.extend(_unreadable_tables(layout))
     return VerifyReport(tic_id=layout.tic_id, checked=len(entries), problems=tuple(problems))
+
+
+def _unreadable_tables(layout: TargetLayout) -> list[VerifyProblem]:
+    """Cached file list and summary tables that no longer read as what they are (they carry no hash)."""
+    from . import endpoints
+    from .client import check_summary_table
+    from .errors import ExoFopError
+    from .filelist import parse_filelist
+
+    checks: list[tuple[Path, Callable[[bytes], object]]] = [
+        (layout.filelist, functools.partial(parse_filelist, tic_id=layout.tic_id))
+    ]
+    for spec in endpoints.SUMMARIES.values():
+        checks.append(
+            (layout.summaries_dir / spec.filename, functools.partial(check_summary_table, spec=spec))
+        )
+    problems = []
+    for path, check in checks:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # absent: reported above when the manifest lists it
+        try:
+            check(data)
+        except ExoFopError as exc:
+            rel = path.relative_to(layout.root).as_posix()
+            problems.append(
+                VerifyProblem(rel, None, f"unreadable ({exc}); `exofop fetch --refresh` renews it")
+            )
+    return problems
+
+
+def _any_entry(folder: Path) -> bool:
+    try:
+        return any(folder.iterdir())
+    except OSError:
+        return False
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 # -- prune --------------------------------------------------------------------------------------------------

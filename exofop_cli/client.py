@@ -256,20 +256,10 @@ class ExoFopClient:
 
     def fetch_summary_bytes(self, tic_id: int, kind: str) -> bytes:
         """Download one summary table, validate it and store it raw under ``summaries/``."""
-        from .tables import parse_table
-
         spec = endpoints.SUMMARIES[kind]
         layout = self.layout(tic_id)
         body = self.http.get(spec.endpoint, spec.params(tic_id), what=f"the {kind} table of TIC {tic_id}")
-        table = parse_table(
-            body.content, what=f"the {kind} table", endpoint=spec.endpoint, required=spec.required
-        )
-        if len(table.columns) == 1:
-            # Every ExoFOP table has several columns: one means text (a message, output=text), not a table.
-            raise InvalidResponseError(
-                f"ExoFOP sent text instead of the {kind} table: {table.columns[0][:80]!r}",
-                endpoint=spec.endpoint,
-            )
+        check_summary_table(body.content, spec)
         ensure_dir(layout.summaries_dir)
         atomic_write_bytes(layout.summaries_dir / spec.filename, body.content)
         # Older exofop versions stored obsnotes as pipe: the new copy replaces it, not sits beside it.
@@ -453,3 +443,18 @@ class ExoFopClient:
                 archive=archive,
                 warm_key=key,
             )
+
+
+def check_summary_table(content: bytes, spec: endpoints.SummarySpec) -> None:
+    """Raise ``InvalidResponseError`` unless ``content`` reads as the summary table ``spec`` describes."""
+    from .tables import parse_table
+
+    table = parse_table(
+        content, what=f"the {spec.kind} table", endpoint=spec.endpoint, required=spec.required
+    )
+    if len(table.columns) == 1:
+        # Every ExoFOP table has several columns: one means text (a message, output=text), not a table.
+        raise InvalidResponseError(
+            f"ExoFOP sent text instead of the {spec.kind} table: {table.columns[0][:80]!r}",
+            endpoint=spec.endpoint,
+        )

@@ -268,9 +268,9 @@ def _verified_target(root: Path) -> TargetLayout:
     layout.files_dir.mkdir(parents=True)
     (layout.files_dir / "1_a.txt").write_bytes(b"aaa")
     (layout.files_dir / "2_b.txt").write_bytes(b"bb")
-    (layout.root / "filelist.csv").write_text("x")
+    (layout.root / "filelist.csv").write_text("Type,File Name,File ID\nImage,a.txt,1\nImage,b.txt,2\n")
     (layout.summaries_dir).mkdir()
-    (layout.summaries_dir / "spect.csv").write_text("x")
+    (layout.summaries_dir / "spect.csv").write_text("TIC ID,Tag,Notes\n")
     manifest = {
         "schema_version": 1,
         "target": {"tic_id": 9, "toi": ["5.01"], "aliases": []},
@@ -313,9 +313,40 @@ def test_verify_names_every_problem(tmp_path: Path) -> None:
     ]
 
 
-def test_verify_without_manifest(tmp_path: Path) -> None:
-    report = verify_target(TargetLayout.for_tic(tmp_path, 9))
+def test_verify_of_a_target_only_listed_is_ok(tmp_path: Path) -> None:
+    layout = TargetLayout.for_tic(tmp_path, 9)
+    layout.root.mkdir()
+    (layout.root / "filelist.csv").write_text("Type,File Name,File ID\n")  # what `exofop ls` leaves
+    report = verify_target(layout)
+    assert (report.checked, report.problems) == (0, ())
+
+
+def test_verify_of_a_fetched_target_whose_manifest_is_gone(tmp_path: Path) -> None:
+    layout = _verified_target(tmp_path)
+    layout.manifest.unlink()
+    report = verify_target(layout)
     assert (report.checked, [p.problem for p in report.problems]) == (0, ["manifest missing or unreadable"])
+
+
+@pytest.mark.parametrize(
+    "manifest", ['{"files": "abc", "target": [1]}', '{"summaries": "x", "files": [1, "a"]}', "[]", "{"]
+)
+def test_verify_and_scan_survive_a_manifest_of_any_shape(tmp_path: Path, manifest: str) -> None:
+    layout = _verified_target(tmp_path)
+    layout.manifest.write_text(manifest)
+    report = verify_target(layout)  # a report, never an AttributeError
+    assert report.checked == 0
+    (cached,) = scan_cache(tmp_path)
+    assert cached.tic_id == 9 and cached.toi == ()
+
+
+def test_verify_names_a_cached_table_that_no_longer_reads(tmp_path: Path) -> None:
+    layout = _verified_target(tmp_path)
+    (layout.summaries_dir / "spect.csv").write_text("junk\n")
+    (layout.root / "filelist.csv").write_text("<html><body>login</body></html>")
+    problems = {p.path: p.problem for p in verify_target(layout).problems}
+    assert set(problems) == {"summaries/spect.csv", "filelist.csv"}
+    assert all("fetch --refresh" in p for p in problems.values())
 
 
 def test_scan_cache(tmp_path: Path) -> None:

@@ -69,3 +69,11 @@ def test_tab_completes_values_from_the_cache(fake: FakeExoFop, cache_dir: Path) 
     assert _tab("exofop summaries X --kind sp", cache_dir) == ["spect"]
     assert set(_tab("exofop fetch ", cache_dir)) >= {str(DEMO_TIC), "TOI-1262"}
     assert _tab("exofop ls TOI-12", cache_dir) == ["TOI-1262"]
+
+
+def test_tab_survives_hand_edited_manifests(cache_dir: Path) -> None:
+    for tic, text in [(1, '{"target": [1]}'), (2, '{"target": {"toi": "5.01"}}'), (3, "[]"), (4, "{")]:
+        folder = cache_dir / "exofop" / f"tic_{tic}"
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text(text)
+    assert set(_tab("exofop fetch ", cache_dir)) >= {"1", "2", "3", "4"}

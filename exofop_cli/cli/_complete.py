@@ -33,7 +33,10 @@ def complete_target(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
     items: dict[str, str] = {}
     for tic, folder in _target_folders(root):
         manifest = read_json(folder / "manifest.json")
-        tois = (manifest or {}).get("target", {}).get("toi", []) if isinstance(manifest, dict) else []
+        # Every level checked: TAB must never fail on a hand-edited manifest.
+        target = manifest.get("target") if isinstance(manifest, dict) else None
+        tois = target.get("toi") if isinstance(target, dict) else None
+        tois = [str(t) for t in tois] if isinstance(tois, list) else []
         items[str(tic)] = "TIC " + str(tic) + (" · " + ", ".join(f"TOI-{t}" for t in tois) if tois else "")
     resolutions = read_json(root / "resolutions.json")
     if isinstance(resolutions, dict):
