@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import httpx
 
 log = logging.getLogger("exofop")
+NOTICE_WAIT_SECONDS = 5.0  # retry waits at least this long are logged as warnings (shown without -v)
 
 MAX_REDIRECTS = 5
 # base * 2**60 is past the cap for any sane base; bounding the exponent keeps 2.0**n from overflowing.
@@ -325,7 +326,18 @@ class HttpSession:
                 delay = last.retry_after
                 if delay is None:
                     delay = backoff_delay(attempt - 1, self.backoff_seconds)
-                log.info("retrying %s in %.1fs after: %s", what, delay, last.error)
+                # A long wait (Retry-After: ExoFOP rate limiting, up to the cap) is shown without -v too:
+                # a fetch that sits silent for minutes looks hung.
+                level = logging.WARNING if delay >= NOTICE_WAIT_SECONDS else logging.INFO
+                log.log(
+                    level,
+                    "waiting %.0f s before asking again for %s (attempt %d of %d): %s",
+                    delay,
+                    what,
+                    attempt + 1,
+                    self.retries + 1,
+                    last.error,
+                )
                 self.sleep(delay)
             try:
                 return attempt_fn()

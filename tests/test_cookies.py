@@ -394,5 +394,5 @@ def test_cookie_values_never_reach_library_logs(
     with make_client(fake, cache_dir, cookie_jar_path=jar) as client:
         result = client.fetch(target=str(DEMO_TIC))
     assert result.ok
-    assert "retrying" in caplog.text and "HTTP Request" in caplog.text
+    assert "waiting" in caplog.text and "HTTP Request" in caplog.text
     assert session not in caplog.text

@@ -169,6 +169,22 @@ def test_retry_after_date_is_honoured_and_capped() -> None:
     assert sleeps[1] == config.MAX_RETRY_AFTER_SECONDS
 
 
+def test_a_long_wait_is_a_warning_a_short_one_info(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="exofop")
+    rec = Recorder(status(429, {"Retry-After": "120"}), status(503), ok())
+    http, sleeps = session(rec)
+    http.get("download_filelist.php", what="the file list")
+    assert sleeps[0] == 120.0 and sleeps[1] < 1
+    (long_wait, short_wait) = [r for r in caplog.records if r.getMessage().startswith("waiting")]
+    assert long_wait.levelno == logging.WARNING  # shown without -v: minutes of silence look like a hang
+    assert long_wait.getMessage().startswith(
+        "waiting 120 s before asking again for the file list (attempt 2 of 4)"
+    )
+    assert short_wait.levelno == logging.INFO
+
+
 def test_429_is_rate_limited_after_retries() -> None:
     rec = Recorder(status(429, {"Retry-After": "0"}))
     http, _ = session(rec, retries=2)

@@ -174,7 +174,14 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-def _configure_logging(verbose: int) -> None:
+def _configure_logging(verbose: int, *, quiet: bool = False) -> None:
+    # Without -v nothing is configured (no import): warnings then reach stderr through logging's
+    # last-resort handler, which -q silences here.
+    if quiet:
+        import logging
+
+        logging.getLogger("exofop").setLevel(logging.ERROR)
+        return
     if verbose <= 0:
         return
     import logging
@@ -242,7 +249,7 @@ def main_callback(
     from ._output import set_quiet
 
     set_quiet(quiet)
-    _configure_logging(0 if quiet else verbose)
+    _configure_logging(verbose, quiet=quiet)
     ctx.obj = GlobalOptions(
         cache_dir=cache_dir,
         base_url=base_url,
