@@ -540,3 +540,19 @@ def test_a_curve_that_exists_only_as_a_plot_is_reported(tmp_path: Path) -> None:
     assert soar.curve is None and soar.filename == "TOI5997_SOAR_I_20240601.pdf"
     assert soar.error == "only a plot (PDF) of a contrast curve: no numbers to load for this observation"
     assert find_contrast_curves(manifest) == [r.source_path for r in reports[:-1]]
+
+
+def test_cli_contrast_shows_what_was_done_to_each_curve(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    make_cache(tmp_path / "exofop" / "tic_1", IMAGING_CSV)
+    result = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1"])
+    assert result.exit_code == 3, result.stderr  # TOI1228 has no band: one curve could not be loaded
+    assert GEMINI_562.name in result.stdout and "no band" not in result.stdout.split("\n")[0]
+    assert f"{TOI4155.name}: delta-mag was not monotonic" in result.stderr  # a warning without --json
+    assert f"{TOI1228.name}: " in result.stderr and "no band/filter" in result.stderr
+    as_json = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1", "--json"])
+    assert "monotonic" not in as_json.stderr  # JSON carries the warnings itself
+    assert any("monotonic" in w for r in json.loads(as_json.stdout) for w in r["warnings"])

@@ -11,7 +11,7 @@ import typer
 from ._app import command_app, make_client
 from ._complete import complete_target
 from ._errors import EXIT_PARTIAL
-from ._output import emit_json, emit_rows, error_line, note_line
+from ._output import emit_json, emit_rows, error_line, note_line, warn_line
 
 TargetArg = Annotated[
     str,
@@ -113,6 +113,13 @@ def _render(
     failed = [r for r in rows if r.get("error")]
     for row in failed:
         error_line(f"{row.get('filename')}: {row.get('error')}")
+    if not as_json:
+        # What was done to the data (points lowered to make a curve monotonic, an epoch read as BTJD...)
+        # must not need --json to be seen; JSON carries it in each row.
+        for row in rows:
+            warnings = row.get("warnings")
+            for warning in warnings if isinstance(warnings, list) else []:
+                warn_line(f"{row.get('filename')}: {warning}")
     if not rows:
         # The target was fetched (manifest_path_for checked): it has none, or a --types filter left them out.
         note_line(f"no {kind} among this target's cached files")
