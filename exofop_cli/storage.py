@@ -41,16 +41,15 @@ _HOST = _hostname()
 
 def cache_error(exc: OSError, folder: Path) -> CacheError:
     """Turn an OSError while writing the cache into a clear ``CacheError`` naming the folder."""
-    if exc.errno == errno.ENOSPC:
-        what = "no space left on device"
+    elsewhere = f"choose another folder with --cache-dir or {ENV_CACHE_DIR}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what, hint = "no space left on device", f"free some space or {elsewhere}"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         what = "permission denied" if exc.errno != errno.EROFS else "read-only file system"
+        hint = elsewhere[0].upper() + elsewhere[1:]
     else:
-        what = exc.strerror or str(exc)
-    return CacheError(
-        f"cannot write to the cache folder {folder}: {what}",
-        hint=f"free some space or choose another folder with --cache-dir or {ENV_CACHE_DIR}",
-    )
+        what, hint = exc.strerror or str(exc), f"check the folder, or {elsewhere}"
+    return CacheError(f"cannot write to the cache folder {folder}: {what}", hint=hint)
 
 
 def ensure_dir(folder: Path) -> None:

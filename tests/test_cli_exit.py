@@ -6,6 +6,7 @@ import atexit
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -153,3 +154,20 @@ def test_exit_handlers_really_run_in_a_real_process(tmp_path: Any) -> None:
     assert out.returncode == 3 and out.stdout == "data\n"
     assert marker.read_text() == "yes"
     assert not teardown.exists()  # and the interpreter teardown was skipped
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["completion", "bash"], ["cache", "ls", "--json"]]
+)
+def test_a_full_disk_on_stdout_is_one_clear_error(args: list[str], tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "exofop_cli", "--offline", "--cache-dir", str(tmp_path), *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert run.returncode == 1
+    assert run.stderr == "error: cannot write the output: No space left on device\n"

@@ -134,3 +134,14 @@ def test_an_interrupted_commit_still_waits_for_the_workers(
     assert failures == []
     assert list(tmp_path.iterdir()) == []
     assert _writer_threads() == []
+
+
+def test_cache_error_hints_fit_the_cause(tmp_path: Path) -> None:
+    import errno
+
+    from exofop_cli.storage import cache_error
+
+    full = cache_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path)
+    read_only = cache_error(OSError(errno.EROFS, "Read-only file system"), tmp_path)
+    assert "no space left" in full.message and (full.hint or "").startswith("free some space")
+    assert "read-only file system" in read_only.message and "space" not in (read_only.hint or "")

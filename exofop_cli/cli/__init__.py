@@ -19,7 +19,13 @@ def main() -> None:
 
         completion_init()
     try:
-        app(prog_name="exofop")
+        try:
+            app(prog_name="exofop")
+        except OSError as exc:
+            # Output written before any command runs (--version, help) to a full disk: `> /dev/full`.
+            from ._errors import report
+
+            sys.exit(report(exc))
     except SystemExit as exc:
         if isinstance(exc.code, int | None) and _finished_early():
             os._exit(exc.code or 0)

@@ -6,6 +6,7 @@ Exit codes (also in ``exofop --help`` and the README):
     5 authentication required and nothing obtained · 6 network failure after retries (or --offline miss)
 """
 
+import errno
 import sys
 import traceback
 
@@ -48,6 +49,8 @@ ERROR_TABLE: tuple[tuple[type[BaseException], int], ...] = (
     (ExoFopError, EXIT_UNEXPECTED),
 )
 
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+
 # The same mapping for the ``kind`` of a manifest error object (when a command fails without an exception).
 KIND_EXIT_CODES = {
     "not_found": EXIT_NOT_FOUND,
@@ -82,6 +85,9 @@ def report(exc: BaseException) -> int:
         error_line("interrupted; nothing partial was left under a final name")
     elif isinstance(exc, ExoFopError):
         error_line(exc.message, hint=exc.hint)
+    elif isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS:
+        # Cache writes arrive as CacheError; a bare full-disk or I/O error here is stdout's (`> /dev/full`).
+        error_line(f"cannot write the output: {exc.strerror or exc}")
     else:
         error_line(
             f"unexpected {type(exc).__name__}: {exc}",
