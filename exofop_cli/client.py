@@ -270,12 +270,12 @@ class ExoFopClient:
         return body.content
 
     def summary_tables(
-        self, *, tic_id: int, kinds: list[str] | tuple[str, ...] | None = None, refresh: bool = False
+        self, *, tic_id: int, kinds: str | list[str] | tuple[str, ...] | None = None, refresh: bool = False
     ) -> dict[str, Table]:
         """Summary tables of a star by kind (``spect``, ``imaging``...); from the cache unless missing/``refresh``."""
         from .tables import parse_table
 
-        wanted = tuple(kinds) if kinds else endpoints.SUMMARY_KINDS
+        wanted = ((kinds,) if isinstance(kinds, str) else tuple(kinds)) if kinds else endpoints.SUMMARY_KINDS
         unknown = [k for k in wanted if k not in endpoints.SUMMARIES]
         if unknown:
             from .errors import InvalidInputError
@@ -375,7 +375,7 @@ class ExoFopClient:
         from .results import SummariesResult
 
         tic, _ = self.tic_for(target)
-        wanted = tuple(kinds) if kinds else endpoints.SUMMARY_KINDS
+        wanted = ((kinds,) if isinstance(kinds, str) else tuple(kinds)) if kinds else endpoints.SUMMARY_KINDS
         tables: dict[str, Table] = {}
         errors = []
         for kind in wanted:

@@ -17,6 +17,7 @@ Start-up cost decided their form, because every warm ``fetch`` and every TAB imp
 """
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -95,13 +96,16 @@ class ExoFopSelectors(_SelectorFields):
 
     def __new__(
         cls,
-        types: tuple[str, ...] = (),
+        types: str | Iterable[str] = (),
         filename_regex: str | None = None,
-        tag_ids: tuple[int, ...] = (),
+        tag_ids: int | Iterable[int] = (),
         max_files: int | None = None,
-        instruments: tuple[str, ...] = (),
-        telescopes: tuple[str, ...] = (),
+        instruments: str | Iterable[str] = (),
+        telescopes: str | Iterable[str] = (),
     ) -> "ExoFopSelectors":
+        # A lone string is one value, not its characters (types="Image" would otherwise select nothing).
+        types, instruments, telescopes = _many(types), _many(instruments), _many(telescopes)
+        tag_ids = (tag_ids,) if isinstance(tag_ids, int) else tuple(tag_ids)
         # Validate at construction so a bad regex is a usage error before any network traffic.
         if max_files is not None and max_files < 0:
             raise InvalidInputError(f"--max-files must be >= 0, got {max_files}")
@@ -211,3 +215,7 @@ class ExoFopFetchResult(NamedTuple):
             "warnings": list(self.warnings),
             "errors": [e.to_dict() for e in self.errors],
         }
+
+
+def _many(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)

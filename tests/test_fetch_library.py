@@ -257,3 +257,7 @@ def test_empty_summary_answers_are_still_empty_tables(client: ExoFopClient, fake
     fake.targets[DEMO_TIC].summary_raw["stellar"] = b"Table|TIC ID|Teff (K)\n"
     tables = client.summary_tables(tic_id=DEMO_TIC, kinds=["spect", "stellar"])
     assert tables["spect"].rows == () and tables["stellar"].rows == ()
+
+
+def test_summary_tables_accepts_one_kind_as_a_string(client: ExoFopClient) -> None:
+    assert list(client.summary_tables(tic_id=DEMO_TIC, kinds="spect")) == ["spect"]

@@ -273,3 +273,16 @@ def test_selectors_to_dict_and_equality() -> None:
         telescopes=("Gemini",),
     )
     assert hash(ExoFopSelectors(types=("a",))) == hash(ExoFopSelectors(types=("a",)))
+
+
+def test_a_lone_string_or_int_is_one_selector_value() -> None:
+    assert ExoFopSelectors(types="Image") == ExoFopSelectors(types=("Image",))
+    assert ExoFopSelectors(tag_ids=7652, instruments="NIRI", telescopes="Gemini") == ExoFopSelectors(
+        tag_ids=(7652,), instruments=("NIRI",), telescopes=("Gemini",)
+    )
+    assert ExoFopSelectors(types=["Image", "Spectrum"]).types == ("Image", "Spectrum")
+    assert (
+        _ids(select_rows(ROWS, ExoFopSelectors(types="Image")))
+        == _ids(select_rows(ROWS, ExoFopSelectors(types=("Image",))))
+        != []
+    )
