@@ -8,6 +8,7 @@ imported here: building the app must stay cheap because tab completion builds it
 # (about 5 ms); real annotations are compiled into the .pyc once.
 
 import errno
+import sys
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 
@@ -175,18 +176,24 @@ def _version_callback(value: bool) -> None:
 
 
 def _configure_logging(verbose: int, *, quiet: bool = False) -> None:
-    # Without -v nothing is configured (no import): warnings then reach stderr through logging's
-    # last-resort handler, which -q silences here.
-    if quiet:
-        import logging
+    # Without -v or -q nothing is configured, nor imported: warnings then reach stderr through logging's
+    # last-resort handler. What an earlier in-process run set (tests, CliRunner) is undone first.
+    if "logging" not in sys.modules and verbose <= 0 and not quiet:
+        return
+    import logging
 
+    for name in ("exofop", "httpx"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.NOTSET)
+        for old in [h for h in logger.handlers if getattr(h, "name", None) == "exofop-cli"]:
+            logger.removeHandler(old)
+    if quiet:
         logging.getLogger("exofop").setLevel(logging.ERROR)
         return
     if verbose <= 0:
         return
-    import logging
-
     handler = logging.StreamHandler()
+    handler.set_name("exofop-cli")
     handler.setFormatter(logging.Formatter("exofop: %(message)s"))
     logger = logging.getLogger("exofop")
     logger.addHandler(handler)
