@@ -302,3 +302,27 @@ def test_terminal_tables_show_brackets_and_escape_controls(
     text = out.getvalue()
     assert "[P=8.15]" in text and "[bold]x[/bold]" in text
     assert "\\x1b" in text and "\x07" not in text
+
+
+def test_prune_prompt_interrupted_deletes_nothing_and_exits_130(
+    fake: FakeExoFop, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    assert run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Notes").exit_code == 0
+    from exofop_cli.cli import cache_cmd
+
+    monkeypatch.setattr(cache_cmd, "sys", type("Sys", (), {"stdin": _Terminal()}))  # a terminal to ask
+
+    def interrupted(*_: object, **__: object) -> bool:
+        raise typer.Abort()  # what Click raises for Ctrl-C (or end of input) at a prompt
+
+    monkeypatch.setattr(typer, "confirm", interrupted)
+    result = run(fake, cache_dir, "cache", "prune", "--all")
+    assert result.exit_code == 130 and "nothing deleted" in result.stderr
+    assert (cache_dir / "exofop" / f"tic_{DEMO_TIC}").is_dir()
+
+
+def test_prune_help_does_not_promise_every_target() -> None:
+    result = runner.invoke(app, ["cache", "prune", "--help"], env={"COLUMNS": "200"})
+    assert "default: every cached target" not in result.stdout and "--older-than" in result.stdout

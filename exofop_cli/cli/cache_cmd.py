@@ -12,7 +12,7 @@ import typer
 from ..config import cache_root
 from ._app import new_app, options
 from ._complete import complete_target
-from ._errors import EXIT_UNEXPECTED, EXIT_USAGE
+from ._errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE
 from ._output import emit_json, emit_line, emit_rows, error_line, human_bytes, note_line, warn_line
 
 cache_app = new_app("Inspect and maintain the local cache (never uses the network).")
@@ -21,6 +21,14 @@ TargetsArg = Annotated[
     list[str] | None,
     typer.Argument(
         help="TIC ids or cached TOIs/names (default: every cached target).",
+        autocompletion=complete_target,
+        show_default=False,
+    ),
+]
+PruneTargetsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="TIC ids or cached TOIs/names to delete (or use --older-than / --all).",
         autocompletion=complete_target,
         show_default=False,
     ),
@@ -107,7 +115,7 @@ def cache_verify(ctx: typer.Context, targets: TargetsArg = None, as_json: JsonOp
 @cache_app.command("prune")
 def cache_prune(
     ctx: typer.Context,
-    targets: TargetsArg = None,
+    targets: PruneTargetsArg = None,
     older_than: Annotated[
         str | None,
         typer.Option(
@@ -144,7 +152,14 @@ def cache_prune(
         if not sys.stdin.isatty():
             error_line("refusing to delete without confirmation", hint="add --yes (or use --dry-run to look)")
             raise typer.Exit(EXIT_USAGE)
-        if not typer.confirm(f"Delete {len(plan.items)} items ({human_bytes(plan.total_bytes)})?", err=True):
+        try:
+            confirmed = typer.confirm(
+                f"Delete {len(plan.items)} items ({human_bytes(plan.total_bytes)})?", err=True
+            )
+        except typer.Abort:  # Ctrl-C or end of input at the prompt: an interruption, not an error
+            error_line("interrupted; nothing deleted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        if not confirmed:
             note_line("nothing deleted")
             return
     outcome = execute_prune(plan)
