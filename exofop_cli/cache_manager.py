@@ -15,11 +15,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInputError
 from .layout import TargetLayout, target_dirs
 from .storage import is_stale_temp, iter_temp_files, read_json
+
+if TYPE_CHECKING:
+    from .models import ExoFopTarget
+    from .targets import TargetQuery
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -358,9 +362,42 @@ def tic_ids_for(cache_root: Path, targets: list[str]) -> list[int]:
             out.append(query.tic_id)
             continue
         cached = resolutions.get(query.key)
-        if cached is None:
+        tics = [cached.tic_id] if cached is not None else _known_as(cache_root, resolutions.targets(), query)
+        if len(tics) != 1:
+            listed = f" (it names TIC {', '.join(map(str, tics))})" if tics else ""
             raise InvalidInputError(
-                f"{text!r} is not in the cache", hint="use its TIC id (see `exofop cache ls`)"
+                f"{text!r} is not one target in the cache{listed}",
+                hint="use its TIC id (see `exofop cache ls`)",
             )
-        out.append(cached.tic_id)
+        out.append(tics[0])
     return out
+
+
+def _known_as(cache_root: Path, resolved: list[ExoFopTarget], query: TargetQuery) -> list[int]:
+    """TICs of cached targets that carry the TOI or name asked for (as `cache ls` shows them), offline.
+
+    Looks through every resolution and every manifest's target: `TOI-1262.01` then finds the star fetched
+    as `TOI-1262`, and `HD 104654` the one fetched by TIC.
+    """
+    known = [(t.tic_id, t.toi, t.aliases) for t in resolved]
+    for layout in target_dirs(cache_root):
+        target = _dict(_dict(read_json(layout.manifest)).get("target"))
+        known.append(
+            (
+                layout.tic_id,
+                tuple(map(str, _list(target.get("toi")))),
+                tuple(map(str, _list(target.get("aliases")))),
+            )
+        )
+    found: list[int] = []
+    for tic, tois, aliases in known:
+        if query.toi is not None:
+            hit = query.toi in tois or (
+                "." not in query.toi and any(t.split(".")[0] == query.toi for t in tois)
+            )
+        else:
+            wanted = " ".join((query.name or "").split()).casefold()
+            hit = any(" ".join(a.split()).casefold() == wanted for a in aliases)
+        if hit and tic not in found:
+            found.append(tic)
+    return found

@@ -31,14 +31,11 @@ class ResolutionCache:
 
     def get(self, key: str) -> ExoFopTarget | None:
         """The cached target for a query key, or None."""
-        entry = self._load().get(key)
-        if not isinstance(entry, dict) or not isinstance(entry.get("tic_id"), int):
-            return None
-        return ExoFopTarget(
-            tic_id=entry["tic_id"],
-            toi=tuple(str(t) for t in entry.get("toi") or ()),
-            aliases=tuple(str(a) for a in entry.get("aliases") or ()),
-        )
+        return _target(self._load().get(key))
+
+    def targets(self) -> list[ExoFopTarget]:
+        """Every cached resolution's target (with its TOIs and aliases)."""
+        return [t for t in map(_target, self._load().values()) if t is not None]
 
     def put(self, keys: Iterable[str], target: ExoFopTarget) -> None:
         """Remember ``target`` under every key (the query and ``tic:<id>``)."""
@@ -50,3 +47,14 @@ class ResolutionCache:
     def keys(self) -> list[str]:
         """All cached query keys (for tab completion)."""
         return sorted(self._load())
+
+
+def _target(entry: Any) -> ExoFopTarget | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("tic_id"), int):
+        return None
+    tois, aliases = entry.get("toi"), entry.get("aliases")
+    return ExoFopTarget(
+        tic_id=entry["tic_id"],
+        toi=tuple(str(t) for t in tois) if isinstance(tois, list) else (),
+        aliases=tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
+    )

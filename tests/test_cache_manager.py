@@ -255,11 +255,32 @@ def test_plan_to_dict(cache: Path) -> None:
 def test_tic_ids_for(cache: Path) -> None:
     ResolutionCache(cache).put(["toi:1262", "name:hd 104654"], ExoFopTarget(tic_id=365938305))
     assert tic_ids_for(cache, ["TIC 5", "TOI-1262", "hd  104654", "7"]) == [5, 365938305, 365938305, 7]
-    with pytest.raises(InvalidInputError, match="not in the cache") as info:
+    with pytest.raises(InvalidInputError, match="not one target in the cache") as info:
         tic_ids_for(cache, ["TOI-9999"])
     assert info.value.hint
     with pytest.raises(InvalidInputError):
         tic_ids_for(cache, ["TOI-"])
+
+
+def test_tic_ids_for_names_that_cache_ls_shows(cache: Path) -> None:
+    # Resolved as TOI-1262 (system) only; its planet, another alias, and a star known by its manifest.
+    ResolutionCache(cache).put(
+        ["toi:1262"], ExoFopTarget(tic_id=365938305, toi=("1262.01",), aliases=("HD 104654",))
+    )
+    other = TargetLayout.for_tic(cache, 42)
+    other.root.mkdir(parents=True)
+    other.manifest.write_text(
+        json.dumps({"target": {"tic_id": 42, "toi": ["77.01", "77.02"], "aliases": ["Wasp 9"]}})
+    )
+    assert tic_ids_for(cache, ["TOI-1262.01", "hd 104654", "TOI-77.02", "TOI-77", "WASP  9"]) == [
+        365938305,
+        365938305,
+        42,
+        42,
+        42,
+    ]
+    with pytest.raises(InvalidInputError, match="not one target"):
+        tic_ids_for(cache, ["TOI-1262.03"])
 
 
 # -- scan and verify ----------------------------------------------------------------------------------
