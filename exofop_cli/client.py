@@ -250,8 +250,8 @@ class ExoFopClient:
         if not refresh:
             try:
                 return parse_filelist(layout.filelist.read_bytes(), tic_id=tic_id, trusted=True)
-            except FileNotFoundError:
-                pass
+            except (FileNotFoundError, InvalidResponseError):
+                pass  # not cached, or damaged since it was (it carries no hash): fetch it again
         return parse_filelist(self.fetch_filelist_bytes(tic_id), tic_id=tic_id)
 
     def fetch_summary_bytes(self, tic_id: int, kind: str) -> bytes:

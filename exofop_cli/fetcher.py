@@ -40,6 +40,7 @@ from .targets import TargetQuery
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
+    from pathlib import Path
 
     from .client import ExoFopClient
 
@@ -162,7 +163,10 @@ class Fetcher:
         summary_f = {
             k: self._submit(client.fetch_summary_bytes, tic, k)
             for k in kinds
-            if refresh or not summary_path[k].is_file()
+            # --verify also renews a cached table that no longer reads as one (tables carry no hash).
+            if refresh
+            or not summary_path[k].is_file()
+            or (verify and not _readable_summary(summary_path[k], k))
         }
 
         # 2. The file list decides everything else.
@@ -177,8 +181,15 @@ class Fetcher:
                 notes.append(f"could not refresh the file list ({exc}); using the cached copy")
         if filelist_bytes is None:
             filelist_bytes = layout.filelist.read_bytes()
-        # Validated (HTML-sniffed) before it was cached or just now in fetch_filelist_bytes.
-        rows, filelist_warnings = parse_filelist(filelist_bytes, tic_id=tic, trusted=True)
+        try:
+            # Validated (HTML-sniffed) before it was cached or just now in fetch_filelist_bytes.
+            rows, filelist_warnings = parse_filelist(filelist_bytes, tic_id=tic, trusted=True)
+        except InvalidResponseError:
+            if filelist_f is not None:
+                raise
+            # The cached copy was damaged since (it has no hash): get it again rather than fail forever.
+            notes.append("the cached file list no longer read as one; fetched it again")
+            rows, filelist_warnings = parse_filelist(client.fetch_filelist_bytes(tic), tic_id=tic)
 
         observations = None
         if selectors is not None and selectors.needs_summaries:
@@ -298,6 +309,10 @@ class Fetcher:
                 data = (
                     fut.result() if fut is not None else (layout.summaries_dir / spec.filename).read_bytes()
                 )
+                if fut is None and not _readable_summary(layout.summaries_dir / spec.filename, kind):
+                    # Damaged since it was cached: selecting by instrument from it would silently match
+                    # nothing, so it is fetched again.
+                    data = self.client.fetch_summary_bytes(layout.tic_id, kind)
             except (RequestError, OfflineError, OSError):
                 continue  # reported when the summary futures are collected
             tables[kind] = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
@@ -432,3 +447,14 @@ class Fetcher:
             if (layout.summaries_dir / spec.filename).is_file():
                 out[f"summaries.{kind}"] = endpoints.relative_url(spec.endpoint, spec.params(tic))
         return out
+
+
+def _readable_summary(path: Path, kind: str) -> bool:
+    """True when a cached summary table still reads as that table."""
+    from .client import check_summary_table
+
+    try:
+        check_summary_table(path.read_bytes(), endpoints.SUMMARIES[kind])
+    except (OSError, ExoFopError):
+        return False
+    return True

@@ -261,3 +261,33 @@ def test_empty_summary_answers_are_still_empty_tables(client: ExoFopClient, fake
 
 def test_summary_tables_accepts_one_kind_as_a_string(client: ExoFopClient) -> None:
     assert list(client.summary_tables(tic_id=DEMO_TIC, kinds="spect")) == ["spect"]
+
+
+def test_a_damaged_cached_file_list_is_fetched_again(client: ExoFopClient, fake: FakeExoFop) -> None:
+    first = client.fetch(target=str(DEMO_TIC))
+    layout = client.layout(DEMO_TIC)
+    layout.filelist.write_text("<html><body>oops</body></html>")
+    fake.reset_log()
+    assert len(client.file_list(tic_id=DEMO_TIC)) == len(fake.targets[DEMO_TIC].files)
+    layout.filelist.write_text("junk")
+    again = client.fetch(target=str(DEMO_TIC))
+    assert {e.kind for e in again.errors} == {"auth_required"}  # the demo's proprietary file, as before
+    assert again.files_skipped == first.files_downloaded
+    assert fake.count("download_filelist.php") == 2
+
+
+def test_damaged_cached_summaries_are_renewed_where_they_matter(
+    client: ExoFopClient, fake: FakeExoFop
+) -> None:
+    by_instrument = ExoFopSelectors(instruments=("TRES",))
+    wanted = client.fetch(target=str(DEMO_TIC), selectors=by_instrument).files_downloaded
+    assert wanted > 0
+    summaries = client.layout(DEMO_TIC).summaries_dir
+    (summaries / "spect.csv").write_text("junk\n")
+    (summaries / "stellar.pipe").write_text("junk\n")
+    # Selecting by instrument from a damaged table would match nothing: it is fetched again.
+    result = client.fetch(target=str(DEMO_TIC), selectors=by_instrument)
+    assert result.files_skipped == wanted and "TIC ID" in (summaries / "spect.csv").read_text()
+    assert (summaries / "stellar.pipe").read_text() == "junk\n"  # not needed for that: left alone...
+    client.fetch(target=str(DEMO_TIC), verify=True)
+    assert (summaries / "stellar.pipe").read_text() != "junk\n"  # ...until --verify
