@@ -320,9 +320,15 @@ def test_cli_exit_codes(fake: FakeExoFop, tmp_path: Path) -> None:
     assert limited.exit_code == 6 and "rate limit" in limited.stderr
     fake.faults.clear()
 
+    # Every selected file failing for one reason, nothing obtained: that reason's code, as for a login.
+    fake.faults.fail("get_file.php", 503, times=100)
+    files_down, _ = fetch(str(DEMO_TIC), "--regex", "NEID|TRES")
+    assert files_down.exit_code == 6 and "[server]" in files_down.stderr
+    fake.faults.clear()
+
     usage, _ = fetch(str(DEMO_TIC), "--regex", "(")
     assert usage.exit_code == 2 and "hint:" in usage.stderr
-    for result in (ok, partial, missing, auth, server, limited, usage):
+    for result in (ok, partial, missing, auth, server, limited, files_down, usage):
         assert "Traceback" not in result.stderr + result.stdout
 
 

@@ -10,7 +10,7 @@ import typer
 from .. import config
 from ._app import command_app, make_client
 from ._complete import complete_kind, complete_target, complete_types
-from ._errors import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, exit_code_for, exit_code_for_kind, report
+from ._errors import EXIT_OK, EXIT_PARTIAL, exit_code_for, exit_code_for_kind, report
 from ._output import (
     emit_json,
     emit_line,
@@ -247,8 +247,10 @@ def _render_outcome(target: str, outcome: Any) -> int:
         )
     if not outcome.errors:
         return EXIT_OK
-    if all(e.kind == "auth_required" for e in outcome.errors) and not outcome.files:
-        return EXIT_AUTH
+    kinds = {e.kind for e in outcome.errors}
+    if len(kinds) == 1 and not outcome.files:
+        # Nothing obtained, for one reason: that reason's code (5 login, 6 network...), not "partial".
+        return exit_code_for_kind(kinds.pop())
     return EXIT_PARTIAL
 
 
