@@ -113,7 +113,7 @@ def test_server_names_cannot_inject_terminal_escapes(fake: FakeExoFop, cache_dir
     fake.faults.fail("get_file.php", 404, file_id=4201)
     fetched = run_cli(fake, cache_dir, "fetch", "42", "--no-summaries")
     listing = run_cli(fake, cache_dir, "ls", "42")
-    assert fetched.exit_code == 3 and listing.exit_code == 0
+    assert fetched.exit_code == 4 and listing.exit_code == 0  # its one file not found: nothing obtained
     for text in (fetched.stdout, fetched.stderr, listing.stdout, listing.stderr):
         assert "\x1b" not in text and "\x07" not in text and "\x7f" not in text
 
