@@ -134,8 +134,11 @@ class ExoFopClient:
 
     @property
     def cookie_jar_used(self) -> bool:
-        """True when requests carry cookies (a login): files refused before are then asked for again."""
-        return self.cookie_jar is not None and bool(self.cookie_jar.cookies)
+        """True when requests carry cookies (a login): files refused before are then asked for again.
+
+        Only cookies this server would get count: a jar made for another host sends nothing.
+        """
+        return self.cookie_jar is not None and self.cookie_jar.header_for(self.base_url) is not None
 
     @property
     def requests_made(self) -> int:

@@ -211,9 +211,18 @@ class HttpSession:
         return headers
 
     def _auth_error(self, what: str, endpoint: str) -> AuthRequiredError:
-        if self.cookie_jar is not None and self.cookie_jar.cookies:
+        jar = self.cookie_jar
+        if jar is not None and jar.header_for(self.base_url) is not None:
             return SessionExpiredError(
                 f"ExoFOP answered with its login page for {what} although a cookie jar was sent",
+                endpoint=endpoint,
+            )
+        if jar is not None and jar.cookies and not jar.has_session():
+            # The jar's session cookie is past its expiry, so nothing was sent: say why, not "anonymous".
+            expires = jar.session_expires()
+            since = time.strftime(" on %Y-%m-%d", time.gmtime(expires)) if expires else ""
+            return SessionExpiredError(
+                f"{what} requires an ExoFOP login; the session in the cookie jar expired{since}",
                 endpoint=endpoint,
             )
         return AuthRequiredError(f"{what} requires an ExoFOP login", endpoint=endpoint)

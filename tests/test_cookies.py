@@ -259,14 +259,24 @@ def test_expired_session_is_auth_required_and_never_saved(
     (error,) = result.errors
     assert error.kind == "auth_required" and "cookie jar was sent" in error.message
     assert not list(result.cache_root.glob("files/*"))
-    # A jar whose session cookie is past its expiry is not even sent; the error says so just the same.
+    # A jar whose session cookie is past its expiry is not even sent: the error says it expired, not "sent".
     stale = write_jar(tmp_path / "stale.txt", curl_jar("127.0.0.1", fake.new_session(), expires=1000))
-    with make_client(fake, cache_dir, cookie_jar_path=stale) as client:
+    with make_client(fake, tmp_path / "fresh-cache", cookie_jar_path=stale) as client:
+        assert not client.cookie_jar_used  # nothing goes out with it
         result = client.fetch(target=str(DEMO_TIC), selectors=CHIRON, include_summaries=False)
     assert [e.kind for e in result.errors] == ["auth_required"]
-    assert "cookie jar was sent" in result.errors[0].message
+    assert "the session in the cookie jar expired on 1970-01-01" in result.errors[0].message
     last = [r for r in fake.requests if r.endpoint == "get_file.php"][-1]
     assert not last.had_cookie
+
+
+def test_a_jar_for_another_host_counts_as_no_login(fake: FakeExoFop, cache_dir: Path, tmp_path: Path) -> None:
+    other = write_jar(tmp_path / "other.txt", curl_jar("exofop.example.org", "elsewhere"))
+    with make_client(fake, cache_dir, cookie_jar_path=other) as client:
+        assert not client.cookie_jar_used
+        result = client.fetch(target=str(DEMO_TIC), selectors=CHIRON, include_summaries=False)
+    assert "although a cookie jar was sent" not in result.errors[0].message
+    assert not [r for r in fake.requests if r.had_cookie]
 
 
 def test_cli_exit_codes_for_proprietary_files(fake: FakeExoFop, cache_dir: Path, tmp_path: Path) -> None:
