@@ -34,7 +34,7 @@ from .manifest import (
 from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
 from .plan import OBSERVATION_KINDS, download_action, observation_index, select_rows
 from .resolver import Overview, sorted_tois, target_from_parts
-from .storage import ensure_dir, read_json, remove_stale_temps, touch
+from .storage import ensure_dir, read_json, remove_stale_temps, touch, write_json_if_changed
 from .tables import Table, parse_table
 from .targets import TargetQuery
 
@@ -201,7 +201,13 @@ class Fetcher:
         jar_used = client.cookie_jar_used
         # Files refused for lack of a login last time are not asked for again anonymously (a warm run stays
         # offline and the manifest unchanged) unless the user now has a session or asks with --refresh/--force.
-        known_auth = {} if jar_used or refresh or force else previous_auth_failures(manifest_before)
+        # Remembered in .state/refused.json (older caches: in the manifest's errors), so that a fetch of other
+        # files in between does not make us forget them.
+        remembered = {
+            **previous_auth_failures(manifest_before),
+            **previous_auth_failures({"errors": read_json(layout.refused)}),
+        }
+        known_auth = {} if jar_used or refresh or force else remembered
         to_download: list[ExoFopFileRow] = []
         skipped = failed = 0
         for row in selected:
@@ -240,6 +246,8 @@ class Fetcher:
         if to_download:
             d, f, b = self._download_all(layout, to_download, errors)
             downloaded, failed, nbytes = downloaded + d, failed + f, nbytes + b
+
+        self._remember_refusals(layout, remembered, selected, rows, errors)
 
         # 4. Collect what ran alongside.
         for kind, fut in summary_f.items():
@@ -298,6 +306,23 @@ class Fetcher:
         return result
 
     # -- steps ----------------------------------------------------------------------------------------------
+    @staticmethod
+    def _remember_refusals(
+        layout: TargetLayout,
+        remembered: dict[int, FetchIssue],
+        selected: list[ExoFopFileRow],
+        rows: list[ExoFopFileRow],
+        errors: list[FetchIssue],
+    ) -> None:
+        """Keep refusals of files this run did not select; replace those of the files it did."""
+        selected_ids = {r.file_id for r in selected}
+        listed = {r.file_id for r in rows}
+        kept = {fid: issue for fid, issue in remembered.items() if fid not in selected_ids and fid in listed}
+        kept.update({e.file_id: e for e in errors if e.kind == "auth_required" and e.file_id is not None})
+        if kept or layout.refused.exists():
+            ensure_dir(layout.refused.parent)
+            write_json_if_changed(layout.refused, [kept[fid].to_dict() for fid in sorted(kept)])
+
     def _observation_tables(
         self, layout: TargetLayout, futures: dict[str, Future[bytes]], errors: list[FetchIssue]
     ) -> dict[str, Table]:

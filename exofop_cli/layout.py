@@ -11,6 +11,7 @@
         .state/records/<id>.json     one record per downloaded file (sha256, size, mtime): the truth the
                                      manifest is rebuilt from, so concurrent runs never lose entries
         .state/last_used             touched by every fetch (for ``cache prune --older-than``)
+        .state/refused.json          files refused for lack of a login (not asked for again anonymously)
         .state/warm.json             what the last fetch that found everything cached depended on, so the
                                      next one can be replayed from stat() calls alone (see ``warm``)
 """
@@ -120,6 +121,11 @@ class TargetLayout(NamedTuple):
     def warm_stamp(self) -> Path:
         """The record of the last no-op fetch (see ``warm``)."""
         return self.root / ".state" / "warm.json"
+
+    @property
+    def refused(self) -> Path:
+        """``.state/refused.json``: files ExoFOP refused without a login, kept across selective fetches."""
+        return self.root / ".state" / "refused.json"
 
     def file_path(self, file_id: int, filename: str) -> Path:
         """Absolute path of a downloaded file."""

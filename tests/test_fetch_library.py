@@ -291,3 +291,18 @@ def test_damaged_cached_summaries_are_renewed_where_they_matter(
     assert (summaries / "stellar.pipe").read_text() == "junk\n"  # not needed for that: left alone...
     client.fetch(target=str(DEMO_TIC), verify=True)
     assert (summaries / "stellar.pipe").read_text() != "junk\n"  # ...until --verify
+
+
+def test_a_refused_file_stays_remembered_across_other_fetches(client: ExoFopClient, fake: FakeExoFop) -> None:
+    def asked_for_1010() -> int:
+        return sum(1 for r in fake.requests if r.endpoint == "get_file.php" and r.query == "id=1010")
+
+    first = client.fetch(target=str(DEMO_TIC))
+    assert [e.file_id for e in first.errors] == [1010] and asked_for_1010() == 1
+    other = client.fetch(target=str(DEMO_TIC), selectors=ExoFopSelectors(filename_regex="TRES"))
+    assert other.errors == ()  # not selected: not this run's error...
+    again = client.fetch(target=str(DEMO_TIC))
+    assert [e.file_id for e in again.errors] == [1010]
+    assert asked_for_1010() == 1  # ...but still not asked for again anonymously
+    client.fetch(target=str(DEMO_TIC), force_refresh=True)
+    assert asked_for_1010() == 2  # until --refresh
