@@ -361,6 +361,8 @@ class ExoFopClient:
 
         tic, _ = self.tic_for(target)
         rows, warnings = self.file_list_with_warnings(tic_id=tic, refresh=refresh)
+        if not rows:
+            self._check_known(tic)
         observations = None
         if selectors is not None and selectors.needs_summaries:
             tables = self.summary_tables(tic_id=tic, kinds=OBSERVATION_KINDS, refresh=refresh)
@@ -386,7 +388,36 @@ class ExoFopClient:
                 tables.update(self.summary_tables(tic_id=tic, kinds=(kind,), refresh=refresh))
             except (RequestError, OfflineError) as exc:
                 errors.append(issue_from(exc, endpoint=endpoints.SUMMARIES[kind].endpoint))
+        if not errors and not any(t.rows for t in tables.values()):
+            self._check_known(tic)
         return SummariesResult(tic_id=tic, tables=tables, errors=tuple(errors))
+
+    def _check_known(self, tic: int) -> None:
+        """Raise ``TargetNotFoundError`` for a TIC that ExoFOP does not know (asked only when all came empty).
+
+        A TIC given as a number is never looked up, and an unknown one gets empty tables rather than an error:
+        without this, `exofop ls 123` would report "0 files" and exit 0. A fetched or resolved star is known;
+        when the overview cannot be had (offline, network), emptiness stands.
+        """
+        layout = self.layout(tic)
+        if layout.manifest.exists() or self.resolutions.get(f"tic:{tic}") is not None:
+            return
+        try:
+            self.overview(tic)
+        except TargetNotFoundError:
+            # Drop what this lookup cached for the unknown star, so that `cache ls` does not list it.
+            for path in (
+                layout.filelist,
+                *(layout.summaries_dir / s.filename for s in endpoints.SUMMARIES.values()),
+            ):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            for folder in (layout.summaries_dir, layout.root):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty
+            raise
+        except (RequestError, OfflineError):
+            pass
 
     def fetch_many(self, targets: list[str], **options: Any) -> list[ExoFopFetchResult | ExoFopError]:
         """``fetch`` each target in turn; a target that fails is returned as its error, the rest go on."""

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from exofop_cli.cli import app
 from exofop_cli.cli._app import COMMANDS
-from exofop_cli.testing import DEMO_TIC, FakeExoFop
+from exofop_cli.testing import DEMO_TIC, FakeExoFop, FakeTarget
 
 runner = CliRunner()
 
@@ -326,3 +326,15 @@ def test_prune_prompt_interrupted_deletes_nothing_and_exits_130(
 def test_prune_help_does_not_promise_every_target() -> None:
     result = runner.invoke(app, ["cache", "prune", "--help"], env={"COLUMNS": "200"})
     assert "default: every cached target" not in result.stdout and "--older-than" in result.stdout
+
+
+def test_ls_and_summaries_of_an_unknown_tic_are_not_found(fake: FakeExoFop, cache_dir: Path) -> None:
+    fake.add_target(FakeTarget(tic_id=42))  # a real star without uploads
+    for command in (["ls", "123"], ["summaries", "123"]):
+        result = run(fake, cache_dir, *command)
+        assert result.exit_code == 4, result.stderr
+        assert "not found" in result.stderr and result.stdout == ""
+    assert not (cache_dir / "exofop" / "tic_123").exists()  # nothing cached for it: `cache ls` stays clean
+    assert run(fake, cache_dir, "cache", "verify").exit_code == 0
+    empty = run(fake, cache_dir, "ls", "42")
+    assert empty.exit_code == 0 and "TIC 42: 0 files" in empty.stdout
