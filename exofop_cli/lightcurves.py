@@ -561,6 +561,12 @@ def _normalise(
     scale = _median(f for _, f, _ in rows)
     if duration_days is not None:
         edge = _OOT_EDGE_IN_DURATIONS * duration_days
+        if not any(abs(t) <= duration_days / 2 for t, _, _ in rows):
+            # Nothing to fit: a wrong --epoch or --period puts the whole light curve out of transit.
+            warnings.append(
+                f"no point lies inside the transit (within {duration_days * 12:.2f} h of mid-transit); "
+                "check --epoch and --period"
+            )
         outside = [f for t, f, _ in rows if abs(t) > edge]
         if len(outside) >= max(_MIN_OOT_POINTS, _MIN_OOT_FRACTION * len(rows)):
             scale, how = _median(outside), "out_of_transit_median"

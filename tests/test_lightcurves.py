@@ -171,6 +171,13 @@ def test_duration_too_long_for_the_data_falls_back(aij: Path) -> None:
     assert any("out-of-transit median" in w for w in lc.warnings)
 
 
+def test_an_epoch_that_puts_every_point_out_of_transit_is_warned_about(aij: Path) -> None:
+    lc = load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID + 2.0, duration_hours=DURATION_H)
+    assert any("no point lies inside the transit" in w and "--epoch" in w for w in lc.warnings)
+    right = load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H)
+    assert not any("inside the transit" in w for w in right.warnings)
+
+
 def test_bad_rows_duplicates_and_order(tmp_path: Path) -> None:
     path = tmp_path / NAME
     extra = [
