@@ -56,7 +56,7 @@ from .cached_files import (
     summary_rows_by_tag,
 )
 from .errors import ExoFopError, InvalidInputError
-from .storage import atomic_write_bytes
+from .storage import write_export
 from .tables import normalize_name
 
 __all__ = [
@@ -159,7 +159,7 @@ class ContrastCurve:
             "# columns: separation_arcsec, delta_mag",
         ]
         lines += [f"{s!r},{d!r}" for s, d in zip(self.separation_arcsec, self.delta_mag, strict=True)]
-        atomic_write_bytes(target, ("\n".join(lines) + "\n").encode("ascii"))
+        write_export(target, ("\n".join(lines) + "\n").encode("ascii"))
         return target
 
     def to_dict(self) -> dict[str, Any]:

@@ -56,7 +56,7 @@ from .cached_files import (
     summary_rows_by_tag,
 )
 from .errors import ExoFopError, InvalidInputError
-from .storage import atomic_write_bytes
+from .storage import write_export
 from .tables import normalize_name
 
 __all__ = [
@@ -171,7 +171,7 @@ class ExternalLightCurve:
             f"{t:.{_TIME_DECIMALS}f} {f:.10g} {e:.10g}"
             for t, f, e in zip(self.time_from_midtransit_days, self.flux, self.flux_err, strict=True)
         ]
-        atomic_write_bytes(target, ("\n".join(lines) + "\n").encode("ascii"))
+        write_export(target, ("\n".join(lines) + "\n").encode("ascii"))
         return target
 
     def to_dict(self) -> dict[str, Any]:

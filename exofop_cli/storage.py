@@ -289,6 +289,16 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> o
         return writer.commit(expected_size=len(data))
 
 
+def write_export(path: Path, data: bytes) -> None:
+    """Atomically write a file the user asked for (an export, outside the cache); errors name that file."""
+    try:
+        atomic_write_bytes(path, data)
+    except CacheError as exc:
+        cause = exc.__cause__
+        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause or exc)
+        raise CacheError(f"cannot write {path}: {reason}", hint="choose another --export folder") from exc
+
+
 def dumps_json(data: Any) -> bytes:
     """Deterministic JSON: sorted keys, 2-space indent, UTF-8, trailing newline."""
     return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -484,7 +484,8 @@ def test_export_failure_is_a_report(tmp_path: Path) -> None:
     reports = collect_contrast_curves(manifest, export_dir=blocker)
     gemini = next(r for r in reports if r.file_id == 12)
     assert gemini.curve is not None and gemini.exported is None
-    assert gemini.error is not None and gemini.error.startswith("export failed")
+    assert gemini.error is not None and gemini.error.startswith("export failed: cannot write ")
+    assert "cache folder" not in gemini.error  # an export folder is not the cache
 
 
 def test_collect_without_summary_and_without_export(tmp_path: Path) -> None:
