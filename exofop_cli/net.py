@@ -269,7 +269,11 @@ class HttpSession:
         import httpx
 
         if self.offline:
-            raise OfflineError(f"offline mode: {what} is not in the cache (would fetch {url})")
+            # Either the cache lacks it or --refresh/--force asked for a fresh copy: both need the network.
+            raise OfflineError(
+                f"offline mode: {what} would have to be fetched ({url})",
+                hint="run without --offline (or unset EXOFOP_OFFLINE); --refresh and --force always go online",
+            )
         client = self._get_client()
         current_url, current_method, body = url, method, data
         for hop in range(MAX_REDIRECTS + 1):

@@ -525,8 +525,11 @@ def test_error_messages_never_contain_cookie_values(tmp_path: Path) -> None:
 def test_offline_never_touches_the_transport(tmp_path: Path) -> None:
     rec = Recorder(ok())
     http, _ = session(rec, offline=True)
-    with pytest.raises(OfflineError):
+    with pytest.raises(OfflineError) as info:
         http.get("download_filelist.php", what="the file list")
+    # Also what --offline --refresh gets, with the list cached: so no claim that it is not in the cache.
+    assert str(info.value).startswith("offline mode: the file list would have to be fetched")
+    assert "--refresh" in (info.value.hint or "")
     with pytest.raises(OfflineError):
         http.download("get_file.php", {"id": 1}, tmp_path / "f", what="file 1")
     with pytest.raises(OfflineError):
