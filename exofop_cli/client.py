@@ -250,12 +250,20 @@ class ExoFopClient:
         from .filelist import parse_filelist
 
         layout = self.layout(tic_id)
-        if not refresh:
-            try:
-                return parse_filelist(layout.filelist.read_bytes(), tic_id=tic_id, trusted=True)
-            except (FileNotFoundError, InvalidResponseError):
-                pass  # not cached, or damaged since it was (it carries no hash): fetch it again
-        return parse_filelist(self.fetch_filelist_bytes(tic_id), tic_id=tic_id)
+        cached: tuple[list[ExoFopFileRow], list[str]] | None = None
+        # Not cached, or damaged since it was (it carries no hash): then it is fetched again.
+        with contextlib.suppress(FileNotFoundError, InvalidResponseError):
+            cached = parse_filelist(layout.filelist.read_bytes(), tic_id=tic_id, trusted=True)
+        if cached is not None and not refresh:
+            return cached
+        try:
+            return parse_filelist(self.fetch_filelist_bytes(tic_id), tic_id=tic_id)
+        except (RequestError, OfflineError) as exc:
+            if cached is None:
+                raise
+            # As fetch does: a refresh that fails falls back to the copy we have, and says so.
+            rows, warnings = cached
+            return rows, [f"could not refresh the file list ({exc}); using the cached copy", *warnings]
 
     def fetch_summary_bytes(self, tic_id: int, kind: str) -> bytes:
         """Download one summary table, validate it and store it raw under ``summaries/``."""

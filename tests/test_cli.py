@@ -338,3 +338,17 @@ def test_ls_and_summaries_of_an_unknown_tic_are_not_found(fake: FakeExoFop, cach
     assert run(fake, cache_dir, "cache", "verify").exit_code == 0
     empty = run(fake, cache_dir, "ls", "42")
     assert empty.exit_code == 0 and "TIC 42: 0 files" in empty.stdout
+
+
+def test_ls_refresh_falls_back_to_the_cached_list_like_fetch(
+    fake: FakeExoFop, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exofop_cli.net
+
+    monkeypatch.setattr(exofop_cli.net, "backoff_delay", lambda *args, **kwargs: 0.0)
+    assert run(fake, cache_dir, "ls", "TOI-1262").exit_code == 0
+    fake.faults.fail("download_filelist.php", 502, times=100)
+    result = run(fake, cache_dir, "ls", "TOI-1262", "--refresh")
+    assert result.exit_code == 0, result.stderr
+    assert "could not refresh the file list" in result.stderr and "using the cached copy" in result.stderr
+    assert "1003" in result.stdout
