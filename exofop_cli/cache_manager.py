@@ -137,7 +137,11 @@ class VerifyReport:
 
 
 def verify_target(layout: TargetLayout) -> VerifyReport:
-    """Re-hash every file listed in the manifest; name each missing, resized or altered file."""
+    """Re-hash every file listed in the manifest; name each missing, resized or altered file.
+
+    Also names a cached file list or summary table that no longer reads as one. A target folder that was only
+    listed (`ls`, `summaries`: no manifest, no files) has nothing to check.
+    """
     from .manifest import sha256_of
 
     if (

@@ -583,7 +583,8 @@ def collect_contrast_curves(
 ) -> list[ContrastCurveReport]:
     """Load every contrast curve of a manifest (joined to its imaging row by Tag); optionally export them.
 
-    Each file gives one report, in file_id order; failures are reports with ``error``, never exceptions.
+    Each curve file gives one report, in file_id order; failures are reports with ``error``, never exceptions.
+    A PDF or image of a curve whose observation (Tag) has no loadable curve is a report with ``error`` too.
     Exports go to ``<export_dir>/<stem>_triceratops.csv``.
     """
     root, manifest, files = load_manifest_files(manifest_path)

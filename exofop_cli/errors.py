@@ -8,7 +8,7 @@ code in ``exofop_cli.cli._errors`` (one table, nowhere else)::
     │   └── CookieJarError ........... missing, unreadable or malformed cookie jar               (exit 2)
     ├── TargetNotFoundError .......... ExoFOP knows no such star / TOI / name                   (exit 4)
     ├── CacheError ................... cache folder unwritable, disk full, corrupt state         (exit 1)
-    ├── OfflineError ................. --offline and the cache lacks what is needed             (exit 6)
+    ├── OfflineError ................. --offline, and a request would be needed                  (exit 6)
     └── RequestError ................. one HTTP exchange failed (carries ``kind`` and ``endpoint``)
         ├── NotFoundError ............ 404 / "no such file"                      kind=not_found  (exit 4)
         ├── AuthRequiredError ........ login page where data was expected       kind=auth_required (exit 5)
@@ -68,7 +68,7 @@ class CacheError(ExoFopError):
 
 
 class OfflineError(ExoFopError):
-    """Offline mode was requested and the cache does not hold what is needed."""
+    """Offline mode was requested and a request is needed (the cache lacks it, or --refresh/--force)."""
 
     hint = "run once without --offline (or unset EXOFOP_OFFLINE) to fill the cache"
 

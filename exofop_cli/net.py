@@ -1,8 +1,8 @@
 """HTTP with ExoFOP: one keep-alive pool, timeouts, bounded retries, classification, safe cookies.
 
-* Retries (exponential backoff with full jitter): connection errors, timeouts, 5xx, 429 and bodies cut
-  short of their ``Content-Length``. ``Retry-After`` (seconds or HTTP date) is honoured, capped. Other 4xx
-  are never retried.
+* Retries (exponential backoff with full jitter): connection errors, timeouts, the transient statuses
+  (429, 500, 502-504, 520-524) and bodies cut short of their ``Content-Length``. ``Retry-After`` (seconds or
+  HTTP date) is honoured, capped. Other statuses are never retried.
 * Redirects are followed here, not by httpx, so the Cookie header is recomputed from the jar for every hop:
   a redirect to another host carries no ExoFOP cookie.
 * Every body is sniffed: an HTML page where data was expected is ``auth_required`` (login page) or

@@ -3,7 +3,7 @@
 Exit codes (also in ``exofop --help`` and the README):
     0 success · 1 unexpected error (or local failure: cache folder unwritable, disk full, unreadable reply)
     2 bad usage or input · 3 partial (manifest written, some items failed) · 4 target not found
-    5 authentication required and nothing obtained · 6 network failure after retries (or --offline miss)
+    5 authentication required and nothing obtained · 6 network failure after retries (or a request --offline forbade)
 """
 
 import errno
