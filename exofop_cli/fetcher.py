@@ -9,6 +9,7 @@ manifest, and that is all.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -69,9 +70,8 @@ def issue_from(exc: BaseException, *, file_id: int | None = None, endpoint: str 
 def previous_auth_failures(manifest: Any) -> dict[int, FetchIssue]:
     """``auth_required`` file errors recorded in a manifest (as read from disk), by file id."""
     out: dict[int, FetchIssue] = {}
-    if not isinstance(manifest, dict):
-        return out
-    for err in manifest.get("errors") or []:
+    errors = manifest.get("errors") if isinstance(manifest, dict) else None
+    for err in errors if isinstance(errors, list) else []:
         if (
             isinstance(err, dict)
             and err.get("kind") == "auth_required"
@@ -84,6 +84,16 @@ def previous_auth_failures(manifest: Any) -> dict[int, FetchIssue]:
                 endpoint=err.get("endpoint"),
             )
     return out
+
+
+def _refusals_on_disk(layout: TargetLayout) -> dict[int, FetchIssue]:
+    """The refusals noted in ``.state/refused/`` (hand-edited or damaged notes are ignored)."""
+    try:
+        names = os.listdir(layout.refused_dir)
+    except OSError:
+        return {}
+    notes = [read_json(layout.refused_dir / n) for n in sorted(names) if n.endswith(".json")]
+    return previous_auth_failures({"errors": notes})
 
 
 class Fetcher:
@@ -201,12 +211,9 @@ class Fetcher:
         jar_used = client.cookie_jar_used
         # Files refused for lack of a login last time are not asked for again anonymously (a warm run stays
         # offline and the manifest unchanged) unless the user now has a session or asks with --refresh/--force.
-        # Remembered in .state/refused.json (older caches: in the manifest's errors), so that a fetch of other
+        # Remembered in .state/refused/ (older caches: in the manifest's errors), so that a fetch of other
         # files in between does not make us forget them.
-        remembered = {
-            **previous_auth_failures(manifest_before),
-            **previous_auth_failures({"errors": read_json(layout.refused)}),
-        }
+        remembered = {**previous_auth_failures(manifest_before), **_refusals_on_disk(layout)}
         known_auth = {} if jar_used or refresh or force else remembered
         to_download: list[ExoFopFileRow] = []
         skipped = failed = 0
@@ -247,7 +254,7 @@ class Fetcher:
             d, f, b = self._download_all(layout, to_download, errors)
             downloaded, failed, nbytes = downloaded + d, failed + f, nbytes + b
 
-        self._remember_refusals(layout, remembered, selected, rows, errors)
+        self._remember_refusals(layout, selected, errors)
 
         # 4. Collect what ran alongside.
         for kind, fut in summary_f.items():
@@ -308,20 +315,23 @@ class Fetcher:
     # -- steps ----------------------------------------------------------------------------------------------
     @staticmethod
     def _remember_refusals(
-        layout: TargetLayout,
-        remembered: dict[int, FetchIssue],
-        selected: list[ExoFopFileRow],
-        rows: list[ExoFopFileRow],
-        errors: list[FetchIssue],
+        layout: TargetLayout, selected: list[ExoFopFileRow], errors: list[FetchIssue]
     ) -> None:
-        """Keep refusals of files this run did not select; replace those of the files it did."""
-        selected_ids = {r.file_id for r in selected}
-        listed = {r.file_id for r in rows}
-        kept = {fid: issue for fid, issue in remembered.items() if fid not in selected_ids and fid in listed}
-        kept.update({e.file_id: e for e in errors if e.kind == "auth_required" and e.file_id is not None})
-        if kept or layout.refused.exists():
-            ensure_dir(layout.refused.parent)
-            write_json_if_changed(layout.refused, [kept[fid].to_dict() for fid in sorted(kept)])
+        """Note this run's refusals and forget those of its selected files that were not refused.
+
+        One file per id, written or removed only for the files this run selected: two fetches of the same
+        star at once each touch their own selection, so neither erases what the other learnt (no lock).
+        """
+        refused = {e.file_id: e for e in errors if e.kind == "auth_required" and e.file_id is not None}
+        for row in selected:
+            path = layout.refused_path(row.file_id)
+            issue = refused.get(row.file_id)
+            with contextlib.suppress(OSError):  # a memory, not data: failing to keep it costs a request
+                if issue is not None:
+                    ensure_dir(layout.refused_dir)
+                    write_json_if_changed(path, issue.to_dict())
+                else:
+                    path.unlink(missing_ok=True)
 
     def _observation_tables(
         self, layout: TargetLayout, futures: dict[str, Future[bytes]], errors: list[FetchIssue]

@@ -11,7 +11,7 @@
         .state/records/<id>.json     one record per downloaded file (sha256, size, mtime): the truth the
                                      manifest is rebuilt from, so concurrent runs never lose entries
         .state/last_used             touched by every fetch (for ``cache prune --older-than``)
-        .state/refused.json          files refused for lack of a login (not asked for again anonymously)
+        .state/refused/<id>.json     a file refused for lack of a login (not asked for again anonymously)
         .state/warm.json             what the last fetch that found everything cached depended on, so the
                                      next one can be replayed from stat() calls alone (see ``warm``)
 """
@@ -123,9 +123,13 @@ class TargetLayout(NamedTuple):
         return self.root / ".state" / "warm.json"
 
     @property
-    def refused(self) -> Path:
-        """``.state/refused.json``: files ExoFOP refused without a login, kept across selective fetches."""
-        return self.root / ".state" / "refused.json"
+    def refused_dir(self) -> Path:
+        """``.state/refused/<file_id>.json``: files ExoFOP refused without a login, one file each."""
+        return self.root / ".state" / "refused"
+
+    def refused_path(self, file_id: int) -> Path:
+        """The refusal note of one file."""
+        return self.refused_dir / f"{int(file_id)}.json"
 
     def file_path(self, file_id: int, filename: str) -> Path:
         """Absolute path of a downloaded file."""

@@ -306,3 +306,22 @@ def test_a_refused_file_stays_remembered_across_other_fetches(client: ExoFopClie
     assert asked_for_1010() == 1  # ...but still not asked for again anonymously
     client.fetch(target=str(DEMO_TIC), force_refresh=True)
     assert asked_for_1010() == 2  # until --refresh
+
+
+def test_refusal_notes_are_per_file_so_concurrent_fetches_keep_each_others(
+    client: ExoFopClient, fake: FakeExoFop
+) -> None:
+    from exofop_cli.fetcher import Fetcher
+
+    client.fetch(target=str(DEMO_TIC))
+    layout = client.layout(DEMO_TIC)
+    assert [p.name for p in layout.refused_dir.iterdir()] == ["1010.json"]
+    # A run that selected other files (as a concurrent `--regex NEID` would) leaves 1010's note alone,
+    # whatever it read before: it writes or removes only the notes of its own selection.
+    neid = [r for r in client.file_list(tic_id=DEMO_TIC) if "NEID" in r.filename]
+    Fetcher._remember_refusals(layout, neid, [])
+    assert (layout.refused_dir / "1010.json").is_file()
+    (layout.refused_dir / "1010.json").write_text("5")  # damaged: ignored, not a crash
+    layout.manifest.write_text('{"errors": 5}')
+    again = client.fetch(target=str(DEMO_TIC))
+    assert [e.kind for e in again.errors] == ["auth_required"]
