@@ -100,11 +100,22 @@ def looks_binary(head: bytes) -> bool:
 
 
 def decode_text(data: bytes) -> tuple[str, bool]:
-    """(text, was_utf8): UTF-8 when the bytes are UTF-8, else Windows-1252 (the likely legacy encoding)."""
+    """(text, was_utf8): UTF-8, except lines that are not, read as Windows-1252 (the likely legacy encoding).
+
+    Line by line, so that one stray legacy byte does not turn every UTF-8 character of the table (and of the
+    file names in a file list) into mojibake.
+    """
     try:
         return data.decode("utf-8"), True
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), False
+        pass
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+    return "\n".join(lines), False
 
 
 def parse_table(
@@ -126,7 +137,7 @@ def parse_table(
     if isinstance(text, bytes):
         text, utf8 = decode_text(text)
         if not utf8:
-            warnings.append(f"{what}: not UTF-8; read as Windows-1252")
+            warnings.append(f"{what}: lines that are not UTF-8 were read as Windows-1252")
     text = text.removeprefix("\ufeff")
     raw_lines = text.splitlines()
     lines = [ln for ln in raw_lines if ln.strip()]
@@ -211,11 +222,13 @@ def _records(lines: list[str], width: int) -> Iterator[tuple[int, str]]:
 
 
 def _record_width(joined: str) -> int | None:
-    """Cells in a multi-line record; None when the lines do not form one (two stray quotes, e.g. 0.5")."""
+    """Cells in a multi-line record (a trailing empty one not counted, as for rows); None when the lines
+    do not form one (two stray quotes, e.g. 0.5")."""
     try:
-        return len(_split_csv(joined))
+        cells = _split_csv(joined)
     except InvalidResponseError:
         return None
+    return len(cells) - 1 if len(cells) > 1 and not cells[-1].strip() else len(cells)
 
 
 def _dedupe(header: list[str]) -> list[str]:

@@ -291,7 +291,7 @@ def test_cells_are_stripped() -> None:
 def test_bytes_that_are_not_utf8_are_read_as_windows_1252_with_a_warning() -> None:
     table = parse_table(b"A,Notes\n1,caf\xe9 \xb0 \x85 \x81\n", what="the spect table")
     assert table.rows[0]["Notes"] == "caf\u00e9 \u00b0 \u2026 \ufffd"  # 0x85 is not a line break here
-    assert table.warnings == ("the spect table: not UTF-8; read as Windows-1252",)
+    assert table.warnings == ("the spect table: lines that are not UTF-8 were read as Windows-1252",)
 
 
 def test_column_lookup_is_loose() -> None:
@@ -364,3 +364,17 @@ def test_a_windows_1252_table_full_of_accents_is_not_called_binary() -> None:
 def test_binary_data_is_not_a_table(body: bytes) -> None:
     with pytest.raises(InvalidResponseError, match="binary data"):
         parse_table(body)
+
+
+def test_one_legacy_byte_leaves_the_utf8_lines_alone() -> None:
+    body = 'TIC ID|Notes\n1|\u03945.1 mag @ 0.5"\n2|'.encode() + b"seeing 0.6\xb0\n"
+    table = parse_table(body, what="the imaging table")
+    assert [r["Notes"] for r in table.rows] == ['\u03945.1 mag @ 0.5"', "seeing 0.6\u00b0"]
+    assert table.warnings == ("the imaging table: lines that are not UTF-8 were read as Windows-1252",)
+
+
+def test_a_multi_line_cell_in_rows_with_a_trailing_comma_is_one_record() -> None:
+    body = b'ID,TIC ID,Username,notes,\n1,365938305,alice,"first line\nsecond line",\n2,1,bob,x,\n'
+    table = parse_table(body)
+    assert [(r["ID"], r["notes"]) for r in table.rows] == [("1", "first line\nsecond line"), ("2", "x")]
+    assert table.warnings == ()
