@@ -117,7 +117,7 @@ _NAME_BAND_RE = re.compile(r"TOI\d+(?:\.\d+)?[A-Za-z]?-[A-Za-z]*\d{8}-(?P<band>[
 _NAME_HINT_RE = re.compile(r"_sensitivity\.dat$|_plot\.tbl$|contrast|(?<![a-z])cc(?![a-z])", re.IGNORECASE)
 _CURVE_EXTENSIONS = frozenset({".dat", ".tbl", ".csv", ".txt"})
 _PLOT_EXTENSIONS = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".gif", ".eps", ".ps"})
-_PLOT_NAME_HINT = r"contrast|sensitivity|(?<![a-z])cc(?![a-z])|soar|hrcam|speckle"
+_PLOT_NAME_HINT = r"(?<![a-z])(?:contrast|sensitivity|soar|hrcam|speckle)(?![a-z])"
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,7 @@ class ContrastCurveReport:
     error: str | None
     exported: Path | None
     filename: str | None = None  # the upload's name on ExoFOP (the cached file has an id prefix)
+    notes: tuple[str, ...] = ()  # about the file rather than a curve (e.g. only a plot of one was uploaded)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view (paths as strings): a flat summary for tables plus the full ``curve``."""
@@ -199,7 +200,7 @@ class ContrastCurveReport:
             "instrument": curve.instrument if curve else None,
             "telescope": curve.telescope if curve else None,
             "points": len(curve.separation_arcsec) if curve else None,
-            "warnings": list(curve.warnings) if curve else [],
+            "warnings": [*(curve.warnings if curve else ()), *self.notes],
             "curve": curve.to_dict() if curve else None,
             "error": self.error,
             "exported": str(self.exported) if self.exported is not None else None,
@@ -584,7 +585,8 @@ def collect_contrast_curves(
     """Load every contrast curve of a manifest (joined to its imaging row by Tag); optionally export them.
 
     Each curve file gives one report, in file_id order; failures are reports with ``error``, never exceptions.
-    A PDF or image of a curve whose observation (Tag) has no loadable curve is a report with ``error`` too.
+    A PDF or image of a curve whose observation (Tag) has no loadable curve is a report with a note (no curve,
+    no error).
     Exports go to ``<export_dir>/<stem>_triceratops.csv``.
     """
     root, manifest, files = load_manifest_files(manifest_path)
@@ -596,17 +598,26 @@ def collect_contrast_curves(
         if is_curve:
             reports.append(_collect_one(item, rows_by_tag, summary_warning, export_dir))
         elif _is_plot_of_a_curve(item) and (item.tag is None or item.tag not in curve_tags):
-            # Reference §4: SOAR often uploads only a plot; say so rather than list nothing.
+            # Reference §4: SOAR often uploads only a plot; say so rather than list nothing. A note, not an
+            # error: nothing failed, there is just no curve to load for that observation.
             suffix = Path(item.filename).suffix.lstrip(".").upper()
-            error = f"only a plot ({suffix}) of a contrast curve: no numbers to load for this observation"
-            reports.append(ContrastCurveReport(item.path, item.file_id, None, error, None, item.filename))
+            note = f"only a plot ({suffix}) of a contrast curve: no numbers to load for this observation"
+            reports.append(
+                ContrastCurveReport(item.path, item.file_id, None, None, None, item.filename, notes=(note,))
+            )
     return reports
 
 
 def _is_plot_of_a_curve(item: ManifestFile) -> bool:
-    """A PDF or image whose name says contrast curve (or SOAR speckle), as SOAR uploads them."""
+    """An Image-type PDF or picture whose name says contrast curve (or SOAR/HRCam speckle).
+
+    SOAR also uploads light curves and spectra as plots, and "cc" in a name may be an observer's initials:
+    so the file must be of Type Image (or untyped), and the words must stand alone in the name.
+    """
     suffix = Path(item.filename).suffix.casefold()
-    return suffix in _PLOT_EXTENSIONS and bool(re.search(_PLOT_NAME_HINT, item.filename, re.IGNORECASE))
+    if suffix not in _PLOT_EXTENSIONS or (item.type or "image").casefold() != "image":
+        return False
+    return bool(re.search(_PLOT_NAME_HINT, item.filename, re.IGNORECASE))
 
 
 def _collect_one(

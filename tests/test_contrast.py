@@ -527,19 +527,24 @@ def test_a_curve_that_exists_only_as_a_plot_is_reported(tmp_path: Path) -> None:
     manifest = make_cache(tmp_path / "tic_1", IMAGING_CSV)
     data = json.loads(manifest.read_text())
     files = tmp_path / "tic_1" / "files"
-    for file_id, name, tag in [
-        (50, "TOI5997_SOAR_I_20240601.pdf", 500),  # SOAR: a plot and nothing else for tag 500
-        (51, "TOI5997I-cc20240523-832_contrast.png", 100),  # tag 100 has a loadable curve: not reported
-        (52, "TOI5997_finder_chart.png", 501),  # not a contrast curve at all
+    for file_id, name, type_, tag in [
+        (50, "TOI5997_SOAR_I_20240601.pdf", "Image", 500),  # SOAR: a plot and nothing else for tag 500
+        (51, "TOI5997I-cc20240523-832_contrast.png", "Image", 100),  # tag 100 has a loadable curve
+        (52, "TOI5997_finder_chart.png", "Image", 501),  # not a contrast curve at all
+        (53, "TIC77-01_20240601_SOAR_ip_lightcurve.png", "Light_Curve", 502),  # SOAR, but a light curve
+        (54, "TOI5997I-cc20240601-562_image.png", "Image", 503),  # "cc": an observer's initials
+        (55, "TOI5997_soarsky.png", "Image", 504),  # "soar" inside a word
     ]:
         (files / f"{file_id}_{name}").write_bytes(b"%PDF-1.4\n")
-        data["files"].append(_entry(file_id, None, name, "Image", tag))
+        data["files"].append(_entry(file_id, None, name, type_, tag))
     manifest.write_text(json.dumps(data))
     reports = collect_contrast_curves(manifest)
     assert [r.file_id for r in reports] == [12, 13, 16, 17, 40, 50]
     soar = reports[-1]
-    assert soar.curve is None and soar.filename == "TOI5997_SOAR_I_20240601.pdf"
-    assert soar.error == "only a plot (PDF) of a contrast curve: no numbers to load for this observation"
+    assert soar.curve is None and soar.error is None and soar.filename == "TOI5997_SOAR_I_20240601.pdf"
+    assert soar.to_dict()["warnings"] == [
+        "only a plot (PDF) of a contrast curve: no numbers to load for this observation"
+    ]
     assert find_contrast_curves(manifest) == [r.source_path for r in reports[:-1]]
 
 
