@@ -295,21 +295,24 @@ class ExoFopClient:
                 f"unknown summary kind(s): {', '.join(unknown)}",
                 hint="choose from " + ", ".join(endpoints.SUMMARY_KINDS),
             )
-        layout = self.layout(tic_id)
         out: dict[str, Table] = {}
         for kind in wanted:
             spec = endpoints.SUMMARIES[kind]
-            path = layout.summaries_dir / spec.filename
-            data: bytes | None = None
-            if not refresh:
-                try:
-                    data = path.read_bytes()
-                except FileNotFoundError:
-                    data = None
+            data = None if refresh else self.cached_summary_bytes(tic_id, kind)
             if data is None:
                 data = self.fetch_summary_bytes(tic_id, kind)
             out[kind] = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
         return out
+
+    def cached_summary_bytes(self, tic_id: int, kind: str) -> bytes | None:
+        """A cached summary table's bytes; None when missing or damaged since (tables carry no hash)."""
+        spec = endpoints.SUMMARIES[kind]
+        try:
+            data = (self.layout(tic_id).summaries_dir / spec.filename).read_bytes()
+            check_summary_table(data, spec)
+        except (OSError, ExoFopError):
+            return None
+        return data
 
     # -- archives -------------------------------------------------------------------------------------------
     def download_all_files_zip(self, *, tic_id: int, force: bool = False, fmt: str = "zip") -> Path:
@@ -411,7 +414,7 @@ class ExoFopClient:
         if layout.manifest.exists() or self.resolutions.get(f"tic:{tic}") is not None:
             return
         try:
-            self.overview(tic)
+            overview = self.overview(tic)
         except TargetNotFoundError:
             # Drop what this lookup cached for the unknown star, so that `cache ls` does not list it.
             for path in (
@@ -425,7 +428,11 @@ class ExoFopClient:
                     folder.rmdir()  # only when empty
             raise
         except (RequestError, OfflineError):
-            pass
+            return
+        # Known: remember it, so that the next `ls` of this star with no uploads stays offline.
+        from .resolver import target_from_parts
+
+        self.resolutions.put([f"tic:{tic}"], target_from_parts(tic, overview.tois, overview.aliases))
 
     def fetch_many(self, targets: list[str], **options: Any) -> list[ExoFopFetchResult | ExoFopError]:
         """``fetch`` each target in turn; a target that fails is returned as its error, the rest go on."""

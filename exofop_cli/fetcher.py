@@ -41,7 +41,6 @@ from .targets import TargetQuery
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
-    from pathlib import Path
 
     from .client import ExoFopClient
 
@@ -176,7 +175,7 @@ class Fetcher:
             # --verify also renews a cached table that no longer reads as one (tables carry no hash).
             if refresh
             or not summary_path[k].is_file()
-            or (verify and not _readable_summary(summary_path[k], k))
+            or (verify and client.cached_summary_bytes(tic, k) is None)
         }
 
         # 2. The file list decides everything else.
@@ -341,15 +340,19 @@ class Fetcher:
             spec = endpoints.SUMMARIES[kind]
             fut = futures.get(kind)
             try:
-                data = (
-                    fut.result() if fut is not None else (layout.summaries_dir / spec.filename).read_bytes()
-                )
-                if fut is None and not _readable_summary(layout.summaries_dir / spec.filename, kind):
-                    # Damaged since it was cached: selecting by instrument from it would silently match
+                if fut is not None:
+                    data = fut.result()
+                else:
+                    # Cached; but if damaged since, selecting by instrument from it would silently match
                     # nothing, so it is fetched again.
-                    data = self.client.fetch_summary_bytes(layout.tic_id, kind)
-            except (RequestError, OfflineError, OSError):
-                continue  # reported when the summary futures are collected
+                    cached = self.client.cached_summary_bytes(layout.tic_id, kind)
+                    data = (
+                        cached if cached is not None else self.client.fetch_summary_bytes(layout.tic_id, kind)
+                    )
+            except (RequestError, OfflineError) as exc:
+                if fut is None:  # a future's failure is reported when the futures are collected
+                    errors.append(issue_from(exc, endpoint=spec.endpoint))
+                continue
             tables[kind] = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
         return tables
 
@@ -482,14 +485,3 @@ class Fetcher:
             if (layout.summaries_dir / spec.filename).is_file():
                 out[f"summaries.{kind}"] = endpoints.relative_url(spec.endpoint, spec.params(tic))
         return out
-
-
-def _readable_summary(path: Path, kind: str) -> bool:
-    """True when a cached summary table still reads as that table."""
-    from .client import check_summary_table
-
-    try:
-        check_summary_table(path.read_bytes(), endpoints.SUMMARIES[kind])
-    except (OSError, ExoFopError):
-        return False
-    return True

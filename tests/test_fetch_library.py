@@ -325,3 +325,30 @@ def test_refusal_notes_are_per_file_so_concurrent_fetches_keep_each_others(
     layout.manifest.write_text('{"errors": 5}')
     again = client.fetch(target=str(DEMO_TIC))
     assert [e.kind for e in again.errors] == ["auth_required"]
+
+
+def test_ls_and_summaries_renew_a_damaged_cached_table(client: ExoFopClient, fake: FakeExoFop) -> None:
+    wanted = client.list_files(str(DEMO_TIC), selectors=ExoFopSelectors(instruments=("TRES",))).rows
+    assert wanted
+    spect = client.layout(DEMO_TIC).summaries_dir / "spect.csv"
+    spect.write_text("Database busy, try again later\n")
+    again = client.list_files(str(DEMO_TIC), selectors=ExoFopSelectors(instruments=("TRES",))).rows
+    assert again == wanted and "TIC ID" in spect.read_text()
+
+
+def test_a_failed_renewal_of_a_damaged_table_is_reported(client: ExoFopClient, fake: FakeExoFop) -> None:
+    by_instrument = ExoFopSelectors(instruments=("TRES",))
+    client.fetch(target=str(DEMO_TIC), selectors=by_instrument)
+    (client.layout(DEMO_TIC).summaries_dir / "spect.csv").write_text("junk\n")
+    fake.faults.fail("download_spect.php", 404, times=100)
+    result = client.fetch(target=str(DEMO_TIC), selectors=by_instrument)
+    assert [(e.kind, e.endpoint) for e in result.errors] == [("not_found", "download_spect.php")]
+
+
+def test_a_known_star_without_uploads_is_looked_up_once(client: ExoFopClient, fake: FakeExoFop) -> None:
+    from exofop_cli.testing import FakeTarget
+
+    fake.add_target(FakeTarget(tic_id=42))
+    for _ in range(3):
+        assert client.list_files("42").rows == ()
+    assert fake.count("target.php") == 1 and fake.count("download_filelist.php") == 1
