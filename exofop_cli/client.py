@@ -403,6 +403,22 @@ class ExoFopClient:
             self._check_known(tic)
         return SummariesResult(tic_id=tic, tables=tables, errors=tuple(errors))
 
+    def forget_unknown(self, tic: int) -> None:
+        """Remove what a lookup cached for a star ExoFOP does not know, so that `cache ls` does not list it.
+
+        Only the file list and summary tables, then the folders if empty: never a fetched star's files.
+        """
+        layout = self.layout(tic)
+        if layout.manifest.exists():
+            return
+        summaries = (layout.summaries_dir / s.filename for s in endpoints.SUMMARIES.values())
+        for path in (layout.filelist, *summaries):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for folder in (layout.summaries_dir, layout.root / ".state", layout.root):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+
     def _check_known(self, tic: int) -> None:
         """Raise ``TargetNotFoundError`` for a TIC that ExoFOP does not know (asked only when all came empty).
 
@@ -416,16 +432,7 @@ class ExoFopClient:
         try:
             overview = self.overview(tic)
         except TargetNotFoundError:
-            # Drop what this lookup cached for the unknown star, so that `cache ls` does not list it.
-            for path in (
-                layout.filelist,
-                *(layout.summaries_dir / s.filename for s in endpoints.SUMMARIES.values()),
-            ):
-                with contextlib.suppress(OSError):
-                    path.unlink()
-            for folder in (layout.summaries_dir, layout.root):
-                with contextlib.suppress(OSError):
-                    folder.rmdir()  # only when empty
+            self.forget_unknown(tic)
             raise
         except (RequestError, OfflineError):
             return

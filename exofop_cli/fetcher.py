@@ -452,6 +452,7 @@ class Fetcher:
                 overview = overview_f.result()
             except TargetNotFoundError:
                 if not rows:
+                    self.client.forget_unknown(tic)
                     raise
                 notes.append(f"ExoFOP's overview does not know TIC {tic}, but its file list does")
             except InvalidResponseError as exc:

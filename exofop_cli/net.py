@@ -217,12 +217,12 @@ class HttpSession:
                 f"ExoFOP answered with its login page for {what} although a cookie jar was sent",
                 endpoint=endpoint,
             )
-        if jar is not None and jar.cookies and not jar.has_session():
+        expires = jar.session_expires() if jar is not None else None
+        if jar is not None and expires is not None and not jar.has_session():
             # The jar's session cookie is past its expiry, so nothing was sent: say why, not "anonymous".
-            expires = jar.session_expires()
-            since = time.strftime(" on %Y-%m-%d", time.gmtime(expires)) if expires else ""
             return SessionExpiredError(
-                f"{what} requires an ExoFOP login; the session in the cookie jar expired{since}",
+                f"{what} requires an ExoFOP login; the session in the cookie jar expired on "
+                + time.strftime("%Y-%m-%d", time.gmtime(expires)),
                 endpoint=endpoint,
             )
         return AuthRequiredError(f"{what} requires an ExoFOP login", endpoint=endpoint)

@@ -76,9 +76,12 @@ def _tic_ids(value: Any) -> list[int]:
         return [tic for item in value for tic in _tic_ids(item)]
     if isinstance(value, dict):
         key = next((k for k in _TIC_KEYS if k in value), None)
-        return _tic_ids(value[key]) if key is not None else []
+        if key is not None:
+            return _tic_ids(value[key])
+        # PHP's json_encode writes an array with gaps in its keys as an object: {"0": "1", "2": "3"}.
+        return [t for k, v in value.items() if str(k).isdigit() for t in _tic_ids(v)]
     if isinstance(value, str):
-        tokens = re.split(r"[\s,;|]+", re.sub(r"(?i)\btic\s*", " ", value))
+        tokens = re.split(r"[\s,;|]+", re.sub(r"(?i)\btic[\s_-]*", " ", value))
         return [int(t.split(".")[0]) for t in tokens if re.fullmatch(r"\d+(?:\.0+)?", t)]
     return []
 

@@ -330,7 +330,7 @@ def test_prune_help_does_not_promise_every_target() -> None:
 
 def test_ls_and_summaries_of_an_unknown_tic_are_not_found(fake: FakeExoFop, cache_dir: Path) -> None:
     fake.add_target(FakeTarget(tic_id=42))  # a real star without uploads
-    for command in (["ls", "123"], ["summaries", "123"]):
+    for command in (["ls", "123"], ["summaries", "123"], ["fetch", "123"]):
         result = run(fake, cache_dir, *command)
         assert result.exit_code == 4, result.stderr
         assert "not found" in result.stderr and result.stdout == ""

@@ -406,3 +406,13 @@ def test_cookie_values_never_reach_library_logs(
     assert result.ok
     assert "waiting" in caplog.text and "HTTP Request" in caplog.text
     assert session not in caplog.text
+
+
+def test_an_unrelated_expired_cookie_is_not_an_expired_session(fake: FakeExoFop, tmp_path: Path) -> None:
+    jar = write_jar(
+        tmp_path / "jar.txt",
+        "# Netscape HTTP Cookie File\nexample.org\tFALSE\t/\tFALSE\t1000\tprefs\tdark\n",
+    )
+    with make_client(fake, tmp_path / "cache", cookie_jar_path=jar) as client:
+        result = client.fetch(target=str(DEMO_TIC), selectors=CHIRON, include_summaries=False)
+    assert result.errors[0].message.endswith("requires an ExoFOP login")  # no "session ... expired"

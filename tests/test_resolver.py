@@ -46,6 +46,8 @@ def test_gototicid_ok_documented_shape() -> None:
         (b'{"status": "OK", "TIC": ["0", "9"]}', [9]),
         (b'{"status": "OK", "TIC": "TIC 7 TIC 8"}', [7, 8]),
         (b'{"status": "OK", "TIC": "7.0"}', [7]),
+        (b'{"status": "OK", "TIC": "TIC-7"}', [7]),
+        (b'{"status": "OK", "num": 2, "TIC": {"0": "1", "2": "3"}}', [1, 3]),  # PHP: an array with gaps
         # Objects: only their TIC field is an id, never ra/dec.
         (
             b'{"status": "OK", "num": 2, "TIC": [{"TIC": "111", "ra": "12.5", "dec": "-3.25"}, {"tic_id": 222}]}',

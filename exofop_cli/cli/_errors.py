@@ -49,7 +49,8 @@ ERROR_TABLE: tuple[tuple[type[BaseException], int], ...] = (
     (ExoFopError, EXIT_UNEXPECTED),
 )
 
-_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+# Full-disk errors only: EIO could as well come from reading the cache.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 # The same mapping for the ``kind`` of a manifest error object (when a command fails without an exception).
 KIND_EXIT_CODES = {
