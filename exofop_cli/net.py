@@ -456,6 +456,16 @@ class HttpSession:
             try:
                 self._check_status(response, what=what, endpoint=endpoint)
                 content_type = response.headers.get("content-type", "")
+
+                def sniff(head: bytes) -> None:
+                    self._sniff_file(
+                        head,
+                        what=what,
+                        endpoint=endpoint,
+                        filename=expected_filename,
+                        content_type=content_type,
+                    )
+
                 with AtomicWriter(dest) as writer:
                     head = b""
                     sniffed = False
@@ -468,13 +478,7 @@ class HttpSession:
                             wanted = LOGIN_SNIFF_BYTES if looks_like_page(head, content_type) else SNIFF_BYTES
                             if len(head) < wanted:
                                 continue
-                            self._sniff_file(
-                                head,
-                                what=what,
-                                endpoint=endpoint,
-                                filename=expected_filename,
-                                content_type=content_type,
-                            )
+                            sniff(head)
                             sniffed = True
                             chunk, head = head, b""
                         writer.write(chunk)
@@ -482,13 +486,7 @@ class HttpSession:
                         if on_bytes is not None:
                             on_bytes(len(chunk))
                     if not sniffed:
-                        self._sniff_file(
-                            head,
-                            what=what,
-                            endpoint=endpoint,
-                            filename=expected_filename,
-                            content_type=content_type,
-                        )
+                        sniff(head)
                         writer.write(head)
                         sent += len(head)
                         if on_bytes is not None and head:

@@ -5,7 +5,7 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,21 +17,16 @@ from ._output import emit_json, emit_line, emit_rows, error_line, human_bytes, n
 
 cache_app = new_app("Inspect and maintain the local cache (never uses the network).")
 
+
+def _targets_arg(help_text: str) -> Any:
+    return typer.Argument(help=help_text, autocompletion=complete_target, show_default=False)
+
+
 TargetsArg = Annotated[
-    list[str] | None,
-    typer.Argument(
-        help="TIC ids or cached TOIs/names (default: every cached target).",
-        autocompletion=complete_target,
-        show_default=False,
-    ),
+    list[str] | None, _targets_arg("TIC ids or cached TOIs/names (default: every cached target).")
 ]
 PruneTargetsArg = Annotated[
-    list[str] | None,
-    typer.Argument(
-        help="TIC ids or cached TOIs/names to delete (or use --older-than / --all).",
-        autocompletion=complete_target,
-        show_default=False,
-    ),
+    list[str] | None, _targets_arg("TIC ids or cached TOIs/names to delete (or use --older-than / --all).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
