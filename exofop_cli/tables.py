@@ -214,21 +214,21 @@ def _records(lines: list[str], width: int) -> Iterator[tuple[int, str]]:
             while joined.count('"') % 2 and k + 1 < len(lines) and k - i < _MAX_RECORD_LINES:
                 k += 1
                 joined += "\n" + lines[k]
-            if not joined.count('"') % 2 and _record_width(joined) == width:
+            if not joined.count('"') % 2 and _is_record(joined, width):
                 line, end = joined, k
         if line.strip():
             yield i + 1, line
         i = end + 1
 
 
-def _record_width(joined: str) -> int | None:
-    """Cells in a multi-line record (a trailing empty one not counted, as for rows); None when the lines
-    do not form one (two stray quotes, e.g. 0.5")."""
+def _is_record(joined: str, width: int) -> bool:
+    """True when joined lines form one CSV record of the header's width (or one more, if that last cell is
+    empty: a trailing comma, as rows may have); False for lines that only balance two stray quotes (0.5")."""
     try:
         cells = _split_csv(joined)
     except InvalidResponseError:
-        return None
-    return len(cells) - 1 if len(cells) > 1 and not cells[-1].strip() else len(cells)
+        return False
+    return len(cells) == width or (len(cells) == width + 1 and not cells[-1].strip())
 
 
 def _dedupe(header: list[str]) -> list[str]:

@@ -378,3 +378,12 @@ def test_a_multi_line_cell_in_rows_with_a_trailing_comma_is_one_record() -> None
     table = parse_table(body)
     assert [(r["ID"], r["notes"]) for r in table.rows] == [("1", "first line\nsecond line"), ("2", "x")]
     assert table.warnings == ()
+
+
+def test_a_multi_line_cell_in_a_row_whose_last_cell_is_empty_is_one_record() -> None:
+    table = parse_table(b'TIC ID,Notes,Date\n1,"a\nb",\n2,c,2020\n')
+    assert [(r["TIC ID"], r["Notes"], r["Date"]) for r in table.rows] == [
+        ("1", "a\nb", None),
+        ("2", "c", "2020"),
+    ]
+    assert table.warnings == ()
