@@ -406,18 +406,32 @@ class ExoFopClient:
     def forget_unknown(self, tic: int) -> None:
         """Remove what a lookup cached for a star ExoFOP does not know, so that `cache ls` does not list it.
 
-        Only the file list and summary tables, then the folders if empty: never a fetched star's files.
+        Only an empty file list and the summary tables, then the folders if empty; nothing at all once the
+        star has a manifest, files, records or listed uploads (a fetch may be running: it writes those first).
         """
         layout = self.layout(tic)
-        if layout.manifest.exists():
+        if layout.manifest.exists() or self._has_cached_rows(tic):
             return
+        for folder in (layout.files_dir, layout.records_dir):
+            with contextlib.suppress(OSError):
+                if any(folder.iterdir()):
+                    return
         summaries = (layout.summaries_dir / s.filename for s in endpoints.SUMMARIES.values())
         for path in (layout.filelist, *summaries):
             with contextlib.suppress(OSError):
                 path.unlink()
-        for folder in (layout.summaries_dir, layout.root / ".state", layout.root):
+        for folder in (layout.summaries_dir, layout.records_dir, layout.root / ".state", layout.root):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty
+
+    def _has_cached_rows(self, tic: int) -> bool:
+        from .filelist import parse_filelist
+
+        try:
+            rows, _ = parse_filelist(self.layout(tic).filelist.read_bytes(), tic_id=tic, trusted=True)
+        except (OSError, ExoFopError):
+            return False
+        return bool(rows)
 
     def _check_known(self, tic: int) -> None:
         """Raise ``TargetNotFoundError`` for a TIC that ExoFOP does not know (asked only when all came empty).
@@ -427,7 +441,8 @@ class ExoFopClient:
         when the overview cannot be had (offline, network), emptiness stands.
         """
         layout = self.layout(tic)
-        if layout.manifest.exists() or self.resolutions.get(f"tic:{tic}") is not None:
+        known = layout.manifest.exists() or self.resolutions.get(f"tic:{tic}") is not None
+        if known or self._has_cached_rows(tic):  # a star with uploads is known, whatever its overview says
             return
         try:
             overview = self.overview(tic)

@@ -352,3 +352,23 @@ def test_a_known_star_without_uploads_is_looked_up_once(client: ExoFopClient, fa
     for _ in range(3):
         assert client.list_files("42").rows == ()
     assert fake.count("target.php") == 1 and fake.count("download_filelist.php") == 1
+
+
+def test_forget_unknown_never_touches_a_star_with_uploads_or_files(
+    client: ExoFopClient, fake: FakeExoFop
+) -> None:
+    # The overview says "No TIC object found" though the file list has rows (fetcher tolerates that case).
+    fake.faults.replace_body("target.php", b"No TIC object found", content_type="text/html", times=100)
+    fake.targets[DEMO_TIC].summary_raw["uploads"] = b"TIC ID,Files\n"
+    layout = client.layout(DEMO_TIC)
+    client.file_list(tic_id=DEMO_TIC)  # the star has uploads: it is known...
+    summaries = client.collect_summaries(str(DEMO_TIC), kinds=["uploads"])  # ...though this table is empty
+    assert summaries.errors == () and summaries.tables["uploads"].rows == ()
+    client.forget_unknown(DEMO_TIC)
+    assert layout.filelist.is_file()
+    # A fetch still running (files and records written, manifest not yet): nothing of it is removed.
+    layout.filelist.write_text("Type,File Name,File ID\n")
+    layout.files_dir.mkdir(parents=True, exist_ok=True)
+    (layout.files_dir / "1001_x.fits").write_bytes(b"x")
+    client.forget_unknown(DEMO_TIC)
+    assert layout.filelist.is_file() and (layout.files_dir / "1001_x.fits").is_file()
