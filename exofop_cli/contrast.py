@@ -117,7 +117,7 @@ _NAME_BAND_RE = re.compile(r"TOI\d+(?:\.\d+)?[A-Za-z]?-[A-Za-z]*\d{8}-(?P<band>[
 _NAME_HINT_RE = re.compile(r"_sensitivity\.dat$|_plot\.tbl$|contrast|(?<![a-z])cc(?![a-z])", re.IGNORECASE)
 _CURVE_EXTENSIONS = frozenset({".dat", ".tbl", ".csv", ".txt"})
 _PLOT_EXTENSIONS = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".gif", ".eps", ".ps"})
-_PLOT_NAME_HINT = r"(?<![a-z])(?:contrast|sensitivity|soar|hrcam|speckle)(?![a-z])"
+_PLOT_NAME_WORDS = frozenset({"contrast", "sensitivity", "soar", "hrcam", "speckle"})
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,11 @@ class ContrastCurve:
 
 @dataclass(frozen=True)
 class ContrastCurveReport:
-    """Outcome of loading (and optionally exporting) one contrast curve found in a manifest."""
+    """Outcome of loading (and optionally exporting) one contrast curve found in a manifest.
+
+    ``curve`` is None when ``error`` says why, and also, with no error, for a curve uploaded only as a plot
+    (``notes`` says so): test ``curve is not None`` before using it.
+    """
 
     source_path: Path
     file_id: int | None
@@ -203,6 +207,7 @@ class ContrastCurveReport:
             "warnings": [*(curve.warnings if curve else ()), *self.notes],
             "curve": curve.to_dict() if curve else None,
             "error": self.error,
+            "note": "; ".join(self.notes) or None,
             "exported": str(self.exported) if self.exported is not None else None,
         }
 
@@ -617,7 +622,29 @@ def _is_plot_of_a_curve(item: ManifestFile) -> bool:
     suffix = Path(item.filename).suffix.casefold()
     if suffix not in _PLOT_EXTENSIONS or (item.type or "image").casefold() != "image":
         return False
-    return bool(re.search(_PLOT_NAME_HINT, item.filename, re.IGNORECASE))
+    return any(_has_word(chunk) for chunk in re.split(r"[^A-Za-z]+", Path(item.filename).stem))
+
+
+def _has_word(chunk: str) -> bool:
+    """A plot-name word standing alone in a run of letters: between its ends or case changes.
+
+    SOAR_I, SOARspeckle, DSSISpeckle and ContrastCurve qualify; soarsky does not.
+    """
+    low = chunk.casefold()
+    for word in _PLOT_NAME_WORDS:
+        start = low.find(word)
+        while start >= 0:
+            end = start + len(word)
+            left = (
+                start == 0
+                or chunk[start - 1].islower() != chunk[start].islower()
+                or (chunk[start].isupper() and end > start + 1 and chunk[start + 1].islower())  # DSSISpeckle
+            )
+            right = end == len(chunk) or chunk[end - 1].islower() != chunk[end].islower()
+            if left and right:
+                return True
+            start = low.find(word, start + 1)
+    return False
 
 
 def _collect_one(

@@ -534,18 +534,20 @@ def test_a_curve_that_exists_only_as_a_plot_is_reported(tmp_path: Path) -> None:
         (53, "TIC77-01_20240601_SOAR_ip_lightcurve.png", "Light_Curve", 502),  # SOAR, but a light curve
         (54, "TOI5997I-cc20240601-562_image.png", "Image", 503),  # "cc": an observer's initials
         (55, "TOI5997_soarsky.png", "Image", 504),  # "soar" inside a word
+        (56, "TOI5997I-at20200101_SOARspeckle.png", "Image", 505),  # joined words, told apart by case
+        (57, "TIC123_ContrastCurve.png", "Image", 506),
     ]:
         (files / f"{file_id}_{name}").write_bytes(b"%PDF-1.4\n")
         data["files"].append(_entry(file_id, None, name, type_, tag))
     manifest.write_text(json.dumps(data))
     reports = collect_contrast_curves(manifest)
-    assert [r.file_id for r in reports] == [12, 13, 16, 17, 40, 50]
-    soar = reports[-1]
+    assert [r.file_id for r in reports] == [12, 13, 16, 17, 40, 50, 56, 57]
+    soar = reports[-3]
     assert soar.curve is None and soar.error is None and soar.filename == "TOI5997_SOAR_I_20240601.pdf"
     assert soar.to_dict()["warnings"] == [
         "only a plot (PDF) of a contrast curve: no numbers to load for this observation"
     ]
-    assert find_contrast_curves(manifest) == [r.source_path for r in reports[:-1]]
+    assert find_contrast_curves(manifest) == [r.source_path for r in reports[:-3]]
 
 
 def test_cli_contrast_shows_what_was_done_to_each_curve(tmp_path: Path) -> None:
@@ -562,3 +564,19 @@ def test_cli_contrast_shows_what_was_done_to_each_curve(tmp_path: Path) -> None:
     as_json = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1", "--json"])
     assert "monotonic" not in as_json.stderr  # JSON carries the warnings itself
     assert any("monotonic" in w for r in json.loads(as_json.stdout) for w in r["warnings"])
+
+
+def test_cli_shows_a_plot_only_curve_as_such_even_when_quiet(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    manifest = make_cache(tmp_path / "exofop" / "tic_1", IMAGING_CSV)
+    data = json.loads(manifest.read_text())
+    (tmp_path / "exofop" / "tic_1" / "files" / "50_TOI5997_SOAR_I.pdf").write_bytes(b"%PDF-1.4\n")
+    data["files"].append(_entry(50, None, "TOI5997_SOAR_I.pdf", "Image", 500))
+    manifest.write_text(json.dumps(data))
+    result = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "-q", "contrast", "1"])
+    title, _header, *rows = result.stdout.splitlines()
+    assert title == "# 5 contrast curves, 1 plot(s) without numbers"
+    assert rows[-1].endswith("only a plot (PDF) of a contrast curve: no numbers to load for this observation")
