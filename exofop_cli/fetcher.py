@@ -86,13 +86,35 @@ def previous_auth_failures(manifest: Any) -> dict[int, FetchIssue]:
 
 
 def _refusals_on_disk(layout: TargetLayout) -> dict[int, FetchIssue]:
-    """The refusals noted in ``.state/refused/`` (hand-edited or damaged notes are ignored)."""
+    """The refusals noted in ``.state/refused/`` (hand-edited or damaged notes are ignored).
+
+    A ``.state/refused.json`` list (written by one earlier development build) is turned into notes first.
+    """
+    legacy = layout.root / ".state" / "refused.json"
+    if legacy.exists():
+        for file_id, issue in previous_auth_failures({"errors": read_json(legacy)}).items():
+            _write_note(layout, file_id, issue, only_if_absent=True)
+        with contextlib.suppress(OSError):
+            legacy.unlink()
     try:
         names = os.listdir(layout.refused_dir)
     except OSError:
         return {}
     notes = [read_json(layout.refused_dir / n) for n in sorted(names) if n.endswith(".json")]
     return previous_auth_failures({"errors": notes})
+
+
+def _write_note(
+    layout: TargetLayout, file_id: int, issue: FetchIssue | None, *, only_if_absent: bool = False
+) -> None:
+    """Write (or, for None, remove) one file's refusal note; a note that cannot be kept costs one request."""
+    path = layout.refused_path(file_id)
+    with contextlib.suppress(OSError, CacheError):
+        if issue is None:
+            path.unlink(missing_ok=True)
+        elif not (only_if_absent and path.exists()):
+            ensure_dir(layout.refused_dir)
+            write_json_if_changed(path, issue.to_dict())
 
 
 class Fetcher:
@@ -323,14 +345,7 @@ class Fetcher:
         """
         refused = {e.file_id: e for e in errors if e.kind == "auth_required" and e.file_id is not None}
         for row in selected:
-            path = layout.refused_path(row.file_id)
-            issue = refused.get(row.file_id)
-            with contextlib.suppress(OSError):  # a memory, not data: failing to keep it costs a request
-                if issue is not None:
-                    ensure_dir(layout.refused_dir)
-                    write_json_if_changed(path, issue.to_dict())
-                else:
-                    path.unlink(missing_ok=True)
+            _write_note(layout, row.file_id, refused.get(row.file_id))
 
     def _observation_tables(
         self, layout: TargetLayout, futures: dict[str, Future[bytes]], errors: list[FetchIssue]

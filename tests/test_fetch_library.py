@@ -372,3 +372,18 @@ def test_forget_unknown_never_touches_a_star_with_uploads_or_files(
     (layout.files_dir / "1001_x.fits").write_bytes(b"x")
     client.forget_unknown(DEMO_TIC)
     assert layout.filelist.is_file() and (layout.files_dir / "1001_x.fits").is_file()
+
+
+def test_refusals_in_an_earlier_builds_refused_json_are_kept(client: ExoFopClient, fake: FakeExoFop) -> None:
+    client.fetch(target=str(DEMO_TIC), selectors=ExoFopSelectors(filename_regex="TRES"))
+    layout = client.layout(DEMO_TIC)
+    legacy = layout.root / ".state" / "refused.json"
+    legacy.write_text(
+        '[{"kind": "auth_required", "message": "file 1010 requires an ExoFOP login", "file_id": 1010,'
+        ' "endpoint": "get_file.php"}]'
+    )
+    fake.reset_log()
+    result = client.fetch(target=str(DEMO_TIC))
+    assert [e.file_id for e in result.errors] == [1010]
+    assert not [r for r in fake.requests if r.query == "id=1010"]  # not asked for again
+    assert not legacy.exists() and (layout.refused_dir / "1010.json").is_file()
