@@ -286,7 +286,7 @@ class ExoFopClient:
         """Summary tables of a star by kind (``spect``, ``imaging``...); from the cache unless missing/``refresh``."""
         from .tables import parse_table
 
-        wanted = ((kinds,) if isinstance(kinds, str) else tuple(kinds)) if kinds else endpoints.SUMMARY_KINDS
+        wanted = _kinds(kinds)
         unknown = [k for k in wanted if k not in endpoints.SUMMARIES]
         if unknown:
             from .errors import InvalidInputError
@@ -298,21 +298,20 @@ class ExoFopClient:
         out: dict[str, Table] = {}
         for kind in wanted:
             spec = endpoints.SUMMARIES[kind]
-            data = None if refresh else self.cached_summary_bytes(tic_id, kind)
-            if data is None:
+            table = None if refresh else self.cached_summary_table(tic_id, kind)
+            if table is None:
                 data = self.fetch_summary_bytes(tic_id, kind)
-            out[kind] = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
+                table = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
+            out[kind] = table
         return out
 
-    def cached_summary_bytes(self, tic_id: int, kind: str) -> bytes | None:
-        """A cached summary table's bytes; None when missing or damaged since (tables carry no hash)."""
+    def cached_summary_table(self, tic_id: int, kind: str) -> Table | None:
+        """A cached summary table, parsed; None when missing or damaged since (tables carry no hash)."""
         spec = endpoints.SUMMARIES[kind]
         try:
-            data = (self.layout(tic_id).summaries_dir / spec.filename).read_bytes()
-            check_summary_table(data, spec)
+            return check_summary_table((self.layout(tic_id).summaries_dir / spec.filename).read_bytes(), spec)
         except (OSError, ExoFopError):
             return None
-        return data
 
     # -- archives -------------------------------------------------------------------------------------------
     def download_all_files_zip(self, *, tic_id: int, force: bool = False, fmt: str = "zip") -> Path:
@@ -391,7 +390,7 @@ class ExoFopClient:
         from .results import SummariesResult
 
         tic, _ = self.tic_for(target)
-        wanted = ((kinds,) if isinstance(kinds, str) else tuple(kinds)) if kinds else endpoints.SUMMARY_KINDS
+        wanted = _kinds(kinds)
         tables: dict[str, Table] = {}
         errors = []
         for kind in wanted:
@@ -516,8 +515,8 @@ class ExoFopClient:
             )
 
 
-def check_summary_table(content: bytes, spec: endpoints.SummarySpec) -> None:
-    """Raise ``InvalidResponseError`` unless ``content`` reads as the summary table ``spec`` describes."""
+def check_summary_table(content: bytes, spec: endpoints.SummarySpec) -> Table:
+    """``content`` parsed as the summary table ``spec`` describes; ``InvalidResponseError`` when it is not."""
     from .tables import parse_table
 
     table = parse_table(
@@ -529,3 +528,11 @@ def check_summary_table(content: bytes, spec: endpoints.SummarySpec) -> None:
             f"ExoFOP sent text instead of the {spec.kind} table: {table.columns[0][:80]!r}",
             endpoint=spec.endpoint,
         )
+    return table
+
+
+def _kinds(kinds: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Summary kinds asked for: one as a string, several, or (None or empty) all of them."""
+    if not kinds:
+        return endpoints.SUMMARY_KINDS
+    return (kinds,) if isinstance(kinds, str) else tuple(kinds)

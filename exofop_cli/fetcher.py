@@ -197,7 +197,7 @@ class Fetcher:
             # --verify also renews a cached table that no longer reads as one (tables carry no hash).
             if refresh
             or not summary_path[k].is_file()
-            or (verify and client.cached_summary_bytes(tic, k) is None)
+            or (verify and client.cached_summary_table(tic, k) is None)
         }
 
         # 2. The file list decides everything else.
@@ -354,21 +354,22 @@ class Fetcher:
         for kind in OBSERVATION_KINDS:
             spec = endpoints.SUMMARIES[kind]
             fut = futures.get(kind)
-            try:
-                if fut is not None:
-                    data = fut.result()
-                else:
-                    # Cached; but if damaged since, selecting by instrument from it would silently match
-                    # nothing, so it is fetched again.
-                    cached = self.client.cached_summary_bytes(layout.tic_id, kind)
+            # A cached table damaged since would make an instrument selection silently match nothing: it
+            # is fetched again then.
+            table = self.client.cached_summary_table(layout.tic_id, kind) if fut is None else None
+            if table is None:
+                try:
                     data = (
-                        cached if cached is not None else self.client.fetch_summary_bytes(layout.tic_id, kind)
+                        fut.result()
+                        if fut is not None
+                        else self.client.fetch_summary_bytes(layout.tic_id, kind)
                     )
-            except (RequestError, OfflineError) as exc:
-                if fut is None:  # a future's failure is reported when the futures are collected
-                    errors.append(issue_from(exc, endpoint=spec.endpoint))
-                continue
-            tables[kind] = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
+                except (RequestError, OfflineError) as exc:
+                    if fut is None:  # a future's failure is reported when the futures are collected
+                        errors.append(issue_from(exc, endpoint=spec.endpoint))
+                    continue
+                table = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
+            tables[kind] = table
         return tables
 
     def _rehash_ok(self, layout: TargetLayout, row: ExoFopFileRow, record: dict[str, Any] | None) -> bool:
