@@ -1,5 +1,9 @@
 """exofop: fetch ExoFOP-TESS follow-up files and tables into a deterministic local cache with a manifest.
 
+This module and ``client`` are the facade (layer 4): the public names below. The layers under it are
+``remote`` (talks to ExoFOP), ``store`` (the cache on disk) and ``ops`` (what exofop does); ``cli`` sits on
+top. See the README's Architecture section.
+
 Importing the package is cheap: names are loaded on first use, so the CLI (and tab completion) does not pay
 for httpx or the fetch machinery unless a command needs them.
 """
@@ -11,7 +15,6 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .client import ExoFopClient, default_cookie_jar_path
-    from .contrast import ContrastCurve, find_contrast_curves, load_exofop_contrast_curve_dat
     from .errors import (
         AuthRequiredError,
         CacheError,
@@ -28,9 +31,10 @@ if TYPE_CHECKING:
         SessionExpiredError,
         TargetNotFoundError,
     )
-    from .lightcurves import ExternalLightCurve, find_lightcurves, load_sg1_lightcurve
-    from .manifest import read_manifest
     from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
+    from .ops.contrast import ContrastCurve, find_contrast_curves, load_exofop_contrast_curve_dat
+    from .ops.lightcurves import ExternalLightCurve, find_lightcurves, load_sg1_lightcurve
+    from .store.manifest import read_manifest
     from .targets import parse_target
 
 _EXPORTS = {
@@ -41,14 +45,14 @@ _EXPORTS = {
     "ExoFopSelectors": "models",
     "ExoFopFetchResult": "models",
     "FetchIssue": "models",
-    "read_manifest": "manifest",
+    "read_manifest": "store.manifest",
     "parse_target": "targets",
-    "ContrastCurve": "contrast",
-    "find_contrast_curves": "contrast",
-    "load_exofop_contrast_curve_dat": "contrast",
-    "ExternalLightCurve": "lightcurves",
-    "find_lightcurves": "lightcurves",
-    "load_sg1_lightcurve": "lightcurves",
+    "ContrastCurve": "ops.contrast",
+    "find_contrast_curves": "ops.contrast",
+    "load_exofop_contrast_curve_dat": "ops.contrast",
+    "ExternalLightCurve": "ops.lightcurves",
+    "find_lightcurves": "ops.lightcurves",
+    "load_sg1_lightcurve": "ops.lightcurves",
     "ExoFopError": "errors",
     "InvalidInputError": "errors",
     "CookieJarError": "errors",

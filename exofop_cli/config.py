@@ -25,6 +25,7 @@ ENV_USERNAME = "EXOFOP_USERNAME"
 ENV_PASSWORD = "EXOFOP_PASSWORD"
 
 CACHE_NAMESPACE = "exofop"
+SAVED_JAR_NAME = "cookies.txt"
 
 
 def debug_enabled() -> bool:
@@ -61,6 +62,11 @@ def base_url(value: str | None = None) -> str:
 def config_dir() -> Path:
     """Folder for the saved login (``cookies.txt``): the platform's user config folder for exofop."""
     return Path(_platform_dir("config", "exofop"))
+
+
+def default_cookie_jar_path() -> Path:
+    """Where ``exofop auth login`` saves the session (platform config folder)."""
+    return config_dir() / SAVED_JAR_NAME
 
 
 def _platform_dir(kind: str, appname: str | None = None) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import ErrorKind, InvalidInputError
+from .targets import TargetQuery, sorted_tois
 
 # The file-list ``Type`` values that public ExoFOP clients are known to see (reference §2, [CODE/ONE]). The
 # list is open: any value the server sends is accepted, and tab completion adds the types found in the cache.
@@ -215,6 +216,19 @@ class ExoFopFetchResult(NamedTuple):
             "warnings": list(self.warnings),
             "errors": [e.to_dict() for e in self.errors],
         }
+
+
+def target_from_parts(
+    tic_id: int, tois: Iterable[str | None], aliases: Iterable[str], query: TargetQuery | None = None
+) -> ExoFopTarget:
+    """Assemble an ``ExoFopTarget``: sorted unique TOIs; aliases in given order, the queried name included."""
+    names: list[str] = []
+    for name in aliases:
+        if name and name not in names:
+            names.append(name)
+    if query is not None and query.kind == "name" and query.name and query.name not in names:
+        names.insert(0, query.name)
+    return ExoFopTarget(tic_id=tic_id, toi=sorted_tois(tois), aliases=tuple(names))
 
 
 def _many(value: str | Iterable[str]) -> tuple[str, ...]:

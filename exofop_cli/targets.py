@@ -1,6 +1,7 @@
 """Parse what a user types as a target into a TIC id, a TOI or a name (pure, no network)."""
 
 import re
+from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
 from .errors import InvalidInputError
@@ -104,3 +105,14 @@ def normalize_toi_cell(value: str | None) -> str | None:
         return str(int(m.group(1)))
     # Tables print TOIs as floats, so 1130.1 means 1130.10 (floats drop the trailing zero).
     return f"{int(m.group(1))}.{m.group(2).ljust(2, '0')[:2]}"
+
+
+def toi_sort_key(toi: str) -> tuple[int, int]:
+    """Numeric order for TOIs: 99.01 < 125.01 < 125.02."""
+    head, _, tail = toi.partition(".")
+    return (int(head) if head.isdigit() else 0, int(tail) if tail.isdigit() else 0)
+
+
+def sorted_tois(tois: Iterable[str | None]) -> tuple[str, ...]:
+    """Unique, numerically sorted TOIs."""
+    return tuple(sorted({t for t in tois if t}, key=toi_sort_key))

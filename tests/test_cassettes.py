@@ -32,13 +32,13 @@ from exofop_cli import (
     ExoFopClient,
     ExoFopSelectors,
     TargetNotFoundError,
-    auth,
-    endpoints,
     read_manifest,
 )
-from exofop_cli.archive import SafeArchive
-from exofop_cli.contrast import collect_contrast_curves, load_exofop_contrast_curve_dat
-from exofop_cli.tables import parse_table, to_float, to_int
+from exofop_cli.ops import auth
+from exofop_cli.ops.archive import SafeArchive
+from exofop_cli.ops.contrast import collect_contrast_curves, load_exofop_contrast_curve_dat
+from exofop_cli.remote import endpoints
+from exofop_cli.remote.tables import parse_table, to_float, to_int
 
 from . import cassettes_build as build
 

@@ -109,10 +109,10 @@ def probe_modules(fake: FakeExoFop, cache: Path, args: list[str], watch: list[st
 HEAVY = ["httpx", "rich", "rich.progress", "rich.table", "platformdirs", "hashlib"]
 # dataclasses too: Typer does not import it, and every frozen dataclass costs ~0.8 ms at import.
 FULL_FETCH = [
-    "exofop_cli.fetcher",
-    "exofop_cli.manifest",
-    "exofop_cli.filelist",
-    "exofop_cli.tables",
+    "exofop_cli.ops.fetcher",
+    "exofop_cli.store.manifest",
+    "exofop_cli.remote.filelist",
+    "exofop_cli.remote.tables",
     "csv",
     "dataclasses",
 ]

@@ -94,9 +94,9 @@ def manifest_path(cache: Path, tic: int = DEMO_TIC) -> Path:
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process CLI runs use the default retry count but sleep nothing between attempts."""
-    import exofop_cli.net
+    import exofop_cli.remote.http
 
-    monkeypatch.setattr(exofop_cli.net, "backoff_delay", lambda *args, **kwargs: 0.0)
+    monkeypatch.setattr(exofop_cli.remote.http, "backoff_delay", lambda *args, **kwargs: 0.0)
 
 
 def run_cli(fake: FakeExoFop | str, cache: Path, *args: str, env: dict[str, str] | None = None) -> Any:
@@ -556,9 +556,9 @@ def test_record_race_between_two_runs_keeps_the_file_in_the_manifest(
 ) -> None:
     """Run A renames file X into place; run B downloads X again (no record yet) and finishes; then A's
     record (with the mtime of A's copy) lands. The last manifest must still list X."""
-    import exofop_cli.fetcher
+    import exofop_cli.ops.fetcher
 
-    real_write_record = exofop_cli.fetcher.write_record
+    real_write_record = exofop_cli.ops.fetcher.write_record
     a_waiting, b_done = threading.Event(), threading.Event()
     calls = 0
 
@@ -570,7 +570,7 @@ def test_record_race_between_two_runs_keeps_the_file_in_the_manifest(
             assert b_done.wait(timeout=30)
         return real_write_record(*args, **kwargs)
 
-    monkeypatch.setattr(exofop_cli.fetcher, "write_record", delayed_write_record)
+    monkeypatch.setattr(exofop_cli.ops.fetcher, "write_record", delayed_write_record)
     selectors = ExoFopSelectors(filename_regex="NEID")
 
     def run_a() -> None:

@@ -311,7 +311,7 @@ def test_a_refused_file_stays_remembered_across_other_fetches(client: ExoFopClie
 def test_refusal_notes_are_per_file_so_concurrent_fetches_keep_each_others(
     client: ExoFopClient, fake: FakeExoFop
 ) -> None:
-    from exofop_cli.fetcher import Fetcher
+    from exofop_cli.store.refusals import remember_refusals
 
     client.fetch(target=str(DEMO_TIC))
     layout = client.layout(DEMO_TIC)
@@ -319,7 +319,7 @@ def test_refusal_notes_are_per_file_so_concurrent_fetches_keep_each_others(
     # A run that selected other files (as a concurrent `--regex NEID` would) leaves 1010's note alone,
     # whatever it read before: it writes or removes only the notes of its own selection.
     neid = [r for r in client.file_list(tic_id=DEMO_TIC) if "NEID" in r.filename]
-    Fetcher._remember_refusals(layout, neid, [])
+    remember_refusals(layout, neid, [])
     assert (layout.refused_dir / "1010.json").is_file()
     (layout.refused_dir / "1010.json").write_text("5")  # damaged: ignored, not a crash
     layout.manifest.write_text('{"errors": 5}')
@@ -364,13 +364,13 @@ def test_forget_unknown_never_touches_a_star_with_uploads_or_files(
     client.file_list(tic_id=DEMO_TIC)  # the star has uploads: it is known...
     summaries = client.collect_summaries(str(DEMO_TIC), kinds=["uploads"])  # ...though this table is empty
     assert summaries.errors == () and summaries.tables["uploads"].rows == ()
-    client.forget_unknown(DEMO_TIC)
+    client.cache.target(DEMO_TIC).forget_if_unknown()
     assert layout.filelist.is_file()
     # A fetch still running (files and records written, manifest not yet): nothing of it is removed.
     layout.filelist.write_text("Type,File Name,File ID\n")
     layout.files_dir.mkdir(parents=True, exist_ok=True)
     (layout.files_dir / "1001_x.fits").write_bytes(b"x")
-    client.forget_unknown(DEMO_TIC)
+    client.cache.target(DEMO_TIC).forget_if_unknown()
     assert layout.filelist.is_file() and (layout.files_dir / "1001_x.fits").is_file()
 
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from exofop_cli import ExoFopClient, ExoFopSelectors
 from exofop_cli.cli import app
 from exofop_cli.errors import CacheError, InvalidResponseError
-from exofop_cli.layout import file_relpath
+from exofop_cli.store.layout import file_relpath
 from exofop_cli.testing import DEMO_TIC, FakeExoFop, FakeFile, FakeTarget
 from exofop_cli.testing.server import LOGIN_PAGE
 
@@ -84,7 +84,7 @@ def test_server_file_names_are_sanitised_and_stay_inside_files(
 def test_nul_byte_in_a_server_file_name(fake: FakeExoFop, cache_dir: Path) -> None:
     """A NUL byte makes the whole file list look binary: refused as invalid_response, never cached or used.
     (Were it accepted, the name would be sanitised like any other: checked on safe_filename directly.)"""
-    from exofop_cli.layout import safe_filename
+    from exofop_cli.store.layout import safe_filename
 
     assert safe_filename("nul\x00byte.txt") == "nul_byte.txt"
     assert file_relpath(7, "../\x00/x\x00.txt") == "files/7_x_.txt"
@@ -347,7 +347,7 @@ class _FailingFile:
 
 def break_cache_writes(monkeypatch: pytest.MonkeyPatch, error: int, on: str = "write") -> None:
     """Make every new cache file fail on ``write``, ``close`` or ``open`` with ``error``."""
-    from exofop_cli import storage
+    from exofop_cli.store import atomic as storage
 
     real_open = builtins.open
 
@@ -395,7 +395,7 @@ def test_disk_full_in_the_middle_of_a_big_download(
     fake: FakeExoFop, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake.add_target(FakeTarget(tic_id=42, files=[FakeFile(4201, "big.fits", size=3 * 1024 * 1024)]))
-    from exofop_cli import storage
+    from exofop_cli.store import atomic as storage
 
     real_write = storage.AtomicWriter.write
 
@@ -419,7 +419,7 @@ def test_unwritable_cache_folder_is_a_clear_error(
     if os.geteuid() == 0:
         # chmod does not stop root: simulate what any other user gets from a read-only folder.
         break_cache_writes(monkeypatch, errno.EACCES, "open")
-        from exofop_cli import storage
+        from exofop_cli.store import atomic as storage
 
         real_mkdir = Path.mkdir
 
@@ -458,7 +458,7 @@ def test_cache_folder_that_cannot_exist_is_a_clear_error(fake: FakeExoFop, tmp_p
 
 
 def test_temp_names_stay_short_for_long_non_ascii_names(tmp_path: Path) -> None:
-    from exofop_cli.storage import atomic_write_bytes, temp_path_for
+    from exofop_cli.store.atomic import atomic_write_bytes, temp_path_for
 
     final = tmp_path / ("€" * 80 + ".txt")  # 244 bytes: a legal name whose temp name must still fit
     assert len(temp_path_for(final).name.encode()) <= 255

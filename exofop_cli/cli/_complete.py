@@ -20,14 +20,14 @@ def _root(ctx: typer.Context | None) -> Path:
 
 
 def _target_folders(root: Path) -> list[tuple[int, Path]]:
-    from ..layout import target_dirs
+    from ..store.layout import target_dirs
 
     return [(layout.tic_id, layout.root) for layout in target_dirs(root)[:_MAX_TARGETS_SCANNED]]
 
 
 def complete_target(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Cached targets: TIC ids (with their TOIs as help) and the TOIs resolved before."""
-    from ..storage import read_json
+    from ..store.atomic import read_json
 
     root = _root(ctx)
     items: dict[str, str] = {}
@@ -50,7 +50,7 @@ def complete_target(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
 def _cached_types(root: Path) -> set[str]:
     import csv
 
-    from ..layout import FILELIST_NAME
+    from ..store.layout import FILELIST_NAME
 
     types: set[str] = set()
     for _tic, folder in _target_folders(root):
@@ -79,6 +79,6 @@ def complete_types(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def complete_kind(incomplete: str) -> list[str]:
     """Summary table kinds."""
-    from ..endpoints import SUMMARY_KINDS
+    from ..remote.endpoints import SUMMARY_KINDS
 
     return [k for k in SUMMARY_KINDS if k.startswith(incomplete)]

@@ -35,7 +35,7 @@ def auth_login(
     ] = False,
 ) -> None:
     """Log in and save the session cookie jar (mode 0600) used by later commands."""
-    from ..auth import check_online, login
+    from ..ops.auth import check_online, login
 
     opts = options(ctx)
     check_online(opts.offline or None)  # before prompting for anything
@@ -72,7 +72,7 @@ def auth_status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
     """Show whether a saved session exists and when it expires."""
-    from ..auth import status
+    from ..ops.auth import status
 
     info = status(options(ctx).cookie_jar)
     for warning in info.warnings:
@@ -94,7 +94,7 @@ def auth_status(
 @auth_app.command("logout")
 def auth_logout(ctx: typer.Context) -> None:
     """Delete the saved session cookie jar."""
-    from ..auth import logout
+    from ..ops.auth import logout
 
     # Only the session `auth login` saved: a jar given with --cookie-jar / EXOFOP_COOKIE_JAR belongs to the
     # user (a curl or wget jar) and exofop never writes it.

@@ -38,7 +38,7 @@ def _root(ctx: typer.Context) -> Path:
 @cache_app.command("ls")
 def cache_ls(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List cached targets: TIC, TOIs, files, bytes, last fetch."""
-    from ..cache_manager import scan_cache
+    from ..ops.maintenance import scan_cache
 
     rows = [t.to_dict() for t in scan_cache(_root(ctx))]
     if not as_json:
@@ -73,8 +73,8 @@ def cache_path(
     ] = None,
 ) -> None:
     """Print the cache folder (or one target's folder)."""
-    from ..cache_manager import tic_ids_for
-    from ..layout import TargetLayout
+    from ..ops.maintenance import tic_ids_for
+    from ..store.layout import TargetLayout
 
     root = _root(ctx)
     if target is None:
@@ -86,8 +86,8 @@ def cache_path(
 @cache_app.command("verify")
 def cache_verify(ctx: typer.Context, targets: TargetsArg = None, as_json: JsonOpt = False) -> None:
     """Re-hash cached files against their manifests; name every missing or damaged file."""
-    from ..cache_manager import tic_ids_for, verify_target
-    from ..layout import target_dirs
+    from ..ops.maintenance import tic_ids_for, verify_target
+    from ..store.layout import target_dirs
 
     root = _root(ctx)
     wanted = set(tic_ids_for(root, targets)) if targets else None
@@ -123,7 +123,7 @@ def cache_prune(
     as_json: JsonOpt = False,
 ) -> None:
     """Delete cached targets (named, older than a duration, or all) and stale partial downloads."""
-    from ..cache_manager import execute_prune, parse_duration, plan_prune, tic_ids_for
+    from ..ops.maintenance import execute_prune, parse_duration, plan_prune, tic_ids_for
 
     root = _root(ctx)
     plan = plan_prune(

@@ -34,7 +34,7 @@ def contrast(
     ctx: typer.Context, target: TargetArg, export: ExportOpt = None, as_json: JsonOpt = False
 ) -> None:
     """List cached contrast curves; export them for TRICERATOPS."""
-    from ..contrast import collect_contrast_curves
+    from ..ops.contrast import collect_contrast_curves
 
     with make_client(ctx) as client:
         manifest = client.manifest_path_for(target)
@@ -81,7 +81,7 @@ def lightcurves(
     as_json: JsonOpt = False,
 ) -> None:
     """Convert cached SG1 light curves for TRICERATOPS+."""
-    from ..lightcurves import collect_lightcurves
+    from ..ops.lightcurves import collect_lightcurves
 
     with make_client(ctx) as client:
         manifest = client.manifest_path_for(target)

@@ -27,8 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from exofop_cli import warm
-from exofop_cli.layout import TargetLayout
+from exofop_cli.store import warm
+from exofop_cli.store.layout import TargetLayout
 from exofop_cli.testing import BULK_TIC, DEMO_TIC, FakeExoFop, FakeFile, bulk_target, demo_targets
 
 BIG_FILE_ID = 900001

@@ -1,0 +1,137 @@
+"""Read-only views of one star: its file list, its summary tables, a listing with what is cached.
+
+Each comes from the cache unless it is missing, damaged since it was cached, or a refresh is asked for;
+a refresh that fails falls back to the cached copy and says so, as ``fetch`` does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import InvalidInputError, OfflineError, RequestError
+from ..remote import endpoints
+from .results import FileListing, SummariesResult, issue_from
+
+if TYPE_CHECKING:
+    from ..models import ExoFopFileRow, ExoFopSelectors
+    from ..remote.service import ExoFopRemote
+    from ..remote.tables import Table
+    from ..store.cache import CacheStore, TargetStore
+    from .resolve import Resolver
+
+
+def fetch_filelist(store: TargetStore, remote: ExoFopRemote) -> bytes:
+    """Download the star's file index, checked, and keep it as ``filelist.csv``."""
+    content = remote.filelist(store.tic_id)
+    store.save_filelist(content)  # only after it parsed: a bad answer never replaces a good copy
+    return content
+
+
+def fetch_summary(store: TargetStore, remote: ExoFopRemote, kind: str) -> bytes:
+    """Download one summary table, checked, and keep it under ``summaries/``."""
+    content = remote.summary(store.tic_id, kind)
+    store.save_summary(kind, content)
+    return content
+
+
+def file_list(
+    store: TargetStore, remote: ExoFopRemote, *, refresh: bool = False
+) -> tuple[list[ExoFopFileRow], list[str]]:
+    """The star's file index and the parser's warnings; from the cache unless missing, damaged or ``refresh``."""
+    from ..remote.filelist import parse_filelist
+
+    cached = store.read_filelist()
+    if cached is not None and not refresh:
+        return cached
+    try:
+        return parse_filelist(fetch_filelist(store, remote), tic_id=store.tic_id)
+    except (RequestError, OfflineError) as exc:
+        if cached is None:
+            raise
+        rows, warnings = cached
+        return rows, [f"could not refresh the file list ({exc}); using the cached copy", *warnings]
+
+
+def summary_kinds(kinds: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Summary kinds asked for: one as a string, several, or (None or empty) all; unknown ones refused."""
+    if not kinds:
+        return endpoints.SUMMARY_KINDS
+    wanted = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    unknown = [k for k in wanted if k not in endpoints.SUMMARIES]
+    if unknown:
+        raise InvalidInputError(
+            f"unknown summary kind(s): {', '.join(unknown)}",
+            hint="choose from " + ", ".join(endpoints.SUMMARY_KINDS),
+        )
+    return wanted
+
+
+def summary_tables(
+    store: TargetStore,
+    remote: ExoFopRemote,
+    *,
+    kinds: str | list[str] | tuple[str, ...] | None = None,
+    refresh: bool = False,
+) -> dict[str, Table]:
+    """Summary tables by kind (``spect``, ``imaging``...); from the cache unless missing, damaged or ``refresh``."""
+    from ..remote.tables import parse_table
+
+    out: dict[str, Table] = {}
+    for kind in summary_kinds(kinds):
+        table = None if refresh else store.read_summary(kind)
+        if table is None:
+            spec = endpoints.SUMMARIES[kind]
+            data = fetch_summary(store, remote, kind)
+            table = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
+        out[kind] = table
+    return out
+
+
+def list_files(
+    *,
+    resolver: Resolver,
+    cache: CacheStore,
+    target: str,
+    selectors: ExoFopSelectors | None = None,
+    refresh: bool = False,
+) -> FileListing:
+    """The selected rows of a target's file index, each with its cached path if downloaded."""
+    from ..store.records import valid_records
+    from .plan import OBSERVATION_KINDS, observation_index, select_rows
+
+    tic, _ = resolver.tic_for(target)
+    store = cache.target(tic)
+    rows, warnings = file_list(store, resolver.remote, refresh=refresh)
+    if not rows:
+        resolver.check_known(store)
+    observations = None
+    if selectors is not None and selectors.needs_summaries:
+        tables = summary_tables(store, resolver.remote, kinds=OBSERVATION_KINDS, refresh=refresh)
+        observations = observation_index(tables)
+    layout = store.layout
+    cached = {int(r["file_id"]): layout.root / r["path"] for r in valid_records(layout)}
+    chosen = select_rows(rows, selectors, observations=observations)
+    return FileListing(tic_id=tic, rows=tuple(chosen), cached=cached, warnings=tuple(warnings))
+
+
+def collect_summaries(
+    *,
+    resolver: Resolver,
+    cache: CacheStore,
+    target: str,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    refresh: bool = False,
+) -> SummariesResult:
+    """Every requested summary table; one that fails is reported and the others still come."""
+    tic, _ = resolver.tic_for(target)
+    store = cache.target(tic)
+    tables: dict[str, Table] = {}
+    errors = []
+    for kind in summary_kinds(kinds):
+        try:
+            tables.update(summary_tables(store, resolver.remote, kinds=(kind,), refresh=refresh))
+        except (RequestError, OfflineError) as exc:
+            errors.append(issue_from(exc, endpoint=endpoints.SUMMARIES[kind].endpoint))
+    if not errors and not any(t.rows for t in tables.values()):
+        resolver.check_known(store)
+    return SummariesResult(tic_id=tic, tables=tables, errors=tuple(errors))

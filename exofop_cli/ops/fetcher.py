@@ -1,0 +1,529 @@
+"""Carry out one ``fetch``: decide from the cache what is missing, fetch it in parallel, rebuild the manifest.
+
+The file list, the summaries, the target overview and the file downloads share one thread pool (``jobs``
+workers) over one keep-alive connection pool, so they overlap. When everything is cached no pool is made and
+no network module is imported: the run reads the file list, stats the selected files and compares the
+manifest, and that is all.
+
+``Fetcher.run`` reads as its steps: identify → observe the cache → start what is missing → read the file
+list → select → decide per file → download → collect → manifest → result (and, for a no-op, a warm stamp).
+The fetcher is given the remote, the cache and the resolver it needs; it never sees the client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..errors import (
+    CacheError,
+    InvalidResponseError,
+    OfflineError,
+    RequestError,
+    TargetNotFoundError,
+)
+from ..models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
+from ..progress import NullProgress, ProgressListener
+from ..remote import endpoints
+from ..store import refusals, warm
+from ..store.atomic import AtomicWriter, ensure_dir, read_json, remove_stale_temps, touch
+from ..store.manifest import ManifestInputs, converge_manifest
+from ..store.records import sha256_of, write_record
+from ..targets import sorted_tois
+from . import browse
+from .plan import OBSERVATION_KINDS, download_action, observation_index, select_rows
+from .results import issue_from
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from ..remote.answers import Overview
+    from ..remote.service import ExoFopRemote
+    from ..remote.tables import Table
+    from ..store.cache import CacheStore, TargetStore
+    from ..store.layout import TargetLayout
+    from ..targets import TargetQuery
+    from .resolve import Resolver
+
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """Raised inside worker threads once the user interrupted the fetch."""
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """What one fetch is asked to do (see ``ExoFopClient.fetch``)."""
+
+    selectors: ExoFopSelectors | None = None
+    include_summaries: bool = True
+    refresh: bool = False
+    force: bool = False
+    verify: bool = False
+    archive: str | None = None
+
+    @property
+    def may_replay(self) -> bool:
+        """True unless the user asked for fresh data or a fresh check (then the full path always runs)."""
+        return not (self.refresh or self.force or self.verify)
+
+    def summary_kinds(self) -> list[str]:
+        """Summary tables this fetch needs: all when asked for, plus those an instrument selection joins."""
+        kinds: list[str] = list(endpoints.SUMMARY_KINDS) if self.include_summaries else []
+        if self.selectors is not None and self.selectors.needs_summaries:
+            kinds += [k for k in OBSERVATION_KINDS if k not in kinds]
+        return kinds
+
+
+@dataclass
+class _Run:
+    """The state of one run as its steps fill it in."""
+
+    query: TargetQuery
+    options: FetchOptions
+    store: TargetStore
+    cached_target: ExoFopTarget | None
+    id_tois: tuple[str, ...]
+    notes: list[str]
+    n_notices: int
+    errors: list[FetchIssue] = field(default_factory=list)
+    manifest_before: Any = None
+    warm_inputs: warm.Snapshot | None = None
+    read_at: int | None = None
+    overview: Future[Overview] | None = None
+    filelist: Future[bytes] | None = None
+    summaries: dict[str, Future[bytes]] = field(default_factory=dict)
+    requested: int = 0  # files asked of the server (one by one or from the archive)
+    skipped: int = 0
+    failed: int = 0
+    downloaded: int = 0
+    nbytes: int = 0
+
+    @property
+    def layout(self) -> TargetLayout:
+        """The star's folder."""
+        return self.store.layout
+
+    @property
+    def went_online(self) -> bool:
+        """True when anything was asked of the server (then the run is not a replayable no-op)."""
+        return (
+            self.requested > 0
+            or self.overview is not None
+            or self.filelist is not None
+            or bool(self.summaries)
+        )
+
+
+class Fetcher:
+    """One fetch of one target (not reusable): use as ``with Fetcher(...) as f: f.run(query, options)``."""
+
+    def __init__(
+        self,
+        *,
+        remote: ExoFopRemote,
+        cache: CacheStore,
+        resolver: Resolver,
+        jobs: int,
+        progress: ProgressListener | None = None,
+        notices: list[str] | None = None,
+    ) -> None:
+        self.remote = remote
+        self.cache = cache
+        self.resolver = resolver
+        self.jobs = jobs
+        self.progress = progress or NullProgress()
+        self.notices = list(notices or ())
+        self.cancel = threading.Event()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        if self._pool is None:
+            # Imported here: a fully cached run never needs threads.
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="exofop")
+        return self._pool.submit(fn, *args)
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc is not None:
+            self.cancel.set()  # workers stop at their next chunk (Ctrl-C must not wait for a 300 MB file)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(
+        self, query: TargetQuery, options: FetchOptions, *, warm_key: Mapping[str, Any] | None = None
+    ) -> ExoFopFetchResult:
+        """Fetch one target; with ``warm_key`` a run that had nothing to do records a warm stamp."""
+        run = self._begin(query, options)
+        self._observe(run, record_warm=warm_key is not None)
+        self._start_missing(run)
+        rows, filelist_warnings = self._read_filelist(run)
+        selected = self._select(run, rows)
+        to_download = self._decide(run, selected)
+        self._download(run, to_download)
+        refusals.remember_refusals(run.layout, selected, run.errors)
+        self._collect_summaries(run)
+        target = self._target(run, rows)
+        manifest = self._write_manifest(run, target, rows, filelist_warnings)
+        result = self._result(run, target, selected, manifest, filelist_warnings)
+        if warm_key is not None:
+            self._record_warm(run, warm_key, result, manifest, filelist_warnings)
+        return result
+
+    # -- steps ----------------------------------------------------------------------------------------------
+    def _begin(self, query: TargetQuery, options: FetchOptions) -> _Run:
+        """Identify the star (from the resolution cache when possible) and set up the run."""
+        cached_target = self.resolver.cached(query)
+        if cached_target is not None:
+            tic, id_tois = cached_target.tic_id, cached_target.toi
+        else:
+            tic, id_tois = self.resolver.identify(query)
+        return _Run(
+            query=query,
+            options=options,
+            store=self.cache.target(tic),
+            cached_target=cached_target,
+            id_tois=id_tois,
+            notes=list(self.notices),  # shown to the user, not written to the manifest
+            n_notices=len(self.notices),
+        )
+
+    def _observe(self, run: _Run, *, record_warm: bool) -> None:
+        """Read the state this run decides from, before it changes anything; sweep stale temp files."""
+        layout = run.layout
+        if record_warm and run.cached_target is not None and run.options.may_replay:
+            # Taken first: the snapshot a warm stamp of this run would be checked against.
+            run.manifest_before, run.warm_inputs, run.read_at = warm.observe(layout)
+        else:
+            run.manifest_before = read_json(layout.manifest)
+        ensure_dir(layout.root)
+        remove_stale_temps(layout.root)
+        remove_stale_temps(self.cache.root, recursive=False)  # a killed resolutions.json write
+
+    def _start_missing(self, run: _Run) -> None:
+        """Start everything the cache lacks at once: overview, file list, summary tables."""
+        store, options = run.store, run.options
+        if run.cached_target is None:
+            run.overview = self._submit(self.remote.overview, store.tic_id)
+        if options.refresh or not store.has_filelist():
+            run.filelist = self._submit(browse.fetch_filelist, store, self.remote)
+        for kind in options.summary_kinds():
+            if (
+                options.refresh
+                or not store.summary_path(kind).is_file()
+                # --verify also renews a cached table that no longer reads as one (tables carry no hash).
+                or (options.verify and store.read_summary(kind) is None)
+            ):
+                run.summaries[kind] = self._submit(browse.fetch_summary, store, self.remote, kind)
+
+    def _read_filelist(self, run: _Run) -> tuple[list[ExoFopFileRow], list[str]]:
+        """The file list decides everything else: the fresh one, else the cached one (said so)."""
+        from ..remote.filelist import parse_filelist
+
+        store = run.store
+        content: bytes | None = None
+        if run.filelist is not None:
+            try:
+                content = run.filelist.result()
+            except (RequestError, OfflineError) as exc:
+                if not store.has_filelist():
+                    raise
+                run.errors.append(issue_from(exc, endpoint=endpoints.FILELIST))
+                run.notes.append(f"could not refresh the file list ({exc}); using the cached copy")
+        if content is None:
+            content = store.layout.filelist.read_bytes()
+        try:
+            # Validated (HTML-sniffed) before it was cached or just now by the remote.
+            return parse_filelist(content, tic_id=store.tic_id, trusted=True)
+        except InvalidResponseError:
+            if run.filelist is not None:
+                raise
+            # The cached copy was damaged since (it has no hash): get it again rather than fail forever.
+            run.notes.append("the cached file list no longer read as one; fetched it again")
+            return parse_filelist(browse.fetch_filelist(store, self.remote), tic_id=store.tic_id)
+
+    def _select(self, run: _Run, rows: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
+        """The rows the selectors pick (joining the observation tables for instrument/telescope)."""
+        selectors = run.options.selectors
+        observations = None
+        if selectors is not None and selectors.needs_summaries:
+            observations = observation_index(self._observation_tables(run))
+        return select_rows(rows, selectors, observations=observations)
+
+    def _decide(self, run: _Run, selected: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
+        """Per file: download, re-hash or skip (``plan.download_action``); the rows to download."""
+        layout, options = run.layout, run.options
+        # Files refused for lack of a login last time are not asked for again anonymously (a warm run stays
+        # offline and the manifest unchanged) unless the user now has a session or asks with --refresh or
+        # --force. Remembered in .state/refused/ (older caches: in the manifest's errors), so that a fetch of
+        # other files in between does not make us forget them.
+        jar_used = self.remote.cookie_jar_used
+        known_auth = (
+            {}
+            if jar_used or options.refresh or options.force
+            else refusals.remembered_refusals(layout, run.manifest_before)
+        )
+        from ..store.records import record_state
+
+        to_download: list[ExoFopFileRow] = []
+        for row in selected:
+            state, record = record_state(layout, row)
+            action = download_action(state, force=options.force, verify=options.verify)
+            if action == "download" and row.file_id in known_auth:
+                run.errors.append(known_auth[row.file_id])
+                run.failed += 1
+                continue
+            if action == "rehash":
+                action = "skip" if self._rehash_ok(layout, row, record) else "download"
+                if action == "download" and options.verify:
+                    run.notes.append(
+                        f"file {row.file_id} ({row.filename}) did not match its sha256; downloading again"
+                    )
+            if action == "download":
+                to_download.append(row)
+            else:
+                run.skipped += 1
+        if known_auth and any(e.file_id in known_auth for e in run.errors):
+            run.notes.append(
+                "files that need an ExoFOP login were not asked for again; log in (`exofop auth login`)"
+                " or use --refresh to retry"
+            )
+        return to_download
+
+    def _download(self, run: _Run, rows: list[ExoFopFileRow]) -> None:
+        """Get the files: from the whole-star archive when asked, the rest one by one in parallel."""
+        run.requested = len(rows)
+        if rows and run.options.archive:
+            from .archive import fetch_from_archive
+
+            done, notes = fetch_from_archive(
+                self.remote,
+                run.layout,
+                rows,
+                fmt=run.options.archive,
+                force=run.options.force,
+                on_bytes=self.progress.advance,
+            )
+            run.notes.extend(notes)
+            run.downloaded += len(done)
+            run.nbytes += sum(done.values())
+            rows = [r for r in rows if r.file_id not in done]
+        if rows:
+            self._download_all(run, rows)
+
+    def _collect_summaries(self, run: _Run) -> None:
+        """Wait for the summary tables that ran alongside; a failed one is an error of this run."""
+        for kind, fut in run.summaries.items():
+            try:
+                fut.result()
+            except (RequestError, OfflineError) as exc:
+                run.errors.append(issue_from(exc, endpoint=endpoints.SUMMARIES[kind].endpoint))
+
+    def _target(self, run: _Run, rows: list[ExoFopFileRow]) -> ExoFopTarget:
+        """The star as the manifest describes it: its resolution (overview when new) and the listed TOIs."""
+        base = run.cached_target
+        if base is None:
+            base = self._new_target(run, rows)
+        return ExoFopTarget(
+            tic_id=base.tic_id, toi=sorted_tois((*base.toi, *(r.toi for r in rows))), aliases=base.aliases
+        )
+
+    def _new_target(self, run: _Run, rows: list[ExoFopFileRow]) -> ExoFopTarget:
+        """The resolution of a star seen for the first time, from its overview (remembered unless transient)."""
+        from ..models import target_from_parts
+        from ..remote.answers import Overview
+
+        assert run.overview is not None
+        tic = run.store.tic_id
+        overview: Overview | None = None
+        cacheable = True
+        try:
+            overview = run.overview.result()
+        except TargetNotFoundError:
+            if not rows:
+                run.store.forget_if_unknown()
+                raise
+            run.notes.append(f"ExoFOP's overview does not know TIC {tic}, but its file list does")
+        except InvalidResponseError as exc:
+            run.notes.append(f"could not read the ExoFOP overview of TIC {tic}: {exc.message}")
+        except (RequestError, OfflineError) as exc:
+            cacheable = False  # transient: try again next time
+            run.notes.append(f"could not get the ExoFOP overview of TIC {tic}: {exc}")
+        ov = overview or Overview(tois=(), aliases=())
+        target = target_from_parts(tic, (*run.id_tois, *ov.tois), ov.aliases, run.query)
+        if cacheable:
+            with contextlib.suppress(CacheError):
+                self.resolver.remember(run.query, target)
+        return target
+
+    def _write_manifest(
+        self,
+        run: _Run,
+        target: ExoFopTarget,
+        rows: list[ExoFopFileRow],
+        filelist_warnings: list[str],
+    ) -> dict[str, Any]:
+        """Rebuild the manifest from what is on disk now (lock-free convergence, see ``store.manifest``)."""
+        inputs = ManifestInputs(
+            target=target,
+            base_url=self.remote.base_url,
+            cookie_jar_used=self.remote.cookie_jar_used,
+            filelist_rows=len(rows),
+            rows={r.file_id: r for r in rows},
+            summaries=run.store.present_summaries(),
+            endpoints=run.store.source_endpoints(),
+            warnings=tuple(filelist_warnings),
+            errors=tuple(run.errors),
+        )
+        manifest = converge_manifest(run.layout, inputs)
+        touch(run.layout.last_used)
+        return manifest
+
+    @staticmethod
+    def _result(
+        run: _Run,
+        target: ExoFopTarget,
+        selected: list[ExoFopFileRow],
+        manifest: Mapping[str, Any],
+        filelist_warnings: list[str],
+    ) -> ExoFopFetchResult:
+        layout = run.layout
+        present = {int(f["file_id"]): layout.root / f["path"] for f in manifest["files"]}
+        return ExoFopFetchResult(
+            target=target,
+            cache_root=layout.root,
+            manifest_path=layout.manifest,
+            files=tuple(present[r.file_id] for r in selected if r.file_id in present),
+            files_downloaded=run.downloaded,
+            files_skipped=run.skipped,
+            files_failed=run.failed,
+            bytes_downloaded=run.nbytes,
+            summaries=tuple(manifest["summaries"]),
+            warnings=tuple(dict.fromkeys([*run.notes, *filelist_warnings])),
+            errors=tuple(run.errors),
+        )
+
+    def _record_warm(
+        self,
+        run: _Run,
+        key: Mapping[str, Any],
+        result: ExoFopFetchResult,
+        manifest: Mapping[str, Any],
+        filelist_warnings: list[str],
+    ) -> None:
+        """Stamp a no-op run (nothing asked of the server, nothing changed meanwhile) for ``warm.replay``."""
+        if (
+            run.warm_inputs is None
+            or run.read_at is None
+            or run.cached_target is None
+            or run.went_online
+            or warm.snapshot(run.layout.root, warm.input_paths(manifest)) != run.warm_inputs
+        ):
+            return
+        warm.record(
+            run.layout,
+            key=key,
+            resolution=run.cached_target,
+            result=result,
+            run_warnings=tuple(dict.fromkeys([*run.notes[run.n_notices :], *filelist_warnings])),
+            inputs=run.warm_inputs,
+            read_at_ns=run.read_at,
+        )
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def _observation_tables(self, run: _Run) -> dict[str, Table]:
+        from ..remote.tables import parse_table
+
+        store, tables = run.store, {}
+        for kind in OBSERVATION_KINDS:
+            spec = endpoints.SUMMARIES[kind]
+            fut = run.summaries.get(kind)
+            # A cached table damaged since would make an instrument selection silently match nothing: it
+            # is fetched again then.
+            table = store.read_summary(kind) if fut is None else None
+            if table is None:
+                try:
+                    data = fut.result() if fut is not None else browse.fetch_summary(store, self.remote, kind)
+                except (RequestError, OfflineError) as exc:
+                    if fut is None:  # a future's failure is reported when the futures are collected
+                        run.errors.append(issue_from(exc, endpoint=spec.endpoint))
+                    continue
+                table = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
+            tables[kind] = table
+        return tables
+
+    @staticmethod
+    def _rehash_ok(layout: TargetLayout, row: ExoFopFileRow, record: dict[str, Any] | None) -> bool:
+        if record is None:
+            return False
+        path = layout.file_path(row.file_id, row.filename)
+        try:
+            digest = sha256_of(path)
+            st = path.stat()
+        except OSError:
+            return False
+        if digest != record.get("sha256"):
+            return False
+        write_record(
+            layout,
+            row,
+            sha256=digest,
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            source_url=str(record.get("source_url") or ""),
+        )
+        return True
+
+    def _download_one(self, layout: TargetLayout, row: ExoFopFileRow) -> int:
+        progress = self.progress
+
+        def on_bytes(n: int) -> None:
+            if self.cancel.is_set():
+                raise Cancelled()
+            progress.advance(n)
+
+        dest = layout.file_path(row.file_id, row.filename)
+        saved = self.remote.download_file(
+            row.file_id, row.filename, lambda: AtomicWriter(dest), on_bytes=on_bytes
+        )
+        write_record(
+            layout, row, sha256=saved.sha256, size=saved.size, mtime_ns=saved.mtime_ns, source_url=saved.url
+        )
+        return saved.size
+
+    def _download_all(self, run: _Run, rows: list[ExoFopFileRow]) -> None:
+        from concurrent.futures import as_completed
+
+        layout, progress = run.layout, self.progress
+        progress.begin(f"TIC {layout.tic_id}", len(rows))
+        futures = {self._submit(self._download_one, layout, row): row for row in rows}
+        fatal: BaseException | None = None
+        try:
+            for fut in as_completed(futures):
+                row = futures[fut]
+                try:
+                    run.nbytes += fut.result()
+                    run.downloaded += 1
+                    progress.file_done(row, True)
+                except (RequestError, OfflineError) as exc:
+                    run.failed += 1
+                    run.errors.append(issue_from(exc, file_id=row.file_id, endpoint=endpoints.GET_FILE))
+                    progress.file_done(row, False)
+                except CacheError as exc:
+                    # Disk full / unwritable: every other file would fail the same way.
+                    fatal = fatal or exc
+                    self.cancel.set()
+                except Cancelled:
+                    pass
+        finally:
+            progress.end()
+        if fatal is not None:
+            raise fatal

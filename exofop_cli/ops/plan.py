@@ -1,0 +1,104 @@
+"""Decide, then act: pure functions that choose files and what to do with each (no I/O, no network).
+
+Modelled on pooch's ``download_action``: the executor only carries out what these functions decided, so
+every decision is unit-testable without a server or a disk.
+"""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
+
+from ..models import ExoFopFileRow, ExoFopSelectors
+from ..remote.tables import Table, to_int
+from ..store.records import RecordState
+
+Action = Literal["download", "rehash", "skip"]
+
+# Summary tables whose rows describe observations that uploaded files belong to (joined by Tag).
+OBSERVATION_KINDS = ("imaging", "spect", "tseries")
+_INSTRUMENT_COLUMNS = ("Instrument", "Camera")
+_TELESCOPE_COLUMNS = ("Telescope",)
+# The file list's Date format is a GUESS (reference §2: YYYY-MM-DD); a time, slashes and the US
+# MM/DD/YYYY order are read too, so "newest" never depends on comparing dates as text.
+_DATE = (
+    r"^\s*(?:(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})|(?P<us_m>\d{1,2})/(?P<us_d>\d{1,2})/(?P<us_y>\d{4}))"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
+
+
+def download_action(state: RecordState, *, force: bool = False, verify: bool = False) -> Action:
+    """``download`` if missing/changed/forced; ``rehash`` if only the mtime moved (or verify); else ``skip``."""
+    if force or state.record_size is None or state.disk_size is None:
+        return "download"
+    if state.disk_size != state.record_size:
+        return "download"
+    if verify or state.disk_mtime_ns != state.record_mtime_ns:
+        # Same size but touched (copied cache, restored backup): re-hash rather than trust or re-download.
+        return "rehash"
+    return "skip"
+
+
+def observation_index(tables: Mapping[str, Table]) -> dict[int, tuple[set[str], set[str]]]:
+    """Tag → (instruments, telescopes) from the imaging/spectroscopy/time-series summary tables."""
+    index: dict[int, tuple[set[str], set[str]]] = {}
+    for kind in OBSERVATION_KINDS:
+        table = tables.get(kind)
+        if table is None:
+            continue
+        tag_col = table.column("Tag", "TAG ID")
+        if tag_col is None:
+            continue
+        inst_cols = [c for c in (table.column(name) for name in _INSTRUMENT_COLUMNS) if c]
+        tel_cols = [c for c in (table.column(name) for name in _TELESCOPE_COLUMNS) if c]
+        for row in table.rows:
+            tag = to_int(row.get(tag_col))
+            if tag is None:
+                continue
+            instruments, telescopes = index.setdefault(tag, (set(), set()))
+            instruments.update(v for c in inst_cols if (v := row.get(c)))
+            telescopes.update(v for c in tel_cols if (v := row.get(c)))
+    return index
+
+
+def _any_substring(needles: Sequence[str], haystack: Iterable[str]) -> bool:
+    hay = [h.casefold() for h in haystack]
+    return any(n.casefold() in h for n in needles for h in hay)
+
+
+def select_rows(
+    rows: Sequence[ExoFopFileRow],
+    selectors: ExoFopSelectors | None,
+    *,
+    observations: Mapping[int, tuple[set[str], set[str]]] | None = None,
+) -> list[ExoFopFileRow]:
+    """Rows matching every selector; ``max_files`` keeps the newest (by date, then file id)."""
+    if selectors is None:
+        return list(rows)
+    chosen = [r for r in rows if selectors.matches_row(r)]
+    if selectors.needs_summaries:
+        obs = observations or {}
+
+        def joined(row: ExoFopFileRow) -> bool:
+            if row.tag is None or row.tag not in obs:
+                return False
+            instruments, telescopes = obs[row.tag]
+            if selectors.instruments and not _any_substring(selectors.instruments, instruments):
+                return False
+            return not (selectors.telescopes and not _any_substring(selectors.telescopes, telescopes))
+
+        chosen = [r for r in chosen if joined(r)]
+    if selectors.max_files is not None:
+        newest = sorted(chosen, key=lambda r: (date_sort_key(r.date_utc), r.file_id), reverse=True)
+        keep = {r.file_id for r in newest[: selectors.max_files]}
+        chosen = [r for r in chosen if r.file_id in keep]
+    return chosen
+
+
+def date_sort_key(text: str | None) -> tuple[int, ...]:
+    """(year, month, day, hour, minute, second) of a file-list date; () when unreadable (sorts oldest)."""
+    match = re.match(_DATE, text or "")  # a string: compiled (and cached by re) on first use only
+    if match is None:
+        return ()
+    g = match.groupdict()
+    date = (g["y"], g["m"], g["d"]) if g["y"] else (g["us_y"], g["us_m"], g["us_d"])
+    return tuple(int(v or 0) for v in (*date, g["H"], g["M"], g["S"]))

@@ -1,0 +1,58 @@
+"""Results of ``browse.list_files`` and ``browse.collect_summaries`` (row objects for ``ls`` and ``summaries``).
+
+Apart from ``models`` so that a warm ``fetch``, which needs neither, does not build them at start-up; no
+``from __future__ import annotations`` for the reason given in ``models``.
+"""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..errors import ExoFopError, OfflineError, RequestError
+from ..models import ExoFopFileRow, FetchIssue
+
+if TYPE_CHECKING:
+    from ..remote.tables import Table
+
+
+class FileListing(NamedTuple):
+    """Result of ``list_files``: rows, and the cached path of each row already downloaded."""
+
+    tic_id: int
+    rows: tuple[ExoFopFileRow, ...]
+    cached: dict[int, Path]
+    warnings: tuple[str, ...] = ()
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """JSON rows (the file-list fields plus ``cached`` and ``path``)."""
+        out = []
+        for row in self.rows:
+            path = self.cached.get(row.file_id)
+            out.append({**row.to_dict(), "cached": path is not None, "path": str(path) if path else None})
+        return out
+
+
+class SummariesResult(NamedTuple):
+    """Result of ``collect_summaries``: tables by kind and the kinds that failed."""
+
+    tic_id: int
+    tables: "dict[str, Table]"
+    errors: tuple[FetchIssue, ...] = ()
+
+    def to_dict(self) -> dict[str, list[dict[str, str | None]]]:
+        """``{kind: [row objects]}``."""
+        return {kind: [dict(r) for r in table.rows] for kind, table in self.tables.items()}
+
+
+def issue_from(exc: BaseException, *, file_id: int | None = None, endpoint: str | None = None) -> FetchIssue:
+    """A manifest error object for an exception."""
+    if isinstance(exc, RequestError):
+        return FetchIssue(
+            kind=exc.kind, message=exc.message, file_id=file_id, endpoint=exc.endpoint or endpoint
+        )
+    if isinstance(exc, OfflineError):
+        return FetchIssue(kind="network", message=exc.message, file_id=file_id, endpoint=endpoint)
+    if isinstance(exc, ExoFopError):
+        return FetchIssue(kind="invalid_response", message=exc.message, file_id=file_id, endpoint=endpoint)
+    return FetchIssue(
+        kind="invalid_response", message=f"{type(exc).__name__}: {exc}", file_id=file_id, endpoint=endpoint
+    )

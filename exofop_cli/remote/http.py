@@ -1,0 +1,602 @@
+"""HTTP with ExoFOP: one keep-alive pool, timeouts, bounded retries, classification, safe cookies.
+
+* Retries (exponential backoff with full jitter): connection errors, timeouts, the transient statuses
+  (429, 500, 502-504, 520-524) and bodies cut short of their ``Content-Length``. ``Retry-After`` (seconds or
+  HTTP date) is honoured, capped. Other statuses are never retried.
+* Redirects are followed here, not by httpx, so the Cookie header is recomputed from the jar for every hop:
+  a redirect to another host carries no ExoFOP cookie.
+* Every body is sniffed: an HTML page where data was expected is ``auth_required`` (login page) or
+  ``invalid_response``, never data. Works without ``Content-Length`` (chunked bodies).
+* Offline mode raises ``OfflineError`` before any socket is opened.
+
+httpx is imported lazily, when the first request is really made, so warm runs and TAB never pay for it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+from .. import config
+from ..errors import (
+    AuthRequiredError,
+    ExoFopError,
+    InvalidInputError,
+    InvalidResponseError,
+    NetworkError,
+    NotFoundError,
+    OfflineError,
+    RateLimitedError,
+    RequestError,
+    ServerError,
+    SessionExpiredError,
+)
+from .cookies import CookieJar
+from .endpoints import relative_url
+from .sniff import (
+    LOGIN_SNIFF_BYTES,
+    SNIFF_BYTES,
+    is_markup_filename,
+    looks_like_html,
+    looks_like_login_page,
+    looks_like_not_found,
+    looks_like_page,
+)
+
+if TYPE_CHECKING:
+    import os
+
+    import httpx
+
+log = logging.getLogger("exofop")
+NOTICE_WAIT_SECONDS = 5.0  # retry waits at least this long are logged as warnings (shown without -v)
+
+MAX_REDIRECTS = 5
+# base * 2**60 is past the cap for any sane base; bounding the exponent keeps 2.0**n from overflowing.
+_MAX_BACKOFF_EXPONENT = 60
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+
+@dataclass(frozen=True)
+class Body:
+    """A small response held in memory (tables, JSON)."""
+
+    url: str
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A response streamed into a sink and committed."""
+
+    url: str
+    size: int
+    sha256: str
+    mtime_ns: int
+    filename_header: str | None
+
+
+class Sink(Protocol):
+    """Where a download is streamed (the store's atomic writer): remote code never touches the cache itself.
+
+    ``write`` receives every body chunk, ``commit`` makes the result final and returns its ``stat``,
+    ``abort`` discards it; used as a context manager that aborts unless committed.
+    """
+
+    size: int
+
+    def write(self, chunk: bytes) -> None:
+        """Append a chunk."""
+
+    def hexdigest(self) -> str:
+        """sha256 of everything written."""
+
+    def commit(self) -> os.stat_result:
+        """Make the written bytes final (atomically); their ``stat``."""
+
+    def abort(self) -> None:
+        """Discard what was written."""
+
+    def __enter__(self) -> Sink: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+
+class _Retryable(Exception):
+    """Internal: this attempt failed in a way worth retrying."""
+
+    def __init__(self, error: RequestError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            # HTTP dates are always GMT; a date without a zone must not be read as local time.
+            when = when.replace(tzinfo=datetime.UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return float(max(0.0, min(seconds, config.MAX_RETRY_AFTER_SECONDS)))
+
+
+def backoff_delay(attempt: int, base: float, *, rng: Callable[[], float] = random.random) -> float:
+    """Full-jitter exponential backoff: uniform in [0, min(cap, base * 2**attempt)]."""
+    return rng() * min(config.MAX_BACKOFF_SECONDS, base * (2.0 ** min(attempt, _MAX_BACKOFF_EXPONENT)))
+
+
+def _filename_from_disposition(value: str | None) -> str | None:
+    if not value:
+        return None
+    from email.message import Message
+
+    msg = Message()
+    msg["content-disposition"] = value
+    name = msg.get_filename()
+    return str(name) if name else None
+
+
+class HttpSession:
+    """A thread-safe, lazily started HTTP session bound to one ExoFOP base URL."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        user_agent: str,
+        timeout_seconds: float = config.DEFAULT_TIMEOUT_SECONDS,
+        retries: int = config.DEFAULT_RETRIES,
+        backoff_seconds: float = config.DEFAULT_BACKOFF_SECONDS,
+        max_connections: int = config.DEFAULT_JOBS,
+        cookie_jar: CookieJar | None = None,
+        transport: httpx.BaseTransport | None = None,
+        offline: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url
+        self.user_agent = user_agent
+        self.timeout_seconds = timeout_seconds
+        self.retries = max(0, retries)
+        self.backoff_seconds = backoff_seconds
+        self.max_connections = max(1, max_connections)
+        self.cookie_jar = cookie_jar
+        self.transport = transport
+        self.offline = offline
+        self.sleep = sleep
+        self.requests_made = 0
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._count_lock = threading.Lock()  # worker threads count requests concurrently
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+    def url(self, endpoint: str, params: Mapping[str, str | int | None] | None = None) -> str:
+        """Absolute URL of an endpoint (see ``endpoints.relative_url``)."""
+        return urljoin(self.base_url, relative_url(endpoint, dict(params) if params else None))
+
+    def _get_client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                import http.cookiejar
+
+                import httpx
+
+                # httpx would otherwise keep Set-Cookie values and replay them; exofop sends only the
+                # user's read-only jar, recomputed per URL in _headers_for. The jar itself is passed: wrapped
+                # in httpx.Cookies it would be copied into a fresh jar and the blocking policy lost.
+                no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+                self._client = httpx.Client(
+                    timeout=httpx.Timeout(self.timeout_seconds),
+                    limits=httpx.Limits(
+                        max_connections=self.max_connections,
+                        max_keepalive_connections=self.max_connections,
+                    ),
+                    headers={"User-Agent": self.user_agent},
+                    follow_redirects=False,
+                    transport=self.transport,
+                    cookies=no_cookies,
+                    trust_env=True,
+                )
+            return self._client
+
+    def close(self) -> None:
+        """Close the connection pool (idempotent)."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _headers_for(self, url: str) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if self.cookie_jar is not None:
+            cookie = self.cookie_jar.header_for(url)
+            if cookie:
+                headers["Cookie"] = cookie
+        return headers
+
+    def _auth_error(self, what: str, endpoint: str) -> AuthRequiredError:
+        jar = self.cookie_jar
+        if jar is not None and jar.header_for(self.base_url) is not None:
+            return SessionExpiredError(
+                f"ExoFOP answered with its login page for {what} although a cookie jar was sent",
+                endpoint=endpoint,
+            )
+        expires = jar.session_expires() if jar is not None else None
+        if jar is not None and expires is not None and not jar.has_session():
+            # The jar's session cookie is past its expiry, so nothing was sent: say why, not "anonymous".
+            return SessionExpiredError(
+                f"{what} requires an ExoFOP login; the session in the cookie jar expired on "
+                + time.strftime("%Y-%m-%d", time.gmtime(expires)),
+                endpoint=endpoint,
+            )
+        return AuthRequiredError(f"{what} requires an ExoFOP login", endpoint=endpoint)
+
+    def _check_status(self, response: httpx.Response, *, what: str, endpoint: str) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        if status in _RETRY_STATUSES:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if status == 429:
+                raise _Retryable(
+                    RateLimitedError(
+                        f"ExoFOP is rate limiting (HTTP 429) for {what}",
+                        endpoint=endpoint,
+                        status_code=status,
+                    ),
+                    retry_after,
+                )
+            raise _Retryable(
+                ServerError(
+                    f"ExoFOP server error (HTTP {status}) for {what}", endpoint=endpoint, status_code=status
+                ),
+                retry_after,
+            )
+        if status in (404, 410):
+            raise NotFoundError(
+                f"{what} not found on ExoFOP (HTTP {status})", endpoint=endpoint, status_code=status
+            )
+        if status in (401, 403):
+            raise self._auth_error(what, endpoint)
+        if status >= 500:
+            raise ServerError(
+                f"ExoFOP server error (HTTP {status}) for {what}", endpoint=endpoint, status_code=status
+            )
+        raise InvalidResponseError(
+            f"ExoFOP refused the request for {what} (HTTP {status})", endpoint=endpoint, status_code=status
+        )
+
+    def _open(
+        self, method: str, url: str, *, what: str, endpoint: str, data: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """Send one request, following redirects by hand; the caller must close the returned response."""
+        import httpx
+
+        if self.offline:
+            # Either the cache lacks it or --refresh/--force asked for a fresh copy: both need the network.
+            raise OfflineError(
+                f"offline mode: {what} would have to be fetched ({url})",
+                hint="run without --offline (or unset EXOFOP_OFFLINE); --refresh and --force always go online",
+            )
+        client = self._get_client()
+        current_url, current_method, body = url, method, data
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                request = client.build_request(
+                    current_method, current_url, headers=self._headers_for(current_url), data=body
+                )
+                response = client.send(request, stream=True)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                # Not worth a retry: the base URL is wrong, or a redirect points somewhere unusable.
+                if hop == 0:
+                    raise InvalidInputError(
+                        f"cannot fetch {what}: unusable URL {current_url!r} ({exc})",
+                        hint=f"check --base-url / {config.ENV_BASE_URL}",
+                    ) from exc
+                raise InvalidResponseError(
+                    f"ExoFOP redirected {what} to an unusable URL {current_url!r}", endpoint=endpoint
+                ) from exc
+            except httpx.TimeoutException as exc:
+                raise _Retryable(
+                    NetworkError(f"timed out fetching {what} ({current_url})", endpoint=endpoint)
+                ) from exc
+            except httpx.RemoteProtocolError as exc:
+                # httpx parses Location itself (even with redirects off) and reports a malformed one as a
+                # protocol error; that is a bad answer to report, not a transfer to retry.
+                if "location header" in str(exc).lower():
+                    raise InvalidResponseError(
+                        f"ExoFOP redirected {what} to an unusable URL", endpoint=endpoint
+                    ) from exc
+                raise _Retryable(
+                    NetworkError(f"network error fetching {what}: {exc}", endpoint=endpoint)
+                ) from exc
+            except (httpx.TransportError, OSError) as exc:
+                raise _Retryable(
+                    NetworkError(
+                        f"network error fetching {what}: {exc or type(exc).__name__}", endpoint=endpoint
+                    )
+                ) from exc
+            with self._count_lock:
+                self.requests_made += 1
+            if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
+                response.close()
+                try:
+                    location = urljoin(current_url, response.headers["location"])
+                except ValueError as exc:  # e.g. "http://[::1" is not a URL
+                    raise InvalidResponseError(
+                        f"ExoFOP redirected {what} to an unusable URL", endpoint=endpoint
+                    ) from exc
+                if "login" in urlsplit(location).path.lower() and "login" not in urlsplit(url).path.lower():
+                    raise self._auth_error(what, endpoint)
+                if response.status_code in (301, 302, 303) and current_method == "POST":
+                    current_method, body = "GET", None
+                current_url = location
+                continue
+            return response
+        raise InvalidResponseError(f"too many redirects fetching {what}", endpoint=endpoint)
+
+    def _with_retries(self, attempt_fn: Callable[[], Any], *, what: str) -> Any:
+        last: _Retryable | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                assert last is not None
+                delay = last.retry_after
+                if delay is None:
+                    delay = backoff_delay(attempt - 1, self.backoff_seconds)
+                # A long wait (Retry-After: ExoFOP rate limiting, up to the cap) is shown without -v too:
+                # a fetch that sits silent for minutes looks hung.
+                level = logging.WARNING if delay >= NOTICE_WAIT_SECONDS else logging.INFO
+                log.log(
+                    level,
+                    "waiting %.0f s before asking again for %s (attempt %d of %d): %s",
+                    delay,
+                    what,
+                    attempt + 1,
+                    self.retries + 1,
+                    last.error,
+                )
+                self.sleep(delay)
+            try:
+                return attempt_fn()
+            except _Retryable as exc:
+                last = exc
+        assert last is not None
+        error = last.error
+        error.message += f" (after {self.retries + 1} attempts)"
+        raise error
+
+    # -- public API -----------------------------------------------------------------------------------------
+    def get(
+        self,
+        endpoint: str,
+        params: Mapping[str, str | int | None] | None = None,
+        *,
+        what: str,
+        allow_html: bool = False,
+        max_bytes: int = 512 * 1024 * 1024,
+    ) -> Body:
+        """GET a small body into memory (tables, JSON), with retries and HTML sniffing."""
+        url = self.url(endpoint, params)
+
+        def attempt() -> Body:
+            response = self._open("GET", url, what=what, endpoint=endpoint)
+            try:
+                self._check_status(response, what=what, endpoint=endpoint)
+                chunks = []
+                total = 0
+                for chunk in self._iter_body(response, what=what, endpoint=endpoint):
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise InvalidResponseError(
+                            f"{what} is larger than {max_bytes} bytes", endpoint=endpoint
+                        )
+                    chunks.append(chunk)
+                content = b"".join(chunks)
+            finally:
+                response.close()
+            if not allow_html and looks_like_html(content[:SNIFF_BYTES]):
+                self._html_error(content, what=what, endpoint=endpoint)
+            return Body(
+                url=str(response.url),
+                status_code=response.status_code,
+                headers=dict(response.headers),
+                content=content,
+            )
+
+        result: Body = self._with_retries(attempt, what=what)
+        return result
+
+    def post_form(self, endpoint: str, data: Mapping[str, str], *, what: str) -> tuple[Body, list[str]]:
+        """POST a form once (never retried: logins are not idempotent); return body and Set-Cookie headers."""
+        url = self.url(endpoint)
+        import httpx
+
+        if self.offline:
+            raise OfflineError(f"offline mode: cannot {what}")
+        client = self._get_client()
+        try:
+            response = client.post(url, data=dict(data))
+        except httpx.TimeoutException as exc:
+            raise NetworkError(f"timed out trying to {what}", endpoint=endpoint) from exc
+        except (httpx.TransportError, OSError) as exc:
+            raise NetworkError(f"network error trying to {what}: {exc}", endpoint=endpoint) from exc
+        with self._count_lock:
+            self.requests_made += 1
+        set_cookies = response.headers.get_list("set-cookie")
+        if response.status_code >= 500:
+            raise ServerError(
+                f"ExoFOP server error (HTTP {response.status_code}) trying to {what}",
+                endpoint=endpoint,
+                status_code=response.status_code,
+            )
+        return (
+            Body(
+                url=str(response.url),
+                status_code=response.status_code,
+                headers=dict(response.headers),
+                content=response.content,
+            ),
+            set_cookies,
+        )
+
+    def download(
+        self,
+        endpoint: str,
+        params: Mapping[str, str | int | None] | None,
+        open_sink: Callable[[], Sink],
+        *,
+        what: str,
+        expected_filename: str = "",
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> Saved:
+        """Stream a body into a fresh sink per attempt (sniffed first, committed only when complete)."""
+        url = self.url(endpoint, params)
+
+        def attempt() -> Saved:
+            self._get_client()  # set-up (certificates, pool) is not part of the transfer time logged below
+            started = time.perf_counter()
+            response = self._open("GET", url, what=what, endpoint=endpoint)
+            sent = 0
+            try:
+                self._check_status(response, what=what, endpoint=endpoint)
+                content_type = response.headers.get("content-type", "")
+
+                def sniff(head: bytes) -> None:
+                    self._sniff_file(
+                        head,
+                        what=what,
+                        endpoint=endpoint,
+                        filename=expected_filename,
+                        content_type=content_type,
+                    )
+
+                with open_sink() as writer:
+                    head = b""
+                    sniffed = False
+                    for received in self._iter_body(response, what=what, endpoint=endpoint):
+                        chunk = received
+                        if not sniffed:
+                            head += chunk
+                            # An HTML page is read further before deciding: ExoFOP's login form may sit
+                            # below a long page header.
+                            wanted = LOGIN_SNIFF_BYTES if looks_like_page(head, content_type) else SNIFF_BYTES
+                            if len(head) < wanted:
+                                continue
+                            sniff(head)
+                            sniffed = True
+                            chunk, head = head, b""
+                        writer.write(chunk)
+                        sent += len(chunk)
+                        if on_bytes is not None:
+                            on_bytes(len(chunk))
+                    if not sniffed:
+                        sniff(head)
+                        writer.write(head)
+                        sent += len(head)
+                        if on_bytes is not None and head:
+                            on_bytes(len(head))
+                    st = writer.commit()
+                    elapsed = time.perf_counter() - started
+                    # `exofop -v` shows each transfer (request to rename); the benchmark reads it too.
+                    log.info(
+                        "saved %s: %d bytes in %.3f s (%.1f MB/s)",
+                        what,
+                        writer.size,
+                        elapsed,
+                        writer.size / max(elapsed, 1e-9) / 1e6,
+                    )
+                    return Saved(
+                        url=url,
+                        size=writer.size,
+                        sha256=writer.hexdigest(),
+                        mtime_ns=st.st_mtime_ns,
+                        filename_header=_filename_from_disposition(
+                            response.headers.get("content-disposition")
+                        ),
+                    )
+            except BaseException:
+                if on_bytes is not None and sent:
+                    on_bytes(-sent)  # the progress bar must not count bytes of a failed attempt
+                raise
+            finally:
+                response.close()
+
+        result: Saved = self._with_retries(attempt, what=what)
+        return result
+
+    def _html_error(self, head: bytes, *, what: str, endpoint: str) -> None:
+        """Raise the error an HTML page stands for where data was expected (login, not found, other)."""
+        if looks_like_login_page(head):
+            raise self._auth_error(what, endpoint)
+        if looks_like_not_found(head):
+            raise NotFoundError(f"{what} not found on ExoFOP (it sent a 'not found' page)", endpoint=endpoint)
+        raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
+
+    def _sniff_file(self, head: bytes, *, what: str, endpoint: str, filename: str, content_type: str) -> None:
+        """Raise when the body starting with ``head`` is a page (login, not found, other), not the file."""
+        if looks_like_page(head, content_type):
+            if looks_like_login_page(head):
+                raise self._auth_error(what, endpoint)
+            if not is_markup_filename(filename):
+                self._html_error(head, what=what, endpoint=endpoint)
+
+    def _iter_body(self, response: httpx.Response, *, what: str, endpoint: str) -> Any:
+        """Yield body chunks; a body that breaks off or falls short of Content-Length is retryable."""
+        import httpx
+
+        expected = response.headers.get("content-length")
+        identity = response.headers.get("content-encoding", "identity").lower() in ("", "identity")
+        received = 0
+        try:
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                yield chunk
+        except httpx.DecodingError as exc:
+            # A body that cannot be decoded (bad gzip...) is a broken answer, not a broken connection.
+            raise InvalidResponseError(
+                f"ExoFOP sent an undecodable body for {what}: {exc}", endpoint=endpoint
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise _Retryable(NetworkError(f"timed out while receiving {what}", endpoint=endpoint)) from exc
+        except (httpx.TransportError, OSError) as exc:
+            raise _Retryable(
+                NetworkError(f"transfer of {what} broke off: {exc or type(exc).__name__}", endpoint=endpoint)
+            ) from exc
+        if expected is not None and expected.isdigit():
+            # Without an encoding the bytes yielded are the bytes on the wire; count them here rather than
+            # trust num_bytes_downloaded, which stays 0 for a body httpx already held in memory.
+            got = received if identity else response.num_bytes_downloaded
+            if got < int(expected):
+                raise _Retryable(
+                    NetworkError(
+                        f"transfer of {what} was cut short ({got} of {expected} bytes)", endpoint=endpoint
+                    )
+                )
+
+
+def describe_error(exc: BaseException) -> str:
+    """One-line description of any error (for logs), never including cookie values."""
+    if isinstance(exc, ExoFopError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,133 @@
+"""The login exchange with ExoFOP: form POST, redirects, Set-Cookie headers read into ``Cookie`` values.
+
+ExoFOP's documented login is a form POST to ``password_check.php`` with ``username``, ``password``,
+``ref=login_user`` and ``ref_page=/tess/``; the session is the ``PHPSESSID`` cookie (~7 days). A failed login
+is not an HTTP error: the page (status 200) says "Invalid username or password" (reference §3). Saving the
+session is the caller's business (``ops.auth``): this module never writes a file.
+"""
+
+from __future__ import annotations
+
+import time
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from .. import config
+from ..errors import AuthRequiredError, NetworkError, ServerError
+from . import endpoints
+from .cookies import SESSION_COOKIE, Cookie
+
+if TYPE_CHECKING:
+    import httpx
+
+_MAX_REDIRECTS = 5
+_INVALID_LOGIN = "invalid username or password"
+
+
+def _cookies_from(response: httpx.Response, host: str, secure: bool, now: float) -> list[Cookie]:
+    out = []
+    for header in response.headers.get_list("set-cookie"):
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(header)
+        except CookieError:
+            continue
+        for name, morsel in jar.items():
+            expires: int | None = None
+            if morsel["max-age"]:
+                try:
+                    expires = int(now + int(morsel["max-age"]))
+                except ValueError:
+                    expires = None
+            elif morsel["expires"]:
+                from email.utils import parsedate_to_datetime
+
+                try:
+                    expires = int(parsedate_to_datetime(morsel["expires"]).timestamp())
+                except (TypeError, ValueError):
+                    expires = None
+            domain = (morsel["domain"] or host).lstrip(".")
+            out.append(
+                Cookie(
+                    domain=domain,
+                    include_subdomains=bool(morsel["domain"]),
+                    path=morsel["path"] or "/",
+                    secure=secure or bool(morsel["secure"]),
+                    expires=expires,
+                    name=name,
+                    value=morsel.value,
+                    http_only=bool(morsel["httponly"]),
+                )
+            )
+    return out
+
+
+def login_exchange(
+    *,
+    username: str,
+    password: str,
+    base_url: str,
+    timeout_seconds: float = config.DEFAULT_TIMEOUT_SECONDS,
+    transport: httpx.BaseTransport | None = None,
+) -> list[Cookie]:
+    """Post the login form; the cookies of the new session. ``AuthRequiredError`` when ExoFOP refuses it."""
+    import httpx
+
+    parts = urlsplit(base_url)
+    host, secure = parts.hostname or "", parts.scheme == "https"
+    now = time.time()
+    cookies: dict[str, Cookie] = {}
+
+    def keep(response: httpx.Response) -> None:
+        for c in _cookies_from(response, host, secure, now):
+            cookies[c.name] = c
+
+    def cookie_header() -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in cookies.values())} if cookies else {}
+
+    try:
+        with httpx.Client(
+            transport=transport,
+            timeout=timeout_seconds,
+            follow_redirects=False,
+            headers={"User-Agent": f"exofop-cli ({endpoints.LOGIN})"},
+        ) as client:
+            # Like a browser: open the login page first so the session cookie exists before the POST.
+            keep(client.get(urljoin(base_url, endpoints.LOGIN_PAGE), params={"ref": "/tess/"}))
+            response = client.post(
+                urljoin(base_url, endpoints.LOGIN),
+                data={"username": username, "password": password, "ref": "login_user", "ref_page": "/tess/"},
+                headers=cookie_header(),
+            )
+            keep(response)
+            for _ in range(_MAX_REDIRECTS):
+                location = response.headers.get("location")
+                if response.status_code not in (301, 302, 303, 307, 308) or not location:
+                    break
+                target = urljoin(str(response.url), location)
+                if urlsplit(target).hostname != host:
+                    break  # never carry the session to another host
+                response = client.get(target, headers=cookie_header())
+                keep(response)
+    except httpx.TimeoutException as exc:
+        raise NetworkError("timed out while logging in to ExoFOP", endpoint=endpoints.LOGIN) from exc
+    except httpx.TransportError as exc:
+        raise NetworkError(f"could not reach ExoFOP to log in: {exc}", endpoint=endpoints.LOGIN) from exc
+    if response.status_code >= 500:
+        raise ServerError(
+            f"ExoFOP server error (HTTP {response.status_code}) while logging in",
+            endpoint=endpoints.LOGIN,
+            status_code=response.status_code,
+        )
+    if _INVALID_LOGIN in response.text.lower():
+        raise AuthRequiredError(
+            "ExoFOP says: Invalid username or password",
+            endpoint=endpoints.LOGIN,
+            hint="check the username and password you use on the ExoFOP web site",
+        )
+    if SESSION_COOKIE not in cookies:
+        raise AuthRequiredError(
+            "ExoFOP did not start a session (no PHPSESSID cookie)", endpoint=endpoints.LOGIN
+        )
+    return list(cookies.values())

@@ -1,0 +1,200 @@
+"""``ExoFopRemote``: ExoFOP as the layers above see it, one method per question, answers checked.
+
+Constructing one costs nothing: the HTTP session (and httpx) start with the first request, so an operation
+can hold a remote on a path that turns out to need no network at all. Every body is validated before it is
+returned (a table is parsed, a file is sniffed while streaming), so what reaches the store is never an HTML
+page, a message or garbage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .. import config
+from ..errors import TargetNotFoundError
+from . import endpoints
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..targets import TargetQuery
+    from .answers import Overview
+    from .cookies import CookieJar
+    from .http import HttpSession, Saved, Sink
+
+
+class ExoFopRemote:
+    """The requests exofop makes, over one lazily started keep-alive pool."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        user_agent: str,
+        timeout_seconds: float = config.DEFAULT_TIMEOUT_SECONDS,
+        retries: int = config.DEFAULT_RETRIES,
+        backoff_seconds: float = config.DEFAULT_BACKOFF_SECONDS,
+        max_connections: int = config.DEFAULT_JOBS,
+        cookie_jar: CookieJar | None = None,
+        transport: httpx.BaseTransport | None = None,
+        offline: bool = False,
+    ) -> None:
+        self.base_url = base_url
+        self.user_agent = user_agent
+        self.timeout_seconds = timeout_seconds
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+        self.max_connections = max_connections
+        self.cookie_jar = cookie_jar
+        self.transport = transport
+        self.offline = offline
+        self._http: HttpSession | None = None
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+    @property
+    def http(self) -> HttpSession:
+        """The HTTP session (created on first use)."""
+        if self._http is None:
+            from .http import HttpSession
+
+            self._http = HttpSession(
+                base_url=self.base_url,
+                user_agent=self.user_agent,
+                timeout_seconds=self.timeout_seconds,
+                retries=self.retries,
+                backoff_seconds=self.backoff_seconds,
+                max_connections=self.max_connections,
+                cookie_jar=self.cookie_jar,
+                transport=self.transport,
+                offline=self.offline,
+            )
+        return self._http
+
+    @property
+    def cookie_jar_used(self) -> bool:
+        """True when requests carry cookies (a login). A jar made for another host sends nothing."""
+        return self.cookie_jar is not None and self.cookie_jar.header_for(self.base_url) is not None
+
+    @property
+    def requests_made(self) -> int:
+        """How many HTTP requests were sent (0 when nothing needed the network)."""
+        return self._http.requests_made if self._http is not None else 0
+
+    def url(self, endpoint: str, params: endpoints.Params | None = None) -> str:
+        """Absolute URL of an endpoint with its parameters."""
+        return self.http.url(endpoint, params)
+
+    def close(self) -> None:
+        """Close the connection pool (idempotent)."""
+        if self._http is not None:
+            self._http.close()
+
+    # -- identification -------------------------------------------------------------------------------------
+    def identify(self, query: TargetQuery) -> tuple[int, tuple[str, ...]]:
+        """TIC id of a TOI or a name (and the TOIs learnt on the way), asked online.
+
+        A TOI is looked up in the TOI table first; one the table does not know (yet) falls back to ExoFOP's
+        resolver, as names do.
+        """
+        from .answers import ambiguous, parse_gototicid, parse_toi_table
+
+        if query.kind == "tic":
+            assert query.tic_id is not None
+            return query.tic_id, ()
+        if query.kind == "toi":
+            assert query.toi is not None and query.toi_number is not None
+            body = self.http.get(
+                endpoints.DOWNLOAD_TOI,
+                endpoints.toi_params(query.toi_number),
+                what=f"TOI-{query.toi_number} in the TOI table",
+            )
+            try:
+                return parse_toi_table(body.content, toi=query.toi)
+            except TargetNotFoundError:
+                pass  # not (yet) in the TOI table: fall back to ExoFOP's resolver below
+        body = self.http.get(
+            endpoints.GOTOTICID,
+            endpoints.gototicid_params(query.exofop_target_param),
+            what=f"the TIC id of {query.text!r}",
+        )
+        tics = parse_gototicid(body.content, query=query.text)
+        if len(tics) > 1:
+            raise ambiguous(query.text, tics)
+        return tics[0], ()
+
+    def overview(self, tic_id: int) -> Overview:
+        """TOIs and star names of a TIC from ``target.php?json``; ``TargetNotFoundError`` for an unknown TIC."""
+        from .answers import parse_overview
+
+        body = self.http.get(
+            endpoints.TARGET,
+            endpoints.target_params(tic_id),
+            what=f"the overview of TIC {tic_id}",
+            allow_html=True,
+        )
+        return parse_overview(body.content, tic_id=tic_id)
+
+    # -- tables ---------------------------------------------------------------------------------------------
+    def filelist(self, tic_id: int) -> bytes:
+        """The raw file index of a star, checked to parse as one."""
+        from .filelist import parse_filelist
+
+        body = self.http.get(
+            endpoints.FILELIST, endpoints.filelist_params(tic_id), what=f"the file list of TIC {tic_id}"
+        )
+        parse_filelist(body.content, tic_id=tic_id)
+        return body.content
+
+    def summary(self, tic_id: int, kind: str) -> bytes:
+        """One raw summary table of a star, checked to parse as that table."""
+        from .summaries import check_summary_table
+
+        spec = endpoints.SUMMARIES[kind]
+        body = self.http.get(spec.endpoint, spec.params(tic_id), what=f"the {kind} table of TIC {tic_id}")
+        check_summary_table(body.content, spec)
+        return body.content
+
+    # -- payloads -------------------------------------------------------------------------------------------
+    def download_file(
+        self,
+        file_id: int,
+        filename: str,
+        open_sink: Callable[[], Sink],
+        *,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> Saved:
+        """Stream one file (``get_file.php``) into a sink; refused pages and cut bodies never commit."""
+        return self.http.download(
+            endpoints.GET_FILE,
+            endpoints.get_file_params(file_id),
+            open_sink,
+            what=f"file {file_id} ({filename})",
+            expected_filename=filename,
+            on_bytes=on_bytes,
+        )
+
+    def download_archive(
+        self,
+        tic_id: int,
+        fmt: str,
+        open_sink: Callable[[], Sink],
+        *,
+        expected_filename: str,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> Saved:
+        """Stream the whole-star archive (``download_files_zip.php``, or tar) into a sink."""
+        endpoint = endpoints.FILES_ZIP if fmt == "zip" else endpoints.FILES_TAR
+        return self.http.download(
+            endpoint,
+            endpoints.archive_params(tic_id),
+            open_sink,
+            what=f"the {fmt} archive of TIC {tic_id}",
+            expected_filename=expected_filename,
+            on_bytes=on_bytes,
+        )
+
+    def archive_url(self, tic_id: int, fmt: str) -> str:
+        """The URL of a star's archive (recorded as the source of files taken from it)."""
+        endpoint = endpoints.FILES_ZIP if fmt == "zip" else endpoints.FILES_TAR
+        return self.url(endpoint, endpoints.archive_params(tic_id))

@@ -1,0 +1,141 @@
+"""The ``manifest.json`` of a star's folder (schema_version 1), rebuilt from the per-file records.
+
+The records under ``.state/records/`` are the truth (see ``records``). The manifest is a deterministic
+view rebuilt from the records, the file list and the summaries on disk, so two concurrent ``fetch`` runs
+converge on a manifest listing every file without any lock: whoever writes last re-scans after writing and
+writes again if the scan saw more than it wrote.
+"""
+
+import os
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..models import ExoFopFileRow, ExoFopTarget, FetchIssue
+from .atomic import dumps_json, read_json, write_json_if_changed
+from .layout import FILELIST_NAME, TargetLayout, file_relpath
+from .records import valid_records
+
+SCHEMA_VERSION = 1
+_CONVERGE_ROUNDS = 6
+
+
+_ENTRY_KEYS = (
+    "file_id",
+    "filename",
+    "type",
+    "path",
+    "sha256",
+    "bytes",
+    "source_url",
+    "date",
+    "tag",
+    "description",
+    "toi",
+    "user",
+    "group",
+)
+
+
+def manifest_entry(record: Mapping[str, Any], row: ExoFopFileRow | None) -> dict[str, Any]:
+    """A manifest ``files[]`` entry: hashes from the record, metadata from the current file list if known."""
+    entry = {key: record.get(key) for key in _ENTRY_KEYS}
+    if row is not None and entry["path"] == file_relpath(row.file_id, row.filename):
+        entry.update(
+            type=row.type,
+            date=row.date_utc,
+            tag=row.tag,
+            description=row.description,
+            toi=row.toi,
+            user=row.user,
+            group=row.group,
+        )
+    return entry
+
+
+class ManifestInputs(NamedTuple):
+    """Everything besides the records that goes into a manifest."""
+
+    target: ExoFopTarget
+    base_url: str
+    cookie_jar_used: bool
+    filelist_rows: int | None
+    rows: Mapping[int, ExoFopFileRow]
+    summaries: Mapping[str, str]
+    endpoints: Mapping[str, str]
+    warnings: tuple[str, ...]
+    errors: tuple[FetchIssue, ...]
+
+
+def build_manifest(inputs: ManifestInputs, records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The manifest content (without ``generated_at``) as a plain dict."""
+    files = [manifest_entry(r, inputs.rows.get(int(r["file_id"]))) for r in records]
+    present = {f["file_id"] for f in files}
+    # A concurrent run may have fetched what this run failed to; the file on disk wins over the error.
+    errors = [e.to_dict() for e in inputs.errors if e.file_id is None or e.file_id not in present]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "target": inputs.target.to_dict(),
+        "auth": {"cookie_jar_used": inputs.cookie_jar_used},
+        "sources": {"base_url": inputs.base_url, "endpoints": dict(sorted(inputs.endpoints.items()))},
+        "filelist": (
+            {"path": FILELIST_NAME, "n_rows": inputs.filelist_rows}
+            if inputs.filelist_rows is not None
+            else None
+        ),
+        "summaries": dict(sorted(inputs.summaries.items())),
+        "files": files,
+        "warnings": sorted(set(inputs.warnings)),
+        "errors": errors,
+    }
+
+
+def _without_timestamp(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k != "generated_at"}
+    return None
+
+
+def utc_now() -> str:
+    """Current UTC time as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def write_manifest(layout: TargetLayout, content: Mapping[str, Any]) -> bool:
+    """Write the manifest unless it already says the same (ignoring ``generated_at``); True if written."""
+    existing = read_json(layout.manifest)
+    if _without_timestamp(existing) == dict(content):
+        return False
+    return write_json_if_changed(layout.manifest, {**content, "generated_at": utc_now()})
+
+
+def converge_manifest(layout: TargetLayout, inputs: ManifestInputs) -> dict[str, Any]:
+    """Write the manifest from the records on disk until a re-scan after writing sees nothing new.
+
+    Lock-free convergence: whichever process writes last re-scans after its write, so the final manifest
+    lists every record completed before that write. A run that writes nothing (the manifest already says
+    exactly this) needs no re-scan: any later writer re-scans for itself.
+    """
+    content = build_manifest(inputs, valid_records(layout))
+    for _ in range(_CONVERGE_ROUNDS):
+        if not write_manifest(layout, content):
+            break
+        again = build_manifest(inputs, valid_records(layout))
+        if again == content:
+            break
+        content = again
+    return content
+
+
+def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load a ``manifest.json`` (for library users); ``ValueError`` when it is not a schema-1 manifest."""
+    data = read_json(Path(path))
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"{path} is not an exofop manifest (schema_version {SCHEMA_VERSION})")
+    return data
+
+
+def manifest_bytes(content: Mapping[str, Any]) -> bytes:
+    """Serialised form (for tests comparing bytes)."""
+    return dumps_json(content)

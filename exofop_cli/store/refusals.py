@@ -1,0 +1,84 @@
+"""Files ExoFOP refused for lack of a login: ``.state/refused/<file_id>.json``, one note per file.
+
+A refused file is not asked for again anonymously (a warm run stays offline and the manifest unchanged)
+until the user has a session or asks with ``--refresh``/``--force``. One file per id, written or removed only
+for the files a run selected: two fetches of one star at once each touch their own selection, so neither
+erases what the other learnt (no lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import CacheError
+from ..models import ExoFopFileRow, FetchIssue
+from .atomic import ensure_dir, read_json, write_json_if_changed
+from .layout import TargetLayout
+
+
+def previous_auth_failures(manifest: Any) -> dict[int, FetchIssue]:
+    """``auth_required`` file errors recorded in a manifest (as read from disk), by file id."""
+    out: dict[int, FetchIssue] = {}
+    errors = manifest.get("errors") if isinstance(manifest, dict) else None
+    for err in errors if isinstance(errors, list) else []:
+        if (
+            isinstance(err, dict)
+            and err.get("kind") == "auth_required"
+            and isinstance(err.get("file_id"), int)
+        ):
+            out[err["file_id"]] = FetchIssue(
+                kind="auth_required",
+                message=str(err.get("message", "")),
+                file_id=err["file_id"],
+                endpoint=err.get("endpoint"),
+            )
+    return out
+
+
+def remembered_refusals(layout: TargetLayout, manifest: Any) -> dict[int, FetchIssue]:
+    """Refusals known for this star: from its manifest (older caches) and the notes on disk."""
+    return {**previous_auth_failures(manifest), **_notes_on_disk(layout)}
+
+
+def _notes_on_disk(layout: TargetLayout) -> dict[int, FetchIssue]:
+    """The refusals noted in ``.state/refused/`` (hand-edited or damaged notes are ignored).
+
+    A ``.state/refused.json`` list (written by one earlier development build) is turned into notes first.
+    """
+    legacy = layout.root / ".state" / "refused.json"
+    if legacy.exists():
+        for file_id, issue in previous_auth_failures({"errors": read_json(legacy)}).items():
+            _write_note(layout, file_id, issue, only_if_absent=True)
+        with contextlib.suppress(OSError):
+            legacy.unlink()
+    try:
+        names = os.listdir(layout.refused_dir)
+    except OSError:
+        return {}
+    notes = [read_json(layout.refused_dir / n) for n in sorted(names) if n.endswith(".json")]
+    return previous_auth_failures({"errors": notes})
+
+
+def remember_refusals(
+    layout: TargetLayout, selected: Iterable[ExoFopFileRow], errors: Iterable[FetchIssue]
+) -> None:
+    """Note this run's refusals and forget those of its selected files that were not refused."""
+    refused = {e.file_id: e for e in errors if e.kind == "auth_required" and e.file_id is not None}
+    for row in selected:
+        _write_note(layout, row.file_id, refused.get(row.file_id))
+
+
+def _write_note(
+    layout: TargetLayout, file_id: int, issue: FetchIssue | None, *, only_if_absent: bool = False
+) -> None:
+    """Write (or, for None, remove) one file's refusal note; a note that cannot be kept costs one request."""
+    path = layout.refused_path(file_id)
+    with contextlib.suppress(OSError, CacheError):
+        if issue is None:
+            path.unlink(missing_ok=True)
+        elif not (only_if_absent and path.exists()):
+            ensure_dir(layout.refused_dir)
+            write_json_if_changed(path, issue.to_dict())
