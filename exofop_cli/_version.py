@@ -1,3 +1,3 @@
 """Version of exofop-cli (kept in sync with pyproject.toml by a test)."""
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"

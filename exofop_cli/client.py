@@ -10,6 +10,7 @@ network stack.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,11 +154,11 @@ class ExoFopClient:
         return self.cache.layout(tic_id)
 
     # -- resolution -----------------------------------------------------------------------------------------
-    def resolve_target(self, target: str) -> ExoFopTarget:
+    def resolve_target(self, target: str | int) -> ExoFopTarget:
         """Resolve a TIC, TOI or name to an ``ExoFopTarget`` (cached on disk; online only on a miss)."""
         return self.resolver.resolve(target)
 
-    def tic_for(self, target: str) -> tuple[int, ExoFopTarget | None]:
+    def tic_for(self, target: str | int) -> tuple[int, ExoFopTarget | None]:
         """TIC id of a target without the overview request a TIC does not need (the full target if cached)."""
         return self.resolver.tic_for(target)
 
@@ -183,7 +184,7 @@ class ExoFopClient:
         return browse.summary_tables(self.cache.target(tic_id), self.remote, kinds=kinds, refresh=refresh)
 
     def list_files(
-        self, target: str, *, selectors: ExoFopSelectors | None = None, refresh: bool = False
+        self, target: str | int, *, selectors: ExoFopSelectors | None = None, refresh: bool = False
     ) -> FileListing:
         """The selected rows of a target's file index, each with its cached path if downloaded."""
         from .ops import browse
@@ -193,7 +194,7 @@ class ExoFopClient:
         )
 
     def collect_summaries(
-        self, target: str, *, kinds: list[str] | tuple[str, ...] | None = None, refresh: bool = False
+        self, target: str | int, *, kinds: list[str] | tuple[str, ...] | None = None, refresh: bool = False
     ) -> SummariesResult:
         """Every requested summary table; one that fails is reported and the others still come."""
         from .ops import browse
@@ -202,7 +203,7 @@ class ExoFopClient:
             resolver=self.resolver, cache=self.cache, target=target, kinds=kinds, refresh=refresh
         )
 
-    def manifest_path_for(self, target: str) -> Path:
+    def manifest_path_for(self, target: str | int) -> Path:
         """The manifest of a target fetched before; ``InvalidInputError`` when it was never fetched."""
         tic, _ = self.tic_for(target)
         path = self.layout(tic).manifest
@@ -223,7 +224,9 @@ class ExoFopClient:
         )
 
     # -- fetch ----------------------------------------------------------------------------------------------
-    def fetch_many(self, targets: list[str], **options: Any) -> list[ExoFopFetchResult | ExoFopError]:
+    def fetch_many(
+        self, targets: Sequence[str | int], **options: Any
+    ) -> list[ExoFopFetchResult | ExoFopError]:
         """``fetch`` each target in turn; a target that fails is returned as its error, the rest go on."""
         outcomes: list[ExoFopFetchResult | ExoFopError] = []
         for target in targets:
@@ -238,7 +241,7 @@ class ExoFopClient:
     def fetch(
         self,
         *,
-        target: str,
+        target: str | int,
         selectors: ExoFopSelectors | None = None,
         include_summaries: bool = True,
         force_refresh: bool = False,

@@ -1,22 +1,25 @@
 """The one exception hierarchy of exofop.
 
 Every failure the library reports is an ``ExoFopError``; the CLI maps each class to a message and an exit
-code in ``exofop_cli.cli._errors`` (one table, nowhere else)::
+code in ``exofop_cli.cli._errors`` (one table, nowhere else). Each class also derives from the builtin that
+fits, so code written against the spec (or tess-vetter, which raises plain ``ValueError``) that catches
+builtins keeps working: ``ValueError`` for bad input, unknown targets and unreadable answers, ``OSError``
+(and its subclasses) for the network, the cache and logins::
 
     ExoFopError
-    ├── InvalidInputError ............ bad user input: target syntax, regex, duration, numbers   (exit 2)
+    ├── InvalidInputError ............ ValueError: target syntax, regex, duration, numbers       (exit 2)
     │   └── CookieJarError ........... missing, unreadable or malformed cookie jar               (exit 2)
-    ├── TargetNotFoundError .......... ExoFOP knows no such star / TOI / name                   (exit 4)
-    ├── CacheError ................... cache folder unwritable, disk full, corrupt state         (exit 1)
-    ├── OfflineError ................. --offline, and a request would be needed                  (exit 6)
+    ├── TargetNotFoundError .......... ValueError: ExoFOP knows no such star / TOI / name       (exit 4)
+    ├── CacheError ................... OSError: cache folder unwritable, disk full, bad state     (exit 1)
+    ├── OfflineError ................. OSError: --offline, and a request would be needed        (exit 6)
     └── RequestError ................. one HTTP exchange failed (carries ``kind`` and ``endpoint``)
-        ├── NotFoundError ............ 404 / "no such file"                      kind=not_found  (exit 4)
-        ├── AuthRequiredError ........ login page where data was expected       kind=auth_required (exit 5)
+        ├── NotFoundError ............ ValueError: 404 / "no such file"          kind=not_found  (exit 4)
+        ├── AuthRequiredError ........ PermissionError: login page for data   kind=auth_required (exit 5)
         │   └── SessionExpiredError .. ... although a cookie jar was sent
-        ├── NetworkError ............. connect/read failures, timeouts           kind=network   (exit 6)
-        ├── ServerError .............. 5xx after retries                         kind=server    (exit 6)
+        ├── NetworkError ............. ConnectionError: connect/read failures    kind=network   (exit 6)
+        ├── ServerError .............. OSError: 5xx after retries                kind=server    (exit 6)
         │   └── RateLimitedError ..... 429 after retries                         kind=server    (exit 6)
-        └── InvalidResponseError ..... HTML/garbage where a table or file was expected
+        └── InvalidResponseError ..... ValueError: HTML/garbage for a table or file
                                                                                 kind=invalid_response (exit 1)
 
 ``RequestError.kind`` is the string written into ``manifest.json`` error objects, so the manifest and the
@@ -44,7 +47,7 @@ class ExoFopError(Exception):
         return self.message
 
 
-class InvalidInputError(ExoFopError):
+class InvalidInputError(ExoFopError, ValueError):
     """The user gave something exofop cannot use (bad target, regex, duration, number...)."""
 
 
@@ -52,7 +55,7 @@ class CookieJarError(InvalidInputError):
     """The cookie jar file is missing, unreadable or not in Netscape format."""
 
 
-class TargetNotFoundError(ExoFopError):
+class TargetNotFoundError(ExoFopError, ValueError):
     """ExoFOP does not know the requested target."""
 
     def __init__(self, target: str, *, detail: str | None = None) -> None:
@@ -63,11 +66,11 @@ class TargetNotFoundError(ExoFopError):
         self.target = target
 
 
-class CacheError(ExoFopError):
+class CacheError(ExoFopError, OSError):
     """The cache folder cannot be written (permissions, disk full) or holds unusable state."""
 
 
-class OfflineError(ExoFopError):
+class OfflineError(ExoFopError, OSError):
     """Offline mode was requested and a request is needed (the cache lacks it, or --refresh/--force)."""
 
     hint = "run once without --offline (or unset EXOFOP_OFFLINE) to fill the cache"
@@ -91,13 +94,13 @@ class RequestError(ExoFopError):
         self.status_code = status_code
 
 
-class NotFoundError(RequestError):
+class NotFoundError(RequestError, ValueError):
     """The server says the requested item does not exist (HTTP 404 or equivalent)."""
 
     kind: ErrorKind = "not_found"
 
 
-class AuthRequiredError(RequestError):
+class AuthRequiredError(RequestError, PermissionError):
     """A login page (or 401/403) came back where data was expected: the item is proprietary."""
 
     kind: ErrorKind = "auth_required"
@@ -110,13 +113,13 @@ class SessionExpiredError(AuthRequiredError):
     hint = "the ExoFOP session in the cookie jar has expired: log in again (`exofop auth login`)"
 
 
-class NetworkError(RequestError):
+class NetworkError(RequestError, ConnectionError):
     """The server could not be reached or the transfer broke, after all retries."""
 
     kind: ErrorKind = "network"
 
 
-class ServerError(RequestError):
+class ServerError(RequestError, OSError):
     """ExoFOP answered with a server error (5xx) after all retries."""
 
     kind: ErrorKind = "server"
@@ -128,7 +131,7 @@ class RateLimitedError(ServerError):
     hint = "ExoFOP is rate limiting: retry later or lower --jobs"
 
 
-class InvalidResponseError(RequestError):
+class InvalidResponseError(RequestError, ValueError):
     """ExoFOP answered, but not with the table or file that was expected (HTML page, garbage)."""
 
     kind: ErrorKind = "invalid_response"

@@ -1,4 +1,4 @@
-"""Parse what a user types as a target into a TIC id, a TOI or a name (pure, no network)."""
+"""Parse what a user types: a target (a TIC id, a TOI or a name) and file types (pure, no network)."""
 
 import re
 from collections.abc import Iterable
@@ -7,6 +7,12 @@ from typing import Literal, NamedTuple
 from .errors import InvalidInputError
 
 TargetKind = Literal["tic", "toi", "name"]
+
+# The file-list ``Type`` values public ExoFOP captures show (reference §2 and §7; ``Photometry`` is what WIYN
+# speckle sensitivity files are filed as). The list is open: any value the server sends is accepted, and
+# tab completion adds the types found in the cache. Here, not in ``models``: TAB completes them without
+# creating the public dataclasses.
+KNOWN_FILE_TYPES: tuple[str, ...] = ("Image", "Light_Curve", "Spectrum", "Photometry", "Other")
 
 # Patterns are strings, compiled by ``re``'s cache on first use: parsing a TIC needs one, not all four.
 _TIC_RE = r"(?i)^(?:tic[\s_\-]*)?(\d{1,12})$"
@@ -53,8 +59,12 @@ class TargetQuery(NamedTuple):
         return self.name
 
 
-def parse_target(text: str) -> TargetQuery:
-    """Classify ``text``: a TIC (``TIC 1``, ``tic_1``, ``1``), a TOI (``TOI-1262.01``, ``1262.01``) or a name."""
+def parse_target(text: str | int) -> TargetQuery:
+    """Classify a target: a TIC (``TIC 1``, ``tic_1``, ``1``, or an int), a TOI (``TOI-1262.01``) or a name."""
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        raise InvalidInputError(f"a target is a TIC id (int) or text, not {type(text).__name__}")
+    if isinstance(text, int):
+        text = str(text)  # the spec types targets ``str | int``: an int is a TIC id
     raw = text
     text = " ".join(text.split())
     if not text:

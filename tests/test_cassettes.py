@@ -189,8 +189,8 @@ def test_resolve_toi_127_from_the_real_toi_table(client: ExoFopClient) -> None:
     assert target.tic_id == 234523599
     assert "127.01" in target.toi
     if not LIVE:
-        assert target.toi == ("127.01",)
-        assert target.aliases == ("HATS-71", "TOI-127")
+        assert target.toi == "127.01" and target.tois == ("127.01",)
+        assert target.aliases == {"hats": "HATS-71"} and target.names == ("HATS-71", "TOI-127")
     # Cached on disk: resolving again makes no request (the cassette is closed; any request would fail).
     assert client.resolve_target("TOI 127") == target
 
@@ -218,9 +218,9 @@ def test_resolve_toi_with_planet_suffix_and_the_2025_header(client: ExoFopClient
     with cassette("resolve_toi_101_2025_header"):
         target = client.resolve_target("TOI-101.01")
     assert target.tic_id == 231663901
-    assert target.toi[:1] == ("101.01",)
+    assert target.tois[:1] == ("101.01",)
     if not LIVE:
-        assert target.aliases == ("WASP-46", "TOI-101")
+        assert target.aliases == {"wasp": "WASP-46"} and target.names == ("WASP-46", "TOI-101")
 
 
 def test_real_2025_toi_row_parses_by_column_name(client: ExoFopClient) -> None:
@@ -243,14 +243,14 @@ def test_resolve_a_name_through_gototicid(client: ExoFopClient) -> None:
     with cassette("resolve_name_hats71"):
         target = client.resolve_target("HATS-71")
     assert target.tic_id == 234523599
-    assert target.aliases[0] == "HATS-71"
+    assert target.aliases["hats"] == "HATS-71" and target.names[0] == "HATS-71"
     assert "127.01" in target.toi
 
 
 def test_resolve_a_name_when_json_starts_with_a_bom(client: ExoFopClient) -> None:
     with cassette("resolve_name_hats71_bom"):
         target = client.resolve_target("HATS-71")
-    assert target.tic_id == 234523599 and target.toi == ("127.01",)
+    assert target.tic_id == 234523599 and target.tois == ("127.01",)
 
 
 def test_unknown_name_is_not_found(client: ExoFopClient) -> None:
@@ -270,9 +270,9 @@ def test_fetch_toi_678_writes_the_manifest_from_real_and_documented_responses(cl
     with cassette("fetch_tic294395926"):
         result = client.fetch(target=f"TIC {TOI678}")
     assert result.tic_id == TOI678
-    assert result.target.toi == ("678.01",)
-    assert result.target.aliases == ("TOI-678",)
-    assert (result.files_downloaded, result.files_failed) == (1, 1)
+    assert result.target.toi == "678.01"
+    assert result.target.aliases == {} and result.target.names == ("TOI-678",)
+    assert (result.n_downloaded, result.n_failed) == (1, 1)
 
     manifest = read_manifest(result.manifest_path)
     (entry,) = manifest["files"]
@@ -318,7 +318,7 @@ def test_fetch_toi_678_writes_the_manifest_from_real_and_documented_responses(cl
     # Warm run: nothing to ask (the cassette is closed; any request would fail), manifest bytes unchanged.
     before = result.manifest_path.read_bytes()
     again = client.fetch(target=f"TIC {TOI678}")
-    assert again.files_downloaded == 0 and result.manifest_path.read_bytes() == before
+    assert again.n_downloaded == 0 and result.manifest_path.read_bytes() == before
 
 
 def test_fetch_with_an_expired_session_reports_it(client: ExoFopClient, tmp_path: Path) -> None:
@@ -344,7 +344,7 @@ def test_fetch_the_real_contrast_curve_only(client: ExoFopClient) -> None:
     with cassette("fetch_contrast_curve_tic294395926"):
         result = client.fetch(target=f"TIC {TOI678}", selectors=selectors, include_summaries=False)
     (path,) = result.files
-    assert result.errors == ()
+    assert result.errors == []
     sample = build.SOURCE_DIR / CONTRAST_NAME
     served, expected = load_exofop_contrast_curve_dat(path), load_exofop_contrast_curve_dat(sample)
     assert served.separation_arcsec == expected.separation_arcsec
@@ -356,7 +356,7 @@ def test_fetch_the_real_contrast_curve_only(client: ExoFopClient) -> None:
 def test_fetch_from_the_whole_star_zip(client: ExoFopClient) -> None:
     with cassette("archive_zip_tic294395926"):
         result = client.fetch(target=f"TIC {TOI678}", archive="zip", include_summaries=False)
-    assert result.files_downloaded == 1
+    assert result.n_downloaded == 1
     manifest = read_manifest(result.manifest_path)
     (entry,) = manifest["files"]
     assert entry["sha256"] == sha256(CONTRAST_BYTES)

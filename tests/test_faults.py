@@ -170,7 +170,7 @@ def test_body_cut_every_time_fails_that_file_only(client: ExoFopClient, fake: Fa
     result = client.fetch(target=str(DEMO_TIC), selectors=PUBLIC, include_summaries=False)
     (error,) = result.errors
     assert error.kind == "network" and error.file_id == TRES
-    assert result.files_downloaded == 8 and result.files_failed == 1
+    assert result.n_downloaded == 8 and result.n_failed == 1
     manifest = assert_clean_cache(result.manifest_path)
     assert TRES not in {f["file_id"] for f in manifest["files"]}
     assert manifest["errors"] == [error.to_dict()]
@@ -222,7 +222,7 @@ def test_server_that_never_answers_is_a_network_error(fake: FakeExoFop, cache_di
         result = client.fetch(target=str(DEMO_TIC), selectors=PUBLIC, include_summaries=False)
     (error,) = result.errors
     assert error.kind == "network" and "timed out" in error.message and error.file_id == NEID
-    assert result.files_downloaded == 8
+    assert result.n_downloaded == 8
     assert_clean_cache(result.manifest_path)
 
 
@@ -271,7 +271,7 @@ def test_summary_failures_do_not_stop_files(client: ExoFopClient, fake: FakeExoF
         "download_imaging.php": "invalid_response",
         "download_tseries.php": "auth_required",
     }
-    assert result.files_downloaded == 9
+    assert result.n_downloaded == 9
     manifest = assert_clean_cache(result.manifest_path)
     assert set(manifest["summaries"]) == {"obsnotes", "stellar", "planet", "uploads"}
 
@@ -282,7 +282,7 @@ def test_cached_index_is_used_when_the_refresh_fails(client: ExoFopClient, fake:
     result = client.fetch(target=str(DEMO_TIC), selectors=PUBLIC, force_refresh=True)
     assert [(e.endpoint, e.kind) for e in result.errors] == [("download_filelist.php", "server")]
     assert any("using the cached copy" in w for w in result.warnings)
-    assert result.files_downloaded == 8
+    assert result.n_downloaded == 8
     assert_clean_cache(result.manifest_path)
 
 

@@ -34,10 +34,10 @@ def assert_manifest_matches_disk(manifest_path: Path) -> dict[str, object]:
 def test_fetch_everything_for_a_tic(client: ExoFopClient, fake: FakeExoFop) -> None:
     result = client.fetch(target=str(DEMO_TIC))
     public = [f for f in fake.targets[DEMO_TIC].files if not f.proprietary]
-    assert result.files_downloaded == len(public)
+    assert result.n_downloaded == len(public)
     assert result.tic_id == DEMO_TIC
-    assert result.target.toi == ("1262.01",)
-    assert "HD 104654" in result.target.aliases
+    assert result.target.toi == "1262.01" and result.target.tois == ("1262.01",)
+    assert result.target.aliases["hd"] == "HD 104654"
     manifest = assert_manifest_matches_disk(result.manifest_path)
     assert manifest["schema_version"] == 1
     assert {f["file_id"] for f in manifest["files"]} == {f.file_id for f in public}
@@ -81,7 +81,7 @@ def test_warm_run_makes_no_request_and_keeps_manifest_bytes(client: ExoFopClient
         again = warm.fetch(target="TOI-1262")
         assert warm.requests_made == 0
     assert fake.requests == []
-    assert again.files_downloaded == 0 and again.files_skipped == first.files_downloaded
+    assert again.n_downloaded == 0 and again.n_skipped == first.n_downloaded
     assert again.manifest_path.read_bytes() == before
     assert again.manifest_path.stat().st_mtime_ns == mtime  # not even rewritten
 
@@ -107,7 +107,7 @@ def test_new_selection_downloads_only_what_is_missing(client: ExoFopClient, fake
     result = client.fetch(target="TOI-1262", selectors=ExoFopSelectors(types=("Spectrum", "Notes")))
     assert fake.count("get_file.php") == 2  # the two notes.txt; spectra were cached
     assert fake.count("download_filelist.php") == 0
-    assert result.files_downloaded == 2
+    assert result.n_downloaded == 2
     manifest = read_manifest(result.manifest_path)
     # The manifest describes the whole cache folder: both selections are listed.
     assert {f["file_id"] for f in manifest["files"]} >= {1001, 1002, 1003, 1008, 1009}
@@ -129,7 +129,7 @@ def test_force_downloads_again(client: ExoFopClient, fake: FakeExoFop) -> None:
     result = client.fetch(
         target=str(DEMO_TIC), selectors=selectors, include_summaries=False, force_download=True
     )
-    assert fake.count("get_file.php") == 1 and result.files_downloaded == 1
+    assert fake.count("get_file.php") == 1 and result.n_downloaded == 1
 
 
 def test_damaged_cached_file_is_refetched(client: ExoFopClient, fake: FakeExoFop) -> None:
@@ -178,7 +178,7 @@ def test_resolution_is_cached(client: ExoFopClient, fake: FakeExoFop) -> None:
 def test_name_resolution(client: ExoFopClient) -> None:
     target = client.resolve_target("HD 104654")
     assert target.tic_id == DEMO_TIC
-    assert target.aliases[0] == "HD 104654"
+    assert target.aliases["hd"] == "HD 104654" and target.names[0] == "HD 104654"
 
 
 def test_offline_serves_cache_and_names_what_is_missing(fake: FakeExoFop, cache_dir: Path) -> None:
@@ -189,7 +189,7 @@ def test_offline_serves_cache_and_names_what_is_missing(fake: FakeExoFop, cache_
     fake.reset_log()
     with make_client(fake, cache_dir, offline=True) as offline:
         result = offline.fetch(target="TOI-1262", selectors=ExoFopSelectors(types=("Notes",)))
-        assert result.files_skipped == 2 and not result.errors
+        assert result.n_skipped == 2 and not result.errors
         partial = offline.fetch(target="TOI-1262", selectors=ExoFopSelectors(types=("Spectrum",)))
         assert {e.kind for e in partial.errors} == {"network"}
         assert all("offline" in e.message for e in partial.errors)
@@ -207,7 +207,7 @@ def test_cookie_jar_unlocks_proprietary_file(fake: FakeExoFop, cache_dir: Path, 
     jar.chmod(0o600)
     with make_client(fake, cache_dir, cookie_jar_path=jar) as c:
         result = c.fetch(target=str(DEMO_TIC), selectors=ExoFopSelectors(filename_regex="CHIRON"))
-    assert not result.errors and result.files_downloaded == 1
+    assert not result.errors and result.n_downloaded == 1
     manifest = assert_manifest_matches_disk(result.manifest_path)
     assert manifest["auth"] == {"cookie_jar_used": True}
     assert "PHPSESSID" not in result.manifest_path.read_text()
@@ -249,7 +249,7 @@ def test_text_that_is_not_the_table_is_refused_and_not_cached(
         ("invalid_response", f"download_{kind}.php")
     ]
     assert not list(client.layout(DEMO_TIC).summaries_dir.glob(f"{kind}.*"))
-    assert result.files_downloaded > 0  # the rest of the fetch went on
+    assert result.n_downloaded > 0  # the rest of the fetch went on
 
 
 def test_empty_summary_answers_are_still_empty_tables(client: ExoFopClient, fake: FakeExoFop) -> None:
@@ -272,7 +272,7 @@ def test_a_damaged_cached_file_list_is_fetched_again(client: ExoFopClient, fake:
     layout.filelist.write_text("junk")
     again = client.fetch(target=str(DEMO_TIC))
     assert {e.kind for e in again.errors} == {"auth_required"}  # the demo's proprietary file, as before
-    assert again.files_skipped == first.files_downloaded
+    assert again.n_skipped == first.n_downloaded
     assert fake.count("download_filelist.php") == 2
 
 
@@ -280,14 +280,14 @@ def test_damaged_cached_summaries_are_renewed_where_they_matter(
     client: ExoFopClient, fake: FakeExoFop
 ) -> None:
     by_instrument = ExoFopSelectors(instruments=("TRES",))
-    wanted = client.fetch(target=str(DEMO_TIC), selectors=by_instrument).files_downloaded
+    wanted = client.fetch(target=str(DEMO_TIC), selectors=by_instrument).n_downloaded
     assert wanted > 0
     summaries = client.layout(DEMO_TIC).summaries_dir
     (summaries / "spect.csv").write_text("junk\n")
     (summaries / "stellar.pipe").write_text("junk\n")
     # Selecting by instrument from a damaged table would match nothing: it is fetched again.
     result = client.fetch(target=str(DEMO_TIC), selectors=by_instrument)
-    assert result.files_skipped == wanted and "TIC ID" in (summaries / "spect.csv").read_text()
+    assert result.n_skipped == wanted and "TIC ID" in (summaries / "spect.csv").read_text()
     assert (summaries / "stellar.pipe").read_text() == "junk\n"  # not needed for that: left alone...
     client.fetch(target=str(DEMO_TIC), verify=True)
     assert (summaries / "stellar.pipe").read_text() != "junk\n"  # ...until --verify
@@ -300,7 +300,7 @@ def test_a_refused_file_stays_remembered_across_other_fetches(client: ExoFopClie
     first = client.fetch(target=str(DEMO_TIC))
     assert [e.file_id for e in first.errors] == [1010] and asked_for_1010() == 1
     other = client.fetch(target=str(DEMO_TIC), selectors=ExoFopSelectors(filename_regex="TRES"))
-    assert other.errors == ()  # not selected: not this run's error...
+    assert other.errors == []  # not selected: not this run's error...
     again = client.fetch(target=str(DEMO_TIC))
     assert [e.file_id for e in again.errors] == [1010]
     assert asked_for_1010() == 1  # ...but still not asked for again anonymously

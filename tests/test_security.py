@@ -191,7 +191,7 @@ def test_garbage_resolver_answers_are_invalid_response(
 def test_garbage_overview_does_not_stop_the_fetch(client: ExoFopClient, fake: FakeExoFop) -> None:
     fake.faults.replace_body("target.php", b"\x00garbage{{{", content_type="application/json")
     result = client.fetch(target=str(DEMO_TIC), selectors=ExoFopSelectors(filename_regex="NEID"))
-    assert result.ok and result.files_downloaded == 1
+    assert result.ok and result.n_downloaded == 1
     assert any("overview" in w for w in result.warnings)
     assert_clean_cache(result.manifest_path)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from .. import config
 
@@ -127,6 +127,77 @@ class LazyGroup(ExoFopGroup):
         return super().resolve_command(ctx, args)
 
 
+# The global options, also accepted after the command name (`exofop fetch X --cache-dir D`: the spec's CLI lines
+# put --cookie-jar there) and listed in every command's --help. --version stays with the root.
+GLOBAL_OPTION_NAMES = ("cache_dir", "base_url", "cookie_jar", "timeout", "offline", "quiet", "verbose")
+
+
+class ExoFopCommand(TyperCommand):
+    """A command that also takes the global options, and the spec's space-separated ``--types A B``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The command's own options, then the root's global options, then --help."""
+        params = list(super().get_params(ctx))
+        root = ctx.find_root()
+        if root is ctx or root.command is None:
+            return params  # invoked on its own (tests): no root options to share
+        own = {p.name for p in params}
+        extra = [p for p in root.command.params if p.name in GLOBAL_OPTION_NAMES and p.name not in own]
+        help_option = self.get_help_option(ctx)
+        if help_option is not None and params and params[-1] is help_option:
+            return [*params[:-1], *extra, help_option]
+        return [*params, *extra]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Join ``--types Image Spectrum`` into two --types values before Click sees the arguments."""
+        if any(p.name == "types" for p in super().get_params(ctx)):
+            from ._args import join_spaced_types
+
+            args = join_spaced_types(args)
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
+    def invoke(self, ctx: Any) -> Any:
+        """Apply global options given after the command name, then run the command."""
+        from typer._click.core import ParameterSource
+
+        given = {}
+        for name in GLOBAL_OPTION_NAMES:
+            if name in ctx.params and name not in _own_param_names(self):
+                value = ctx.params.pop(name)
+                if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
+                    given[name] = value
+        if given:
+            _apply_globals(ctx, given)
+        return super().invoke(ctx)
+
+
+def _own_param_names(command: TyperCommand) -> set[str]:
+    return {p.name for p in command.params if p.name}
+
+
+def _apply_globals(ctx: Any, given: dict[str, Any]) -> None:
+    """Merge command-level global options into this invocation's options (the command's value wins)."""
+    from ._output import set_quiet
+
+    opts = options(ctx)
+    if "verbose" in given:
+        given["verbose"] = opts.verbose + given["verbose"]  # `exofop -v fetch X -v` is -vv
+    merged = opts._replace(**given)  # flags (--offline, -q) given on the command line are True
+    ctx.obj = merged
+    if "quiet" in given or "verbose" in given:
+        set_quiet(merged.quiet)
+        _configure_logging(merged.verbose, quiet=merged.quiet)
+
+
+class ExoFopTyper(typer.Typer):
+    """``typer.Typer`` whose commands are ``ExoFopCommand``s."""
+
+    def command(self, name: str | None = None, *, cls: Any = None, **kwargs: Any) -> Any:
+        """Register a command (an ``ExoFopCommand`` unless ``cls`` says otherwise)."""
+        return super().command(name, cls=cls or ExoFopCommand, **kwargs)
+
+
 # Every app: plain Click help (Rich help would import Rich on each --help), no Typer completion options
 # (exofop completion SHELL instead), no pretty tracebacks (the error boundary prints one line), -h too.
 _APP_DEFAULTS: dict[str, Any] = {
@@ -140,12 +211,12 @@ _APP_DEFAULTS: dict[str, Any] = {
 def new_app(help_text: str | None = None, **kwargs: Any) -> typer.Typer:
     """A command-group app with exofop's conventions and the error boundary."""
     kwargs.setdefault("cls", ExoFopGroup)
-    return typer.Typer(help=help_text, no_args_is_help=True, **_APP_DEFAULTS, **kwargs)
+    return ExoFopTyper(help=help_text, no_args_is_help=True, **_APP_DEFAULTS, **kwargs)
 
 
 def command_app() -> typer.Typer:
     """An app holding exactly one command (built by ``LazyGroup`` when that command runs)."""
-    return typer.Typer(**_APP_DEFAULTS)
+    return ExoFopTyper(**_APP_DEFAULTS)
 
 
 app = new_app(

@@ -35,7 +35,8 @@ def complete_target(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
         manifest = read_json(folder / "manifest.json")
         # Every level checked: TAB must never fail on a hand-edited manifest.
         target = manifest.get("target") if isinstance(manifest, dict) else None
-        tois = target.get("toi") if isinstance(target, dict) else None
+        # Read raw (no model import on TAB): "tois" now, "toi" as a list in caches written by exofop 1.0.
+        tois = (target.get("tois") or target.get("toi")) if isinstance(target, dict) else None
         tois = [str(t) for t in tois] if isinstance(tois, list) else []
         items[str(tic)] = "TIC " + str(tic) + (" · " + ", ".join(f"TOI-{t}" for t in tois) if tois else "")
     resolutions = read_json(root / "resolutions.json")
@@ -68,7 +69,7 @@ def _cached_types(root: Path) -> set[str]:
 
 def complete_types(ctx: typer.Context, incomplete: str) -> list[str]:
     """Known ExoFOP file types plus those seen in the cache; completes the last of ``A,B,...``."""
-    from ..models import KNOWN_FILE_TYPES
+    from ..targets import KNOWN_FILE_TYPES
 
     head, sep, last = incomplete.rpartition(",")
     prefix = head + sep  # "Image," when completing "Image,Spe"

@@ -11,6 +11,7 @@ import typer
 
 from ..config import cache_root
 from ._app import new_app, options
+from ._args import JsonOpt, TicOpt, TicsOpt
 from ._complete import complete_target
 from ._errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE
 from ._output import emit_json, emit_line, emit_rows, error_line, human_bytes, note_line, warn_line
@@ -28,7 +29,6 @@ TargetsArg = Annotated[
 PruneTargetsArg = Annotated[
     list[str] | None, _targets_arg("TIC ids or cached TOIs/names to delete (or use --older-than / --all).")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
 def _root(ctx: typer.Context) -> Path:
@@ -71,21 +71,26 @@ def cache_path(
             show_default=False,
         ),
     ] = None,
+    tic: TicOpt = None,
 ) -> None:
     """Print the cache folder (or one target's folder)."""
     from ..ops.maintenance import tic_ids_for
     from ..store.layout import TargetLayout
 
     root = _root(ctx)
-    if target is None:
+    wanted = [*([target] if target is not None else []), *([str(tic)] if tic is not None else [])]
+    if not wanted:
         emit_line(str(root))
         return
-    emit_line(str(TargetLayout.for_tic(root, tic_ids_for(root, [target])[0]).root))
+    emit_line(str(TargetLayout.for_tic(root, tic_ids_for(root, wanted)[0]).root))
 
 
 @cache_app.command("verify")
-def cache_verify(ctx: typer.Context, targets: TargetsArg = None, as_json: JsonOpt = False) -> None:
+def cache_verify(
+    ctx: typer.Context, targets: TargetsArg = None, tic: TicsOpt = None, as_json: JsonOpt = False
+) -> None:
     """Re-hash cached files against their manifests; name every missing or damaged file."""
+    targets = [*(targets or ()), *(str(t) for t in tic or ())]
     from ..ops.maintenance import tic_ids_for, verify_target
     from ..store.layout import target_dirs
 
@@ -111,6 +116,7 @@ def cache_verify(ctx: typer.Context, targets: TargetsArg = None, as_json: JsonOp
 def cache_prune(
     ctx: typer.Context,
     targets: PruneTargetsArg = None,
+    tic: TicsOpt = None,
     older_than: Annotated[
         str | None,
         typer.Option(
@@ -123,6 +129,7 @@ def cache_prune(
     as_json: JsonOpt = False,
 ) -> None:
     """Delete cached targets (named, older than a duration, or all) and stale partial downloads."""
+    targets = [*(targets or ()), *(str(t) for t in tic or ())]
     from ..ops.maintenance import execute_prune, parse_duration, plan_prune, tic_ids_for
 
     root = _root(ctx)

@@ -3,13 +3,30 @@
 # No `from __future__ import annotations` here: Typer would eval every string annotation on each start
 # (about 5 ms); real annotations are compiled into the .pyc once.
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from .. import config
 from ._app import command_app, make_client
-from ._complete import complete_kind, complete_target, complete_types
+from ._args import (
+    InstrumentOpt,
+    JsonOpt,
+    MaxFilesOpt,
+    RefreshOpt,
+    RegexOpt,
+    TagOpt,
+    TargetArg,
+    TargetsArg,
+    TelescopeOpt,
+    TicOpt,
+    TicsOpt,
+    TypesOpt,
+    all_targets,
+    build_selectors,
+    one_target,
+)
+from ._complete import complete_kind
 from ._errors import EXIT_OK, EXIT_PARTIAL, exit_code_for, exit_code_for_kind, report
 from ._output import (
     emit_json,
@@ -22,56 +39,6 @@ from ._output import (
     note_line,
     warn_line,
 )
-
-if TYPE_CHECKING:
-    from ..models import ExoFopSelectors
-
-TargetArg = Annotated[
-    str,
-    typer.Argument(
-        help="TIC id, TOI (TOI-1262, 1262.01) or star name.",
-        autocompletion=complete_target,
-        show_default=False,
-    ),
-]
-TypesOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--types",
-        "-t",
-        help="File types, repeatable or comma-separated: --types Image,Spectrum.",
-        autocompletion=complete_types,
-        show_default=False,
-    ),
-]
-RegexOpt = Annotated[
-    str | None,
-    typer.Option("--regex", "-r", help="Python regex searched in the file name.", show_default=False),
-]
-TagOpt = Annotated[
-    list[int] | None, typer.Option("--tag", help="ExoFOP tag id (repeatable).", min=0, show_default=False)
-]
-MaxFilesOpt = Annotated[
-    int | None,
-    typer.Option("--max-files", min=0, help="Keep at most N files (newest first).", show_default=False),
-]
-InstrumentOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--instrument",
-        help="Instrument substring, joined by Tag to the observation tables "
-        "(repeatable, case-insensitive): --instrument Alopeke --instrument TRES.",
-        show_default=False,
-    ),
-]
-TelescopeOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--telescope", help="Telescope substring, joined like --instrument (repeatable).", show_default=False
-    ),
-]
-RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Re-read the file list and summary tables.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 resolve_app = command_app()
 ls_app = command_app()
@@ -92,45 +59,26 @@ _LS_COLUMNS = [
 ]
 
 
-def build_selectors(
-    types: list[str] | None,
-    regex: str | None,
-    tags: list[int] | None,
-    max_files: int | None,
-    instruments: list[str] | None = None,
-    telescopes: list[str] | None = None,
-) -> "ExoFopSelectors":
-    """Selectors from CLI values (``--types A,B`` is split on commas)."""
-    from ..models import ExoFopSelectors  # not at import: TAB completion loads this module
-
-    split_types = tuple(t.strip() for value in types or () for t in value.split(",") if t.strip())
-    return ExoFopSelectors(
-        types=split_types,
-        filename_regex=regex,
-        tag_ids=tuple(tags or ()),
-        max_files=max_files,
-        instruments=tuple(i for i in instruments or () if i.strip()),
-        telescopes=tuple(t for t in telescopes or () if t.strip()),
-    )
-
-
 @resolve_app.command()
-def resolve(ctx: typer.Context, target: TargetArg, as_json: JsonOpt = False) -> None:
+def resolve(
+    ctx: typer.Context, target: TargetArg = None, tic: TicOpt = None, as_json: JsonOpt = False
+) -> None:
     """Resolve a TIC, TOI or name to its TIC id, TOIs and aliases."""
     with make_client(ctx) as client:
-        resolved = client.resolve_target(target)
+        resolved = client.resolve_target(one_target(target, tic))
     if as_json:
         emit_json(resolved.to_dict())
         return
     emit_line(f"tic_id\t{resolved.tic_id}")
-    emit_line("toi\t" + ", ".join(f"TOI-{t}" for t in resolved.toi))
-    emit_line("aliases\t" + ", ".join(resolved.aliases))
+    emit_line("toi\t" + ", ".join(f"TOI-{t}" for t in resolved.tois))
+    emit_line("aliases\t" + ", ".join(resolved.names))
 
 
 @ls_app.command("ls")
 def list_files(
     ctx: typer.Context,
-    target: TargetArg,
+    target: TargetArg = None,
+    tic: TicOpt = None,
     types: TypesOpt = None,
     regex: RegexOpt = None,
     tag: TagOpt = None,
@@ -143,7 +91,7 @@ def list_files(
     """List a target's ExoFOP files (from the cached file list unless --refresh)."""
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
     with make_client(ctx) as client:
-        listing = client.list_files(target, selectors=selectors, refresh=refresh)
+        listing = client.list_files(one_target(target, tic), selectors=selectors, refresh=refresh)
     for warning in listing.warnings:
         warn_line(warning)
     emit_rows(
@@ -157,12 +105,8 @@ def list_files(
 @fetch_app.command()
 def fetch(
     ctx: typer.Context,
-    targets: Annotated[
-        list[str],
-        typer.Argument(
-            help="One or more TIC ids, TOIs or names.", autocompletion=complete_target, show_default=False
-        ),
-    ],
+    targets: TargetsArg = None,
+    tic: TicsOpt = None,
     types: TypesOpt = None,
     regex: RegexOpt = None,
     tag: TagOpt = None,
@@ -189,6 +133,7 @@ def fetch(
     as_json: JsonOpt = False,
 ) -> None:
     """Download files and summary tables into the cache; write manifest.json."""
+    targets = all_targets(targets, tic)
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
     if archive is not None and archive not in ("zip", "tar"):
         from ..errors import InvalidInputError
@@ -239,11 +184,12 @@ def _render_outcome(target: str, outcome: Any) -> int:
     if any(issue.kind == "auth_required" for issue in outcome.errors):
         hint_line("proprietary files need a login: `exofop auth login`, or --cookie-jar with a curl/wget jar")
     if not is_quiet():
-        toi = (" (" + ", ".join(f"TOI-{t}" for t in outcome.target.toi) + ")") if outcome.target.toi else ""
+        tois = outcome.target.tois
+        toi = (" (" + ", ".join(f"TOI-{t}" for t in tois) + ")") if tois else ""
         note_line(
-            f"TIC {outcome.tic_id}{toi}: {outcome.files_downloaded} downloaded "
-            f"({human_bytes(outcome.bytes_downloaded)}), {outcome.files_skipped} already cached, "
-            f"{outcome.files_failed} failed"
+            f"TIC {outcome.tic_id}{toi}: {outcome.n_downloaded} downloaded "
+            f"({human_bytes(outcome.bytes_downloaded)}), {outcome.n_skipped} already cached, "
+            f"{outcome.n_failed} failed"
         )
     if not outcome.errors:
         return EXIT_OK
@@ -265,7 +211,8 @@ def _combine(codes: list[int]) -> int:
 @summaries_app.command()
 def summaries(
     ctx: typer.Context,
-    target: TargetArg,
+    target: TargetArg = None,
+    tic: TicOpt = None,
     kind: Annotated[
         list[str] | None,
         typer.Option(
@@ -283,7 +230,7 @@ def summaries(
     """Show a target's ExoFOP summary tables (cached unless --refresh)."""
     kinds = [k.strip() for value in kind or () for k in value.split(",") if k.strip()]
     with make_client(ctx) as client:
-        result = client.collect_summaries(target, kinds=kinds or None, refresh=refresh)
+        result = client.collect_summaries(one_target(target, tic), kinds=kinds or None, refresh=refresh)
     for issue in result.errors:
         error_line(f"{issue.endpoint}: {issue.message} [{issue.kind}]")
     if as_json:

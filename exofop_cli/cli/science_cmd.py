@@ -9,21 +9,14 @@ from typing import Annotated
 import typer
 
 from ._app import command_app, make_client
-from ._complete import complete_target
+from ._args import JsonOpt, TargetArg, TicOpt, one_target
 from ._errors import EXIT_PARTIAL
 from ._output import emit_json, emit_rows, error_line, note_line, warn_line
 
-TargetArg = Annotated[
-    str,
-    typer.Argument(
-        help="TIC id, TOI or star name (fetched before).", autocompletion=complete_target, show_default=False
-    ),
-]
 ExportOpt = Annotated[
     Path | None,
     typer.Option("--export", help="Write TRICERATOPS-ready files into this folder.", show_default=False),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 contrast_app = command_app()
 lightcurves_app = command_app()
@@ -31,13 +24,17 @@ lightcurves_app = command_app()
 
 @contrast_app.command()
 def contrast(
-    ctx: typer.Context, target: TargetArg, export: ExportOpt = None, as_json: JsonOpt = False
+    ctx: typer.Context,
+    target: TargetArg = None,
+    tic: TicOpt = None,
+    export: ExportOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """List cached contrast curves; export them for TRICERATOPS."""
     from ..ops.contrast import collect_contrast_curves
 
     with make_client(ctx) as client:
-        manifest = client.manifest_path_for(target)
+        manifest = client.manifest_path_for(one_target(target, tic))
     reports = collect_contrast_curves(manifest, export_dir=export)
     _render(
         [r.to_dict() for r in reports],
@@ -59,11 +56,12 @@ def contrast(
 @lightcurves_app.command()
 def lightcurves(
     ctx: typer.Context,
-    target: TargetArg,
     period: Annotated[float, typer.Option("--period", help="Orbital period in days.", show_default=False)],
     epoch: Annotated[
         float, typer.Option("--epoch", help="Mid-transit time T0 in BJD_TDB.", show_default=False)
     ],
+    target: TargetArg = None,
+    tic: TicOpt = None,
     band: Annotated[
         str | None,
         typer.Option("--filter", help="Force the filter (g, r, i, z, J, H, K).", show_default=False),
@@ -84,7 +82,7 @@ def lightcurves(
     from ..ops.lightcurves import collect_lightcurves
 
     with make_client(ctx) as client:
-        manifest = client.manifest_path_for(target)
+        manifest = client.manifest_path_for(one_target(target, tic))
     reports = collect_lightcurves(
         manifest, period=period, epoch=epoch, band=band, export_dir=export, duration_hours=duration
     )

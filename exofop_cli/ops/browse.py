@@ -91,7 +91,7 @@ def list_files(
     *,
     resolver: Resolver,
     cache: CacheStore,
-    target: str,
+    target: str | int,
     selectors: ExoFopSelectors | None = None,
     refresh: bool = False,
 ) -> FileListing:
@@ -118,7 +118,7 @@ def collect_summaries(
     *,
     resolver: Resolver,
     cache: CacheStore,
-    target: str,
+    target: str | int,
     kinds: list[str] | tuple[str, ...] | None = None,
     refresh: bool = False,
 ) -> SummariesResult:

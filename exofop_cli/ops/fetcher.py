@@ -16,6 +16,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import (
@@ -98,9 +99,8 @@ class _Run:
     filelist: Future[bytes] | None = None
     summaries: dict[str, Future[bytes]] = field(default_factory=dict)
     requested: int = 0  # files asked of the server (one by one or from the archive)
-    skipped: int = 0
-    failed: int = 0
-    downloaded: int = 0
+    skipped: list[str] = field(default_factory=list)  # ExoFOP names of selected files already cached
+    downloaded: list[Path] = field(default_factory=list)
     nbytes: int = 0
 
     @property
@@ -183,7 +183,7 @@ class Fetcher:
         """Identify the star (from the resolution cache when possible) and set up the run."""
         cached_target = self.resolver.cached(query)
         if cached_target is not None:
-            tic, id_tois = cached_target.tic_id, cached_target.toi
+            tic, id_tois = cached_target.tic_id, cached_target.tois
         else:
             tic, id_tois = self.resolver.identify(query)
         return _Run(
@@ -279,7 +279,6 @@ class Fetcher:
             action = download_action(state, force=options.force, verify=options.verify)
             if action == "download" and row.file_id in known_auth:
                 run.errors.append(known_auth[row.file_id])
-                run.failed += 1
                 continue
             if action == "rehash":
                 action = "skip" if self._rehash_ok(layout, row, record) else "download"
@@ -290,7 +289,7 @@ class Fetcher:
             if action == "download":
                 to_download.append(row)
             else:
-                run.skipped += 1
+                run.skipped.append(row.filename)
         if known_auth and any(e.file_id in known_auth for e in run.errors):
             run.notes.append(
                 "files that need an ExoFOP login were not asked for again; log in (`exofop auth login`)"
@@ -313,7 +312,7 @@ class Fetcher:
                 on_bytes=self.progress.advance,
             )
             run.notes.extend(notes)
-            run.downloaded += len(done)
+            run.downloaded += [run.layout.file_path(r.file_id, r.filename) for r in rows if r.file_id in done]
             run.nbytes += sum(done.values())
             rows = [r for r in rows if r.file_id not in done]
         if rows:
@@ -333,7 +332,10 @@ class Fetcher:
         if base is None:
             base = self._new_target(run, rows)
         return ExoFopTarget(
-            tic_id=base.tic_id, toi=sorted_tois((*base.toi, *(r.toi for r in rows))), aliases=base.aliases
+            tic_id=base.tic_id,
+            aliases=base.aliases,
+            tois=sorted_tois((*base.tois, *(r.toi for r in rows))),
+            names=base.names,
         )
 
     def _new_target(self, run: _Run, rows: list[ExoFopFileRow]) -> ExoFopTarget:
@@ -379,7 +381,7 @@ class Fetcher:
             filelist_rows=len(rows),
             rows={r.file_id: r for r in rows},
             summaries=run.store.present_summaries(),
-            endpoints=run.store.source_endpoints(),
+            requests=run.store.source_requests(),
             warnings=tuple(filelist_warnings),
             errors=tuple(run.errors),
         )
@@ -401,14 +403,14 @@ class Fetcher:
             target=target,
             cache_root=layout.root,
             manifest_path=layout.manifest,
-            files=tuple(present[r.file_id] for r in selected if r.file_id in present),
-            files_downloaded=run.downloaded,
-            files_skipped=run.skipped,
-            files_failed=run.failed,
+            files_downloaded=sorted(run.downloaded),
+            files_skipped=list(run.skipped),
+            warnings=list(dict.fromkeys([*run.notes, *filelist_warnings])),
+            filelist_path=layout.filelist if manifest.get("filelist") else None,
+            summary_paths={kind: layout.root / rel for kind, rel in manifest["summaries"].items()},
+            errors=list(run.errors),
+            files=[present[r.file_id] for r in selected if r.file_id in present],
             bytes_downloaded=run.nbytes,
-            summaries=tuple(manifest["summaries"]),
-            warnings=tuple(dict.fromkeys([*run.notes, *filelist_warnings])),
-            errors=tuple(run.errors),
         )
 
     def _record_warm(
@@ -482,7 +484,7 @@ class Fetcher:
         )
         return True
 
-    def _download_one(self, layout: TargetLayout, row: ExoFopFileRow) -> int:
+    def _download_one(self, layout: TargetLayout, row: ExoFopFileRow) -> tuple[Path, int]:
         progress = self.progress
 
         def on_bytes(n: int) -> None:
@@ -497,7 +499,7 @@ class Fetcher:
         write_record(
             layout, row, sha256=saved.sha256, size=saved.size, mtime_ns=saved.mtime_ns, source_url=saved.url
         )
-        return saved.size
+        return dest, saved.size
 
     def _download_all(self, run: _Run, rows: list[ExoFopFileRow]) -> None:
         from concurrent.futures import as_completed
@@ -510,11 +512,11 @@ class Fetcher:
             for fut in as_completed(futures):
                 row = futures[fut]
                 try:
-                    run.nbytes += fut.result()
-                    run.downloaded += 1
+                    path, size = fut.result()
+                    run.nbytes += size
+                    run.downloaded.append(path)
                     progress.file_done(row, True)
                 except (RequestError, OfflineError) as exc:
-                    run.failed += 1
                     run.errors.append(issue_from(exc, file_id=row.file_id, endpoint=endpoints.GET_FILE))
                     progress.file_done(row, False)
                 except CacheError as exc:

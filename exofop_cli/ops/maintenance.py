@@ -93,7 +93,7 @@ def scan_cache(cache_root: Path, *, with_sizes: bool = True) -> list[CachedTarge
             CachedTarget(
                 tic_id=layout.tic_id,
                 root=layout.root,
-                toi=tuple(str(t) for t in _list(_dict(manifest.get("target")).get("toi"))),
+                toi=_manifest_target(manifest, layout.tic_id).tois,
                 files=len(_list(manifest.get("files"))),
                 bytes=_tree_size(layout.root) if with_sizes else 0,
                 last_used=_last_used(layout),
@@ -222,6 +222,13 @@ def _any_entry(folder: Path) -> bool:
         return any(folder.iterdir())
     except OSError:
         return False
+
+
+def _manifest_target(manifest: dict[str, Any], tic_id: int) -> ExoFopTarget:
+    """The target a manifest describes (this version's shape or 1.0's), or a bare one if it says nothing."""
+    from ..models import ExoFopTarget
+
+    return ExoFopTarget.from_dict(_dict(manifest.get("target"))) or ExoFopTarget(tic_id=tic_id)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -383,16 +390,10 @@ def _known_as(cache_root: Path, resolved: list[ExoFopTarget], query: TargetQuery
     Looks through every resolution and every manifest's target: `TOI-1262.01` then finds the star fetched
     as `TOI-1262`, and `HD 104654` the one fetched by TIC.
     """
-    known = [(t.tic_id, t.toi, t.aliases) for t in resolved]
+    known = [(t.tic_id, t.tois, t.names) for t in resolved]
     for layout in target_dirs(cache_root):
-        target = _dict(_dict(read_json(layout.manifest)).get("target"))
-        known.append(
-            (
-                layout.tic_id,
-                tuple(map(str, _list(target.get("toi")))),
-                tuple(map(str, _list(target.get("aliases")))),
-            )
-        )
+        target = _manifest_target(_dict(read_json(layout.manifest)), layout.tic_id)
+        known.append((layout.tic_id, target.tois, target.names))
     found: list[int] = []
     for tic, tois, aliases in known:
         if query.toi is not None:

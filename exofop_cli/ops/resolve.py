@@ -42,7 +42,7 @@ class Resolver:
             return query.tic_id, ()
         cached = self.cached(query)
         if cached is not None:
-            return cached.tic_id, cached.toi
+            return cached.tic_id, cached.tois
         if self.offline:
             raise OfflineError(f"offline mode: {query.text!r} has never been resolved in this cache")
         return self.remote.identify(query)
@@ -51,7 +51,7 @@ class Resolver:
         """Keep a resolution under the query and under its TIC."""
         self.resolutions.put({query.key, f"tic:{target.tic_id}"}, target)
 
-    def resolve(self, target: str) -> ExoFopTarget:
+    def resolve(self, target: str | int) -> ExoFopTarget:
         """Resolve a TIC, TOI or name to an ``ExoFopTarget`` (cached on disk; online only on a miss)."""
         from ..remote.answers import Overview
 
@@ -70,7 +70,7 @@ class Resolver:
         self.remember(query, resolved)
         return resolved
 
-    def tic_for(self, target: str) -> tuple[int, ExoFopTarget | None]:
+    def tic_for(self, target: str | int) -> tuple[int, ExoFopTarget | None]:
         """TIC id of a target without the overview request a TIC does not need (the full target if cached)."""
         query = parse_target(target)
         cached = self.cached(query)

@@ -91,8 +91,8 @@ class TargetStore:
             if self.summary_path(kind).is_file()
         }
 
-    def source_endpoints(self) -> dict[str, str]:
-        """The relative URL each cached table came from (the manifest's ``sources.endpoints``)."""
+    def source_requests(self) -> dict[str, str]:
+        """The relative URL each cached table came from (the manifest's ``sources.requests``)."""
         tic = self.tic_id
         out = {"get_file": endpoints.GET_FILE + "?id={file_id}"}
         if self.layout.filelist.is_file():

@@ -63,7 +63,7 @@ class ManifestInputs(NamedTuple):
     filelist_rows: int | None
     rows: Mapping[int, ExoFopFileRow]
     summaries: Mapping[str, str]
-    endpoints: Mapping[str, str]
+    requests: Mapping[str, str]
     warnings: tuple[str, ...]
     errors: tuple[FetchIssue, ...]
 
@@ -78,7 +78,11 @@ def build_manifest(inputs: ManifestInputs, records: Iterable[Mapping[str, Any]])
         "schema_version": SCHEMA_VERSION,
         "target": inputs.target.to_dict(),
         "auth": {"cookie_jar_used": inputs.cookie_jar_used},
-        "sources": {"base_url": inputs.base_url, "endpoints": dict(sorted(inputs.endpoints.items()))},
+        "sources": {
+            "base_url": inputs.base_url,
+            "endpoints": endpoints_used(inputs.requests.values(), (f.get("source_url") for f in files)),
+            "requests": dict(sorted(inputs.requests.items())),
+        },
         "filelist": (
             {"path": FILELIST_NAME, "n_rows": inputs.filelist_rows}
             if inputs.filelist_rows is not None
@@ -89,6 +93,20 @@ def build_manifest(inputs: ManifestInputs, records: Iterable[Mapping[str, Any]])
         "warnings": sorted(set(inputs.warnings)),
         "errors": errors,
     }
+
+
+def endpoints_used(requests: Iterable[str], source_urls: Iterable[Any]) -> list[str]:
+    """Sorted names of the ExoFOP scripts this folder's content came from (the spec's ``sources.endpoints``).
+
+    The tables' relative URLs and the files' ``source_url``s (``…/get_file.php?id=1``,
+    ``…/download_files_zip.php?id=1#member``) each name one script.
+    """
+    names = set()
+    for url in (*requests, *(u for u in source_urls if isinstance(u, str))):
+        script = url.split("#", 1)[0].split("?", 1)[0].rsplit("/", 1)[-1]
+        if script.endswith(".php") and "{" not in url.split("?", 1)[-1]:
+            names.add(script)
+    return sorted(names)
 
 
 def _without_timestamp(data: Any) -> Any:

@@ -50,11 +50,4 @@ class ResolutionCache:
 
 
 def _target(entry: Any) -> ExoFopTarget | None:
-    if not isinstance(entry, dict) or not isinstance(entry.get("tic_id"), int):
-        return None
-    tois, aliases = entry.get("toi"), entry.get("aliases")
-    return ExoFopTarget(
-        tic_id=entry["tic_id"],
-        toi=tuple(str(t) for t in tois) if isinstance(tois, list) else (),
-        aliases=tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
-    )
+    return ExoFopTarget.from_dict(entry) if isinstance(entry, dict) else None

@@ -37,7 +37,7 @@ from .layout import FILELIST_NAME, MANIFEST_NAME, TargetLayout
 if TYPE_CHECKING:
     from .resolutions import ResolutionCache
 
-STAMP_VERSION = 2
+STAMP_VERSION = 3  # 3: exofop 1.1's result (lists of files, summary paths)
 # Inputs changed less than this before the fetch read them make its stamp untrusted (FAT has 2 s mtimes).
 RACY_WINDOW_NS = 2_000_000_000
 # Folders whose mtime moves when an entry appears, disappears or is replaced by rename.
@@ -174,23 +174,20 @@ def replay(
 
 
 def _result_from(data: Mapping[str, Any], layout: TargetLayout, notices: list[str]) -> ExoFopFetchResult:
-    target = data["target"]
+    target = ExoFopTarget.from_dict(data["target"])
+    if target is None:
+        raise ValueError("no target in the stamp")
+    filelist = data["filelist"]
     return ExoFopFetchResult(
-        target=ExoFopTarget(
-            tic_id=int(target["tic_id"]),
-            toi=tuple(str(t) for t in target["toi"]),
-            aliases=tuple(str(a) for a in target["aliases"]),
-        ),
+        target=target,
         cache_root=layout.root,
         manifest_path=layout.manifest,
-        files=tuple(layout.root / str(p) for p in data["files"]),
-        files_downloaded=0,
-        files_skipped=int(data["files_skipped"]),
-        files_failed=int(data["files_failed"]),
-        bytes_downloaded=0,
-        summaries=tuple(str(s) for s in data["summaries"]),
-        warnings=tuple(dict.fromkeys([*notices, *(str(w) for w in data["warnings"])])),
-        errors=tuple(
+        files_downloaded=[],
+        files_skipped=[str(name) for name in data["files_skipped"]],
+        warnings=list(dict.fromkeys([*notices, *(str(w) for w in data["warnings"])])),
+        filelist_path=layout.root / str(filelist) if filelist is not None else None,
+        summary_paths={str(k): layout.root / str(v) for k, v in data["summaries"].items()},
+        errors=[
             FetchIssue(
                 kind=e["kind"],
                 message=str(e["message"]),
@@ -198,7 +195,8 @@ def _result_from(data: Mapping[str, Any], layout: TargetLayout, notices: list[st
                 endpoint=e.get("endpoint"),
             )
             for e in data["errors"]
-        ),
+        ],
+        files=[layout.root / str(p) for p in data["files"]],
     )
 
 
@@ -232,9 +230,11 @@ def record(
         "result": {
             "target": result.target.to_dict(),
             "files": [p.relative_to(layout.root).as_posix() for p in result.files],
-            "files_skipped": result.files_skipped,
-            "files_failed": result.files_failed,
-            "summaries": list(result.summaries),
+            "files_skipped": list(result.files_skipped),
+            "filelist": (
+                result.filelist_path.relative_to(layout.root).as_posix() if result.filelist_path else None
+            ),
+            "summaries": {k: v.relative_to(layout.root).as_posix() for k, v in result.summary_paths.items()},
             "warnings": list(run_warnings),
             "errors": [e.to_dict() for e in result.errors],
         },

@@ -28,8 +28,10 @@ def test_resolve_json(fake: FakeExoFop, cache_dir: Path) -> None:
     data = json.loads(result.stdout)
     assert data == {
         "tic_id": DEMO_TIC,
-        "toi": ["1262.01"],
-        "aliases": ["HD 104654", "Gaia DR3 5375123456789012345"],
+        "toi": "1262.01",
+        "aliases": {"hd": "HD 104654", "gaia_dr3": "Gaia DR3 5375123456789012345"},
+        "tois": ["1262.01"],
+        "names": ["HD 104654", "Gaia DR3 5375123456789012345"],
     }
     assert result.stderr == ""
 
@@ -78,7 +80,8 @@ def test_fetch_stdout_paths_and_json(fake: FakeExoFop, cache_dir: Path) -> None:
     assert "2 downloaded" in result.stderr
     again = run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Spectrum", "--regex", "TRES", "--json")
     (data,) = json.loads(again.stdout)
-    assert data["files_downloaded"] == 0 and data["files_skipped"] == 2
+    assert data["files_downloaded"] == [] and data["n_skipped"] == 2
+    assert sorted(data["files_skipped"]) == ["TOI1262.01_TRES_20200815.fits", "TOI1262_TRES_ccf.pdf"]
     assert data["manifest_path"] == str(root / "manifest.json")
     expected = {
         "tic_id",

@@ -316,7 +316,7 @@ def test_fetch_falls_back_to_single_files_when_the_archive_fails(
         fake.faults.replace_body("download_files.php", b"<html><body>Internal error</body></html>")
     selectors = ExoFopSelectors(filename_regex="NEID|notes")
     result = client.fetch(target=str(DEMO_TIC), selectors=selectors, include_summaries=False, archive="tar")
-    assert result.ok and result.files_downloaded == 3
+    assert result.ok and result.n_downloaded == 3
     assert any(w.startswith("archive:") for w in result.warnings)
     assert fake.count("get_file.php") == 3
     assert_clean_cache(result.manifest_path)
@@ -345,7 +345,7 @@ def test_cli_fetch_with_hostile_archive(fake: FakeExoFop, cache_dir: Path) -> No
 def test_fetch_from_the_servers_own_archive(client: ExoFopClient, fake: FakeExoFop, fmt: str) -> None:
     public = ExoFopSelectors(filename_regex="^(?!.*CHIRON)")
     result = client.fetch(target=str(DEMO_TIC), selectors=public, include_summaries=False, archive=fmt)
-    assert result.ok and result.files_downloaded == 9
+    assert result.ok and result.n_downloaded == 9
     # Everything came out of the archive except the two rows that share the name notes.txt.
     assert sorted(r.query for r in fake.requests if r.endpoint == "get_file.php") == ["id=1008", "id=1009"]
     assert_files_match_server(assert_clean_cache(result.manifest_path), fake)

@@ -37,7 +37,7 @@ def test_saved_login_is_used_by_default(fake: FakeExoFop, cache_dir: Path) -> No
     login(username="observer", password="correct horse", base_url=fake.base_url)
     with make_client(fake, cache_dir) as client:
         result = client.fetch(target=str(DEMO_TIC), selectors=ExoFopSelectors(filename_regex="CHIRON"))
-    assert result.files_downloaded == 1 and not result.errors
+    assert result.n_downloaded == 1 and not result.errors
 
 
 def test_wrong_password_is_refused(fake: FakeExoFop) -> None:

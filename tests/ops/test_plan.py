@@ -45,7 +45,9 @@ def test_download_action(state: RecordState, force: bool, verify: bool, action: 
 def _row(
     file_id: int, name: str, type_: str = "Image", date: str | None = None, tag: int | None = None
 ) -> ExoFopFileRow:
-    return ExoFopFileRow(file_id=file_id, tic_id=1, filename=name, type=type_, date_utc=date, tag=tag)
+    return ExoFopFileRow(
+        file_id=file_id, tic_id=1, toi=None, filename=name, type=type_, date_utc=date, tag=tag
+    )
 
 
 ROWS = [
@@ -117,8 +119,8 @@ def test_max_files_keeps_the_newest_by_date_then_id() -> None:
 )
 def test_max_files_compares_dates_not_text(older: str, newer: str) -> None:
     rows = [
-        ExoFopFileRow(file_id=2, tic_id=1, filename="a.txt", type="Image", date_utc=older),
-        ExoFopFileRow(file_id=1, tic_id=1, filename="b.txt", type="Image", date_utc=newer),
+        ExoFopFileRow(file_id=2, tic_id=1, toi=None, filename="a.txt", type="Image", date_utc=older),
+        ExoFopFileRow(file_id=1, tic_id=1, toi=None, filename="b.txt", type="Image", date_utc=newer),
     ]
     assert _ids(select_rows(rows, ExoFopSelectors(max_files=1))) == [1]
 
@@ -281,9 +283,26 @@ def test_a_lone_string_or_int_is_one_selector_value() -> None:
     assert ExoFopSelectors(tag_ids=7652, instruments="NIRI", telescopes="Gemini") == ExoFopSelectors(
         tag_ids=(7652,), instruments=("NIRI",), telescopes=("Gemini",)
     )
-    assert ExoFopSelectors(types=["Image", "Spectrum"]).types == ("Image", "Spectrum")
+    assert ExoFopSelectors(types=["Image", "Spectrum"]).types == {"Image", "Spectrum"}
     assert (
         _ids(select_rows(ROWS, ExoFopSelectors(types="Image")))
         == _ids(select_rows(ROWS, ExoFopSelectors(types=("Image",))))
         != []
     )
+
+
+def test_selectors_take_the_specs_sets_none_and_any_iterable() -> None:
+    """The spec types ``types``/``tag_ids`` as ``set | None``: a set reads back equal, None means no filter."""
+    sel = ExoFopSelectors(types={"Spectrum"}, tag_ids={30001})
+    assert sel.types == {"Spectrum"} and sel.tag_ids == {30001}
+    assert ExoFopSelectors(types=None, tag_ids=None) == ExoFopSelectors()
+    assert ExoFopSelectors(types=(t for t in ["Image"])).types == {"Image"}
+    assert ExoFopSelectors(tag_ids=["7652"]).tag_ids == {7652}
+    # to_dict is sorted: a frozenset's order varies between processes, the warm-run key must not.
+    assert ExoFopSelectors(types={"Spectrum", "Image", "Light_Curve"}).to_dict()["types"] == [
+        "Image",
+        "Light_Curve",
+        "Spectrum",
+    ]
+    with pytest.raises(InvalidInputError):
+        ExoFopSelectors(tag_ids=["x"])

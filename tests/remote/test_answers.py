@@ -212,20 +212,27 @@ def test_target_from_parts_puts_the_queried_name_first() -> None:
         parse_target("hats 71"),
     )
     assert target == ExoFopTarget(
-        tic_id=138969239, toi=("127.01", "127.02"), aliases=("hats 71", "HATS-71", "TIC 138969239")
+        tic_id=138969239,
+        toi="127.01",
+        aliases={"hats": "HATS-71"},  # ExoFOP's spelling keys the catalogue, the TIC is no alias
+        tois=("127.01", "127.02"),
+        names=("hats 71", "HATS-71", "TIC 138969239"),
     )
     assert target.to_dict() == {
         "tic_id": 138969239,
-        "toi": ["127.01", "127.02"],
-        "aliases": ["hats 71", "HATS-71", "TIC 138969239"],
+        "toi": "127.01",
+        "aliases": {"hats": "HATS-71"},
+        "tois": ["127.01", "127.02"],
+        "names": ["hats 71", "HATS-71", "TIC 138969239"],
     }
     assert target.label == "TIC 138969239"
 
 
 def test_target_from_parts_does_not_repeat_a_known_name_or_add_tic_queries() -> None:
-    assert target_from_parts(1, [], ["HD 1"], parse_target("HD 1")).aliases == ("HD 1",)
-    assert target_from_parts(1, [], ["HD 1"], parse_target("TIC 1")).aliases == ("HD 1",)
-    assert target_from_parts(1, [], [], parse_target("TOI-5")).aliases == ()
+    assert target_from_parts(1, [], ["HD 1"], parse_target("HD 1")).names == ("HD 1",)
+    assert target_from_parts(1, [], ["HD 1"], parse_target("TIC 1")).names == ("HD 1",)
+    assert target_from_parts(1, [], [], parse_target("TOI-5")).names == ()
+    assert target_from_parts(1, [], [], parse_target("Kepler-633")).aliases == {"kepler": "Kepler-633"}
 
 
 # -- ResolutionCache --------------------------------------------------------------------------------------
@@ -234,22 +241,38 @@ def test_resolution_cache_round_trip(tmp_path: Path) -> None:
     assert cache.path == tmp_path / "resolutions.json"
     assert cache.get("toi:127") is None
     assert cache.keys() == []
-    target = ExoFopTarget(tic_id=234523599, toi=("127.01",), aliases=("HATS-71",))
+    target = ExoFopTarget(tic_id=234523599, toi="127.01", aliases={"hats": "HATS-71"})
     cache.put(["toi:127", "tic:234523599"], target)
     assert cache.get("toi:127") == target
     assert cache.get("tic:234523599") == target
     assert cache.keys() == ["tic:234523599", "toi:127"]
-    assert json.loads(cache.path.read_bytes()) == {
-        "tic:234523599": {"tic_id": 234523599, "toi": ["127.01"], "aliases": ["HATS-71"]},
-        "toi:127": {"tic_id": 234523599, "toi": ["127.01"], "aliases": ["HATS-71"]},
+    entry = {
+        "tic_id": 234523599,
+        "toi": "127.01",
+        "aliases": {"hats": "HATS-71"},
+        "tois": ["127.01"],
+        "names": ["HATS-71"],
     }
+    assert json.loads(cache.path.read_bytes()) == {"tic:234523599": entry, "toi:127": entry}
+
+
+def test_resolutions_written_by_exofop_1_0_are_read(tmp_path: Path) -> None:
+    """1.0 kept TOIs and names as lists under "toi" and "aliases"; a cache from then must still resolve."""
+    (tmp_path / "resolutions.json").write_text(
+        json.dumps({"toi:127": {"tic_id": 234523599, "toi": ["127.02", "127.01"], "aliases": ["HATS-71"]}})
+    )
+    target = ResolutionCache(tmp_path).get("toi:127")
+    assert target == ExoFopTarget(
+        tic_id=234523599, toi="127.01", aliases={"hats": "HATS-71"}, tois=("127.01", "127.02")
+    )
+    assert target is not None and target.names == ("HATS-71",)
 
 
 def test_resolution_cache_merges_and_is_deterministic(tmp_path: Path) -> None:
     a, b = ResolutionCache(tmp_path / "a"), ResolutionCache(tmp_path / "b")
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    one, two = ExoFopTarget(tic_id=1), ExoFopTarget(tic_id=2, toi=("5.01",))
+    one, two = ExoFopTarget(tic_id=1), ExoFopTarget(tic_id=2, toi="5.01")
     a.put(["name:x"], one)
     a.put(["toi:5"], two)
     b.put(["toi:5"], two)

@@ -243,7 +243,7 @@ def test_proprietary_file_needs_a_valid_session(fake: FakeExoFop, cache_dir: Pat
     jar = write_jar(tmp_path / "jar.txt", curl_jar("127.0.0.1", fake.new_session()))
     with make_client(fake, cache_dir, cookie_jar_path=jar) as logged_in:
         result = logged_in.fetch(target=str(DEMO_TIC), selectors=CHIRON, include_summaries=False)
-    assert not result.errors and result.files_downloaded == 1
+    assert not result.errors and result.n_downloaded == 1
     manifest = assert_manifest_matches_disk(result.manifest_path)
     assert [f["file_id"] for f in manifest["files"]] == [PROPRIETARY_ID]
     assert manifest["errors"] == []

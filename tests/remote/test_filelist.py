@@ -143,7 +143,7 @@ def test_column_aliases(header: str) -> None:
         _csv("Image,a.png,4,294395926,678.01,2021-01-05,ef,tfopwg,9,note", header=header), tic_id=TIC
     )
     assert warnings == []
-    assert row == ExoFopFileRow(4, TIC, "a.png", "Image", "678.01", "2021-01-05", 9, "note", "ef", "tfopwg")
+    assert row == ExoFopFileRow(4, TIC, "678.01", "a.png", "Image", "2021-01-05", 9, "note", "ef", "tfopwg")
 
 
 def test_ragged_description_keeps_its_commas() -> None:

@@ -29,7 +29,13 @@ def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _row(file_id: int, name: str, **kw: Any) -> ExoFopFileRow:
-    defaults: dict[str, Any] = {"type": "Image", "date_utc": "2021-01-05", "tag": 7652, "user": "ef"}
+    defaults: dict[str, Any] = {
+        "toi": None,
+        "type": "Image",
+        "date_utc": "2021-01-05",
+        "tag": 7652,
+        "user": "ef",
+    }
     defaults.update(kw)
     return ExoFopFileRow(file_id=file_id, tic_id=TIC, filename=name, **defaults)
 
@@ -49,13 +55,13 @@ def _download(layout: TargetLayout, row: ExoFopFileRow, data: bytes) -> dict[str
 
 def _inputs(rows: list[ExoFopFileRow], **kw: Any) -> mf.ManifestInputs:
     values: dict[str, Any] = {
-        "target": ExoFopTarget(tic_id=TIC, toi=("678.01",), aliases=("TOI-678",)),
+        "target": ExoFopTarget(tic_id=TIC, toi="678.01", aliases=["WASP-94 A"]),
         "base_url": BASE,
         "cookie_jar_used": False,
         "filelist_rows": len(rows),
         "rows": {r.file_id: r for r in rows},
         "summaries": {"spect": "summaries/spect.csv", "imaging": "summaries/imaging.csv"},
-        "endpoints": {"get_file": "get_file.php", "filelist": "download_filelist.php"},
+        "requests": {"get_file": "get_file.php?id={file_id}", "filelist": "download_filelist.php?id=1"},
         "warnings": (),
         "errors": (),
     }
@@ -206,11 +212,19 @@ def test_build_manifest_shape(tmp_path: Path) -> None:
         "errors",
     ]
     assert content["schema_version"] == 1
-    assert content["target"] == {"tic_id": TIC, "toi": ["678.01"], "aliases": ["TOI-678"]}
+    # The spec's example: "toi" a string, "aliases" an object, "sources.endpoints" a list of script names.
+    assert content["target"] == {
+        "tic_id": TIC,
+        "toi": "678.01",
+        "aliases": {"wasp": "WASP-94 A"},
+        "tois": ["678.01"],
+        "names": ["WASP-94 A"],
+    }
     assert content["auth"] == {"cookie_jar_used": False}
     assert content["sources"] == {
         "base_url": BASE,
-        "endpoints": {"filelist": "download_filelist.php", "get_file": "get_file.php"},
+        "endpoints": ["download_filelist.php", "get_file.php"],
+        "requests": {"filelist": "download_filelist.php?id=1", "get_file": "get_file.php?id={file_id}"},
     }
     assert content["filelist"] == {"path": "filelist.csv", "n_rows": 3}
     assert content["summaries"] == {"imaging": "summaries/imaging.csv", "spect": "summaries/spect.csv"}
@@ -297,36 +311,42 @@ def test_fetch_issue_to_dict_omits_unknowns() -> None:
 
 
 def test_fetch_result_to_dict(tmp_path: Path) -> None:
-    target = ExoFopTarget(tic_id=TIC, toi=("678.01",))
+    target = ExoFopTarget(tic_id=TIC, toi="678.01")
     issue = FetchIssue(kind="auth_required", message="login page", file_id=1010)
+    root = tmp_path / "tic_1"
     result = ExoFopFetchResult(
-        target=target,
-        cache_root=tmp_path / "tic_1",
-        manifest_path=tmp_path / "tic_1" / "manifest.json",
-        files=(tmp_path / "tic_1" / "files" / "9_notes.txt",),
-        files_downloaded=1,
-        files_skipped=2,
-        files_failed=1,
+        target,
+        root,
+        root / "manifest.json",
+        [root / "files" / "9_notes.txt"],
+        ["a.fits", "b.pdf"],
+        ["w"],
+        filelist_path=root / "filelist.csv",
+        summary_paths={"spect": root / "summaries" / "spect.csv"},
+        errors=[issue],
+        files=[root / "files" / "9_notes.txt", root / "files" / "1_a.fits"],
         bytes_downloaded=12,
-        summaries=("spect",),
-        warnings=("w",),
-        errors=(issue,),
     )
     assert (result.tic_id, result.ok) == (TIC, False)
+    assert (result.n_downloaded, result.n_skipped, result.n_failed) == (1, 2, 1)
     assert ExoFopFetchResult(target=target, cache_root=tmp_path, manifest_path=tmp_path).ok
     assert result.to_dict() == {
         "tic_id": TIC,
-        "toi": ["678.01"],
-        "cache_root": str(tmp_path / "tic_1"),
-        "manifest_path": str(tmp_path / "tic_1" / "manifest.json"),
-        "files": [str(tmp_path / "tic_1" / "files" / "9_notes.txt")],
-        "files_downloaded": 1,
-        "files_skipped": 2,
-        "files_failed": 1,
-        "bytes_downloaded": 12,
-        "summaries": ["spect"],
+        "toi": "678.01",
+        "tois": ["678.01"],
+        "cache_root": str(root),
+        "manifest_path": str(root / "manifest.json"),
+        "files_downloaded": [str(root / "files" / "9_notes.txt")],
+        "files_skipped": ["a.fits", "b.pdf"],
         "warnings": ["w"],
+        "filelist_path": str(root / "filelist.csv"),
+        "summary_paths": {"spect": str(root / "summaries" / "spect.csv")},
         "errors": [{"kind": "auth_required", "message": "login page", "file_id": 1010}],
+        "files": [str(root / "files" / "9_notes.txt"), str(root / "files" / "1_a.fits")],
+        "n_downloaded": 1,
+        "n_skipped": 2,
+        "n_failed": 1,
+        "bytes_downloaded": 12,
     }
 
 

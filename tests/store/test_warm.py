@@ -93,7 +93,7 @@ def test_the_auth_failure_is_replayed_with_its_exit_semantics(client: ExoFopClie
     full = warmed(client)
     replayed = client.fetch(target="TOI-1262")
     assert [e.kind for e in replayed.errors] == ["auth_required"]
-    assert replayed.files_failed == full.files_failed == 1
+    assert replayed.n_failed == full.n_failed == 1
     assert any("not asked for again" in w for w in replayed.warnings)
 
 
@@ -205,7 +205,7 @@ def test_client_notices_come_first_on_replay(client: ExoFopClient) -> None:
     full = warmed(client)
     client.notices.append("cookie jar note")
     replayed = client.fetch(target="TOI-1262")
-    assert replayed.warnings == ("cookie jar note", *full.warnings)
+    assert replayed.warnings == ["cookie jar note", *full.warnings]
 
 
 # -- anything that could change the outcome sends the fetch down the full path --------------------------------
@@ -272,14 +272,14 @@ def test_any_change_takes_the_full_path(
     result = client.fetch(target="TOI-1262")
     assert len(full_runs) == runs + 1
     # And the full path repaired what needed repairing: every public file is there and intact.
-    assert result.files_skipped + result.files_downloaded == 9
+    assert result.n_skipped + result.n_downloaded == 9
     assert_manifest_matches_disk(result.manifest_path)
 
 
 def test_a_grown_file_is_downloaded_again(client: ExoFopClient) -> None:
     warmed(client)
     _append(layout_of(client))
-    assert client.fetch(target="TOI-1262").files_downloaded == 1
+    assert client.fetch(target="TOI-1262").n_downloaded == 1
 
 
 def test_a_touched_file_is_rehashed_not_downloaded(client: ExoFopClient, fake: FakeExoFop) -> None:
@@ -287,7 +287,7 @@ def test_a_touched_file_is_rehashed_not_downloaded(client: ExoFopClient, fake: F
     _touch_file(layout_of(client))
     fake.reset_log()
     result = client.fetch(target="TOI-1262")
-    assert result.files_downloaded == 0 and not fake.requests
+    assert result.n_downloaded == 0 and not fake.requests
 
 
 OPTION_CHANGES: dict[str, dict[str, Any]] = {
