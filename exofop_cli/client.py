@@ -25,13 +25,17 @@ from .targets import parse_target
 # Parsers, tables and the fetch machinery are imported inside the methods that use them: a warm ``fetch``
 # replayed by ``store.warm`` needs none of them, and every module kept off that path is start-up time saved.
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     import httpx
 
+    from .ops.catalogs import CatalogTable
     from .ops.resolve import Resolver
     from .ops.results import FileListing, SummariesResult
     from .remote.cookies import CookieJar
     from .remote.http import HttpSession
     from .remote.tables import Table
+    from .rows import ExoFopObsNoteRow, ExoFopToiRow
     from .store.layout import TargetLayout
     from .store.resolutions import ResolutionCache
 
@@ -214,6 +218,55 @@ class ExoFopClient:
             )
         return path
 
+    def obs_notes(self, *, tic_id: int, refresh: bool = False) -> list[ExoFopObsNoteRow]:
+        """The star's observing notes, their HTML as plain text (the cached obsnotes table unless ``refresh``)."""
+        from .remote.notes import obs_note_rows
+
+        table = self.summary_tables(tic_id=tic_id, kinds="obsnotes", refresh=refresh)["obsnotes"]
+        return obs_note_rows(table, tic_id=tic_id)
+
+    # -- catalogues -----------------------------------------------------------------------------------------
+    def toi_table(
+        self, *, max_age: float | str | timedelta | None = None, refresh: bool = False
+    ) -> CatalogTable:
+        """The whole TOI table: the cached copy unless older than ``max_age`` (default a day) or ``refresh``."""
+        return self._catalog("toi", max_age=max_age, refresh=refresh)
+
+    def ctoi_table(
+        self, *, max_age: float | str | timedelta | None = None, refresh: bool = False
+    ) -> CatalogTable:
+        """The whole community TOI table, cached like ``toi_table``."""
+        return self._catalog("ctoi", max_age=max_age, refresh=refresh)
+
+    def toi_row(
+        self,
+        *,
+        tic_id: int | None = None,
+        toi: str | None = None,
+        max_age: float | str | timedelta | None = None,
+    ) -> ExoFopToiRow | None:
+        """A star's TOI row (its lowest TOI) or one TOI's, from the TOI table; None when it has none."""
+        from .ops.catalogs import find_toi_row
+
+        return find_toi_row(self.toi_table(max_age=max_age), tic_id=tic_id, toi=toi)
+
+    def _catalog(self, kind: str, *, max_age: float | str | timedelta | None, refresh: bool) -> CatalogTable:
+        from .ops.catalogs import load_catalog
+        from .store.catalogs import CatalogStore
+
+        self.progress.begin(endpoints_description(kind), 1)
+        try:
+            return load_catalog(
+                kind,
+                store=CatalogStore(self.cache_root),
+                remote=self.remote,
+                max_age=max_age,
+                refresh=refresh,
+                on_bytes=self.progress.advance,
+            )
+        finally:
+            self.progress.end()
+
     # -- archives -------------------------------------------------------------------------------------------
     def download_all_files_zip(self, *, tic_id: int, force: bool = False, fmt: str = "zip") -> Path:
         """The whole-star archive (``download_files_zip.php``, or ``fmt="tar"``) under ``archives/``."""
@@ -290,3 +343,10 @@ class ExoFopClient:
             notices=self.notices,
         ) as fetcher:
             return fetcher.run(query, options, warm_key=key)
+
+
+def endpoints_description(kind: str) -> str:
+    """What a catalogue is called in progress and messages ("the TOI table")."""
+    from .remote.endpoints import CATALOGS
+
+    return CATALOGS[kind].description

@@ -107,6 +107,18 @@ PLANET_COLUMNS = cells(
     "Table|TIC ID|TOI|Epoch (BJD)|Period (days)|Duration (hours)|Depth (ppm)|Rad_p/Rad_s|Impact Parameter b"
     "|User|Date"
 )
+# The nearby-target columns in the real order (jennywwww/etta tutorial, rendered, reference §2/§7; a real CSV
+# once lacked "Distance Err (pc)": ramjet, see cassettes/README.md).
+NEARBY_COLUMNS = cells(
+    "TIC ID|TOI|RA|Dec|TESS Mag|GAIA DR2|GAIA Mag|Distance(pc)|Distance Err (pc)|PM RA (mas/yr)|PM RA Err (mas/yr)"
+    "|PM Dec (mas/yr)|PM Dec Err (mas/yr)|Separation (arcsec)|Position Angle (deg E. of N.)"
+)
+# GUESS: no stellar-companion header is public; the fields of target.php's stellar_companions[] rows (REAL
+# keys: sep, sep_e, pa, pa_e, filt, dmag, dmag_e, odate, scnotes, scdate, scuser, scgroup, sctag) named plainly.
+COMPANIONS_COLUMNS = cells(
+    "TIC ID|TOI|Separation (arcsec)|Separation err|Position Angle (deg)|Position Angle err|Filter|Delta Mag"
+    "|Delta Mag err|Obs Date|Notes|User|Group|Tag|Date"
+)
 UPLOADS_COLUMNS = cells(
     "TIC ID|Time Series|Spectroscopy|Imaging|Files|Observing Notes|Stellar Parameters|Planet Parameters"
 )
@@ -319,7 +331,7 @@ def toi678_filelist() -> bytes:
     return csv_table(FILELIST_COLUMNS, rows, bom=True, trailing_blank_lines=3)
 
 
-# The seven summary requests exofop makes for a star (endpoints.py), and where each TOI-678 body comes from.
+# The nine summary requests exofop makes for a star (endpoints.py), and where each TOI-678 body comes from.
 TOI678_SUMMARY_URLS = {
     "spect": (
         f"download_spect.php?target={TIC_TOI678}&output=csv",
@@ -340,11 +352,16 @@ TOI678_SUMMARY_URLS = {
         "GUESS header; TOI-678.01 ephemeris from tess-three-candidates scripts/common.py",
     ),
     "uploads": (f"download_uploads.php?target={TIC_TOI678}&output=csv", "GUESS header and values"),
+    "nearby": (
+        f"download_nearbytarget.php?id={TIC_TOI678}&output=csv",
+        "REAL column order; the target's own row first (its TIC and TOI; other values not public, left empty)",
+    ),
+    "companions": (f"download_stellarcomp.php?target={TIC_TOI678}&output=pipe", "GUESS header; header only"),
 }
 
 
 def toi678_summaries() -> dict[str, bytes]:
-    """The seven summary tables of TOI-678 (constructed; imaging derived from the real 832 nm file header)."""
+    """The nine summary tables of TOI-678 (constructed; imaging derived from the real 832 nm file header)."""
     dat = source_text("TOI678I-ef20201228-832_sensitivity.dat")
     assert "# Telescope: Gemini South" in dat and "# Date of obs.: 2020-12-28" in dat and "832nm" in dat
     tic, tag = TIC_TOI678, TAG_TOI678_SPECKLE
@@ -373,6 +390,8 @@ def toi678_summaries() -> dict[str, bytes]:
         "stellar": pipe_table(STELLAR_COLUMNS, stellar),
         "planet": pipe_table(PLANET_COLUMNS, planet),
         "uploads": csv_table(UPLOADS_COLUMNS, [cells(f"{tic}|0|0|2|2|0|1|0")]),
+        "nearby": csv_table(NEARBY_COLUMNS, [cells(f"{tic}|678||||||||||||0.00|")]),
+        "companions": pipe_table(COMPANIONS_COLUMNS, []),
     }
 
 

@@ -22,6 +22,8 @@ LAYERS: dict[str, int] = {
     "exofop_cli.errors": 0,
     "exofop_cli.config": 0,
     "exofop_cli.models": 0,
+    "exofop_cli.rows": 0,
+    "exofop_cli.frames": 0,
     "exofop_cli.targets": 0,
     "exofop_cli.progress": 0,
     # 1 remote, 2 store, 3 operations: whole subpackages

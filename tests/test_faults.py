@@ -191,7 +191,7 @@ def test_chunked_bodies_without_content_length(client: ExoFopClient, fake: FakeE
     assert [(e.kind, e.file_id) for e in result.errors] == [("auth_required", 1010)]  # login page, chunked
     manifest = assert_clean_cache(result.manifest_path)
     assert_files_match_server(manifest, fake)
-    assert len(manifest["files"]) == 9 and len(manifest["summaries"]) == 7
+    assert len(manifest["files"]) == 9 and len(manifest["summaries"]) == 9
 
 
 def test_chunked_login_page_and_html_are_never_saved(client: ExoFopClient, fake: FakeExoFop) -> None:
@@ -273,7 +273,7 @@ def test_summary_failures_do_not_stop_files(client: ExoFopClient, fake: FakeExoF
     }
     assert result.n_downloaded == 9
     manifest = assert_clean_cache(result.manifest_path)
-    assert set(manifest["summaries"]) == {"obsnotes", "stellar", "planet", "uploads"}
+    assert set(manifest["summaries"]) == {"obsnotes", "stellar", "planet", "uploads", "nearby", "companions"}
 
 
 def test_cached_index_is_used_when_the_refresh_fails(client: ExoFopClient, fake: FakeExoFop) -> None:
@@ -467,7 +467,7 @@ def test_kill_9_at_each_rename_then_rerun(big: FakeExoFop, cache_dir: Path, kill
     assert again.returncode == 0, again.stderr
     manifest = assert_clean_cache(manifest_path(cache_dir, BIG_TIC))
     assert_files_match_server(manifest, big)
-    assert len(manifest["files"]) == 2 and len(manifest["summaries"]) == 7
+    assert len(manifest["files"]) == 2 and len(manifest["summaries"]) == 9
 
 
 def test_kill_9_while_rewriting_the_manifest_keeps_the_old_one(big: FakeExoFop, cache_dir: Path) -> None:
@@ -520,7 +520,7 @@ def test_two_concurrent_processes_both_succeed(fake: FakeExoFop, cache_dir: Path
     for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     manifest = assert_clean_cache(manifest_path(cache_dir, tic))
-    assert len(manifest["files"]) == 24 and len(manifest["summaries"]) == 7
+    assert len(manifest["files"]) == 24 and len(manifest["summaries"]) == 9
     assert_files_match_server(manifest, fake)
     assert fake.count("get_file.php") >= 24
 

@@ -44,6 +44,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "summaries_app",
         "Show a target's ExoFOP summary tables (cached unless --refresh).",
     ),
+    "toi": ("catalog_cmd", "toi_app", "Show the TOI table (cached for a day), filtered; --ids for pipes."),
+    "ctoi": (
+        "catalog_cmd",
+        "ctoi_app",
+        "Show the community TOI table (cached for a day), filtered; --ids for pipes.",
+    ),
     "contrast": ("science_cmd", "contrast_app", "List cached contrast curves; export them for TRICERATOPS."),
     "lightcurves": ("science_cmd", "lightcurves_app", "Convert cached SG1 light curves for TRICERATOPS+."),
     "cache": ("cache_cmd", "cache_app", "Inspect and maintain the local cache (never uses the network)."),

@@ -82,6 +82,17 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def emit_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Print rows as a plain CSV with a header row (``pandas.read_csv`` reads it as it is); cells exact."""
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+    sys.stdout.flush()
+
+
 def emit_line(text: str) -> None:
     """Print one line of data on stdout."""
     sys.stdout.write(text + "\n")

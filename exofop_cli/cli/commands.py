@@ -218,8 +218,8 @@ def summaries(
         typer.Option(
             "--kind",
             "-k",
-            help="Table(s) to show: spect, imaging, tseries, obsnotes, stellar, planet, "
-            "uploads (repeatable; default all).",
+            help="Table(s) to show: spect, imaging, tseries, obsnotes, stellar, planet, uploads, nearby, "
+            "companions (repeatable or comma-separated; default all).",
             autocompletion=complete_kind,
             show_default=False,
         ),
@@ -241,7 +241,7 @@ def summaries(
                 table.columns
             )
             emit_rows(
-                [dict(r) for r in table.rows],
+                result.display_rows(name),
                 [(c, c) for c in columns],
                 title=f"{name} (TIC {result.tic_id}): {len(table.rows)} rows",
             )

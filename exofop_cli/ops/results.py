@@ -39,8 +39,21 @@ class SummariesResult(NamedTuple):
     errors: tuple[FetchIssue, ...] = ()
 
     def to_dict(self) -> dict[str, list[dict[str, str | None]]]:
-        """``{kind: [row objects]}``."""
+        """``{kind: [row objects]}`` as ExoFOP sent them."""
         return {kind: [dict(r) for r in table.rows] for kind, table in self.tables.items()}
+
+    def display_rows(self, kind: str) -> list[dict[str, str | None]]:
+        """Rows of one table for people: observing notes as plain text (their HTML turned into text)."""
+        table = self.tables[kind]
+        rows = [dict(r) for r in table.rows]
+        column = table.column("notes") if kind == "obsnotes" else None
+        if column is not None:
+            from ..remote.notes import html_to_text
+
+            for row in rows:
+                if row.get(column):
+                    row[column] = html_to_text(row[column] or "")
+        return rows
 
 
 def issue_from(exc: BaseException, *, file_id: int | None = None, endpoint: str | None = None) -> FetchIssue:

@@ -16,6 +16,7 @@ FILELIST = "download_filelist.php"
 GET_FILE = "get_file.php"
 FILES_ZIP = "download_files_zip.php"
 FILES_TAR = "download_files.php"
+CTOI = "download_ctoi.php"
 LOGIN = "password_check.php"
 LOGIN_PAGE = "login.php"
 
@@ -100,6 +101,43 @@ SUMMARIES: dict[str, SummarySpec] = {
         SummarySpec("stellar", "download_stellar.php", "id", "pipe", "stellar parameters"),
         SummarySpec("planet", "download_planet.php", "id", "pipe", "planet parameters"),
         SummarySpec("uploads", "download_uploads.php", "target", "csv", "counts of uploads per category"),
+        # Nearby stars, the target itself first (reference §2, REAL rendered): CSV as ramjet requests it (a
+        # real CSV once lacked its "Distance Err" header: the parser warns, never shifts values).
+        SummarySpec(
+            "nearby", "download_nearbytarget.php", "id", "csv", "nearby stars (the target first)", _OBS
+        ),
+        # Stellar companions: dgegen's and etta's clients request pipe; the header is not public (etta's test
+        # expects a "TIC ID" column and 15 or more columns), so only "TIC ID" is required.
+        SummarySpec(
+            "companions", "download_stellarcomp.php", "target", "pipe", "stellar companions (imaging)", _OBS
+        ),
     )
 }
 SUMMARY_KINDS: tuple[str, ...] = tuple(SUMMARIES)
+
+
+class CatalogSpec(NamedTuple):
+    """A whole-catalogue table (every TOI, every CTOI): large, slow, cached under ``catalogs/``."""
+
+    kind: str
+    endpoint: str
+    sort: str
+    description: str
+    required: tuple[str, ...]
+    id_column: str
+
+    def params(self, output: str) -> Params:
+        """``?sort=<key>&output=<csv|pipe>``: the full table, explicitly formatted."""
+        return {"sort": self.sort, "output": output}
+
+
+# Real column names: the 2021 and 2025 TOI headers (shared/samples/tables) and the CTOI header clients use
+# (research: benskamps/windowsill-lab, orionlee). CSV first; pipe when CSV fails (reference §7).
+CATALOGS: dict[str, CatalogSpec] = {
+    spec.kind: spec
+    for spec in (
+        CatalogSpec("toi", DOWNLOAD_TOI, "toi", "the TOI table", ("TIC ID", "TOI"), "TOI"),
+        CatalogSpec("ctoi", CTOI, "ctoi", "the community TOI table", ("TIC ID", "CTOI"), "CTOI"),
+    )
+}
+CATALOG_OUTPUTS = ("csv", "pipe")

@@ -395,16 +395,17 @@ class HttpSession:
         what: str,
         allow_html: bool = False,
         max_bytes: int = 512 * 1024 * 1024,
+        on_bytes: Callable[[int], None] | None = None,
     ) -> Body:
-        """GET a small body into memory (tables, JSON), with retries and HTML sniffing."""
+        """GET a body into memory (tables, JSON), with retries and HTML sniffing; ``on_bytes`` sees progress."""
         url = self.url(endpoint, params)
 
         def attempt() -> Body:
             response = self._open("GET", url, what=what, endpoint=endpoint)
+            chunks: list[bytes] = []
+            total = 0
             try:
                 self._check_status(response, what=what, endpoint=endpoint)
-                chunks = []
-                total = 0
                 for chunk in self._iter_body(response, what=what, endpoint=endpoint):
                     total += len(chunk)
                     if total > max_bytes:
@@ -412,7 +413,13 @@ class HttpSession:
                             f"{what} is larger than {max_bytes} bytes", endpoint=endpoint
                         )
                     chunks.append(chunk)
+                    if on_bytes is not None:
+                        on_bytes(len(chunk))
                 content = b"".join(chunks)
+            except BaseException:
+                if on_bytes is not None and total:
+                    on_bytes(-total)  # a progress bar must not count the bytes of a failed attempt
+                raise
             finally:
                 response.close()
             if not allow_html and looks_like_html(content[:SNIFF_BYTES]):

@@ -155,6 +155,25 @@ class ExoFopRemote:
         check_summary_table(body.content, spec)
         return body.content
 
+    def catalog(self, kind: str, *, on_bytes: Callable[[int], None] | None = None) -> tuple[bytes, str]:
+        """A whole catalogue (``toi``, ``ctoi``), checked; CSV, else pipe. Returns (body, relative URL)."""
+        from ..errors import InvalidResponseError
+        from .catalogs import check_catalog
+
+        spec = endpoints.CATALOGS[kind]
+        last: InvalidResponseError | None = None
+        for output in endpoints.CATALOG_OUTPUTS:
+            params = spec.params(output)
+            body = self.http.get(spec.endpoint, params, what=spec.description, on_bytes=on_bytes)
+            try:
+                check_catalog(body.content, spec)
+            except InvalidResponseError as exc:
+                last = exc  # e.g. a script that ignores output=csv: try the other format once
+                continue
+            return body.content, endpoints.relative_url(spec.endpoint, params)
+        assert last is not None
+        raise last
+
     # -- payloads -------------------------------------------------------------------------------------------
     def download_file(
         self,

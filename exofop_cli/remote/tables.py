@@ -10,7 +10,7 @@ import csv
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import AuthRequiredError, InvalidResponseError
 
@@ -34,6 +34,18 @@ class Table(NamedTuple):
     rows: tuple[dict[str, str | None], ...]
     warnings: tuple[str, ...] = ()
     delimiter: str = ","
+
+    def to_pandas(self) -> Any:
+        """The table as a ``pandas.DataFrame`` (needs pandas; typed columns, see ``frames``)."""
+        from ..frames import to_pandas
+
+        return to_pandas(self.columns, self.rows)
+
+    def to_astropy(self) -> Any:
+        """The table as an ``astropy.table.Table`` (needs astropy; masked where empty)."""
+        from ..frames import to_astropy
+
+        return to_astropy(self.columns, self.rows)
 
     def column(self, *aliases: str) -> str | None:
         """The actual column name matching any alias (loosely), or None when the table lacks it."""

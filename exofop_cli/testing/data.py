@@ -58,7 +58,24 @@ SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
                "Rad_p/Rad_s", "a/Rad_s", "Impact Parameter b", "User", "Date"),
     "uploads": ("TIC ID", "Time Series", "Spectroscopy", "Imaging", "Files", "Notes", "Stellar",
                 "Stellar Companions", "Planet"),
+    # Nearby stars: the real column order (etta's rendered output, reference §7); the target is row one.
+    "nearby": ("TIC ID", "TOI", "RA", "Dec", "TESS Mag", "GAIA DR2", "GAIA Mag", "Distance(pc)",
+               "Distance Err (pc)", "PM RA (mas/yr)", "PM RA Err (mas/yr)", "PM Dec (mas/yr)",
+               "PM Dec Err (mas/yr)", "Separation (arcsec)", "Position Angle (deg E. of N.)"),
+    # Stellar companions: no public header; the fields of target.php's stellar_companions[] rows (sep, pa,
+    # filt, dmag, odate, notes, user, group, tag) under plausible names, as a stand-in.
+    "companions": ("TIC ID", "TOI", "Separation (arcsec)", "Separation err", "Position Angle (deg)",
+                   "Position Angle err", "Filter", "Delta Mag", "Delta Mag err", "Obs Date", "Notes",
+                   "User", "Group", "Tag", "Date"),
 }  # fmt: skip
+# The CTOI table's first columns as clients use them (research: benskamps/windowsill-lab, orionlee), then
+# the ones exofop reads by name.
+CTOI_COLUMNS = (
+    "TIC ID", "CTOI", "Promoted to TOI", "Discovery Data Source", "Candidate Name", "MASTER", "SG1A", "SG1B",
+    "SG2", "SG3", "SG4", "SG5", "User Disposition", "TFOPWG Disposition", "TESS Mag", "TESS Mag err", "RA",
+    "Dec", "Transit Epoch (BJD)", "Period (days)", "Depth ppm", "Duration (hrs)", "Notes", "User",
+    "CTOI lastmod",
+)  # fmt: skip
 _BLOCK = 1 << 20
 
 
@@ -131,6 +148,11 @@ class FakeTarget:
     summary_raw: dict[str, bytes] = field(default_factory=dict)
     period: float = 3.0
     epoch: float = 2459000.5
+    tfopwg_disposition: str = "PC"
+    tess_disposition: str = "PC"
+    sectors: str = "14,15"
+    # Community TOIs ("<TIC>.<nn>") with their TFOPWG and user dispositions.
+    ctois: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def render_table(columns: tuple[str, ...], rows: list[dict[str, str]], output: str) -> bytes:
@@ -174,14 +196,34 @@ def toi_rows(target: FakeTarget) -> list[dict[str, str]]:
         {
             "TIC ID": str(target.tic_id),
             "TOI": toi,
-            "TESS Disposition": "PC",
-            "TFOPWG Disposition": "PC",
+            "TESS Disposition": target.tess_disposition,
+            "TFOPWG Disposition": target.tfopwg_disposition,
             "Period (days)": f"{target.period}",
             "Epoch (BJD)": f"{target.epoch}",
             "Planet Name": "",
-            "Sectors": "14,15",
+            "Sectors": target.sectors,
+            "Comments": f"fake TOI {toi}, {target.tfopwg_disposition}",
         }
         for toi in target.tois
+    ]
+
+
+def ctoi_rows(target: FakeTarget) -> list[dict[str, str]]:
+    """CTOI-table rows of a star."""
+    return [
+        {
+            "TIC ID": str(target.tic_id),
+            "CTOI": ctoi,
+            "Promoted to TOI": "",
+            "User Disposition": user_disp,
+            "TFOPWG Disposition": tfop_disp,
+            "Period (days)": f"{target.period}",
+            "Transit Epoch (BJD)": f"{target.epoch}",
+            "Depth ppm": "1200",
+            "Notes": "community candidate, from a fake PHT search",
+            "User": "pht",
+        }
+        for ctoi, tfop_disp, user_disp in target.ctois
     ]
 
 

@@ -261,6 +261,17 @@ def demo_targets() -> list[FakeTarget]:
                 "Lastmod": "2021-07-29 12:01:54",
                 "notes": "TOI1262.01: [P=8.15] SG1 full transit, on target",
             },
+            {
+                # Real notes carry HTML (reference §7: entities in ~72% of rows, whole documents, breaks).
+                "ID": "23968",
+                "TIC ID": str(DEMO_TIC),
+                "Username": "latham",
+                "Groupname": "",
+                "TAG ID": "30001",
+                "Lastmod": "2021-11-30 12:20:55",
+                "notes": "<!DOCTYPE html><html><body>4 RV epochs,&nbsp;162 m/s scatter<br>"
+                "SB1? depth &lt;1 ppt</body></html>",
+            },
         ],
         "stellar": [
             {
@@ -286,6 +297,45 @@ def demo_targets() -> list[FakeTarget]:
                 "Date": "2020-01-10",
             },
         ],
+        "nearby": [
+            {
+                "TIC ID": str(DEMO_TIC),
+                "TOI": "1262",
+                "RA": "11:49:44.50",
+                "Dec": "-42:33:35.2",
+                "TESS Mag": "9.82",
+                "GAIA DR2": "5375123456789012345",
+                "GAIA Mag": "10.3",
+                "Distance(pc)": "101.3",
+                "Distance Err (pc)": "0.4",
+                "Separation (arcsec)": "0.00",
+                "Position Angle (deg E. of N.)": "0.0",
+            },
+            {
+                "TIC ID": "365938306",
+                "RA": "11:49:45.01",
+                "Dec": "-42:33:50.9",
+                "TESS Mag": "15.1",
+                "Distance(pc)": "820",
+                "Distance Err (pc)": "60",
+                "Separation (arcsec)": "16.4",
+                "Position Angle (deg E. of N.)": "153.2",
+            },
+        ],
+        "companions": [
+            {
+                "TIC ID": str(DEMO_TIC),
+                "TOI": "1262",
+                "Separation (arcsec)": "0.231",
+                "Position Angle (deg)": "26.8",
+                "Filter": "832:  (40) nm",
+                "Delta Mag": "4.56",
+                "Obs Date": "2024-05-23",
+                "Notes": "Alopeke; 180 degree ambiguity in PA",
+                "User": "howell",
+                "Tag": "30003",
+            },
+        ],
         "uploads": [
             {
                 "TIC ID": str(DEMO_TIC),
@@ -309,6 +359,8 @@ def demo_targets() -> list[FakeTarget]:
             summary_rows=summaries,
             period=period,
             epoch=epoch,
+            sectors="9,36,63",
+            ctois=[("365938305.02", "", "PC")],
         ),
         FakeTarget(
             tic_id=231702397,
@@ -316,6 +368,18 @@ def demo_targets() -> list[FakeTarget]:
             names=[],
             files=[],
             summary_raw={"spect": _sample("download_tag_spect_tag-1494.pipe")},
+        ),
+        # A known planet in the catalogues (filters by disposition and sector have something to tell apart).
+        FakeTarget(
+            tic_id=261136679,
+            tois=["144.01"],
+            names=["pi Men", "HD 39091"],
+            period=6.27,
+            epoch=2458325.5,
+            tfopwg_disposition="KP",
+            tess_disposition="KP",
+            sectors="1,4,8,11,12,13,27,28,31,34,38,39,61,62,64,65,66,67,68,69",
+            ctois=[("261136679.02", "FP", "PC")],
         ),
     ]
 

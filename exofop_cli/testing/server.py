@@ -27,11 +27,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .data import (
+    CTOI_COLUMNS,
     FILELIST_COLUMNS,
     SUMMARY_COLUMNS,
     TOI_COLUMNS,
     FakeFile,
     FakeTarget,
+    ctoi_rows,
     filelist_rows,
     overview_json,
     render_table,
@@ -54,6 +56,8 @@ SUMMARY_ENDPOINTS = {
     "download_stellar.php": ("stellar", "id"),
     "download_planet.php": ("planet", "id"),
     "download_uploads.php": ("uploads", "target"),
+    "download_nearbytarget.php": ("nearby", "id"),
+    "download_stellarcomp.php": ("companions", "target"),
 }
 # Scripts whose default output is not pipe/csv (reference §1: 'text' is the default for most).
 _DEFAULT_OUTPUT = {"download_filelist.php": "pipe", "download_obsnotes.php": "csv"}
@@ -457,6 +461,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._target(params)
         if endpoint == "download_toi.php":
             return self._toi(params)
+        if endpoint == "download_ctoi.php":
+            rows = [row for t in self.fake.targets.values() for row in ctoi_rows(t)]
+            return 200, self._send(200, render_table(CTOI_COLUMNS, rows, params.get("output", "pipe")))
         if endpoint in ("download_files_zip.php", "download_files.php"):
             return self._archive(endpoint, params, cut)
         if endpoint in ("", "index.php"):

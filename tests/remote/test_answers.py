@@ -338,6 +338,8 @@ def test_summary_urls_and_file_names() -> None:
         "stellar": ("download_stellar.php?id=7&output=pipe", "stellar.pipe"),
         "planet": ("download_planet.php?id=7&output=pipe", "planet.pipe"),
         "uploads": ("download_uploads.php?target=7&output=csv", "uploads.csv"),
+        "nearby": ("download_nearbytarget.php?id=7&output=csv", "nearby.csv"),
+        "companions": ("download_stellarcomp.php?target=7&output=pipe", "companions.pipe"),
     }
     assert endpoints.SUMMARY_KINDS == (
         "spect",
@@ -347,4 +349,6 @@ def test_summary_urls_and_file_names() -> None:
         "stellar",
         "planet",
         "uploads",
+        "nearby",
+        "companions",
     )
