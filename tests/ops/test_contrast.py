@@ -854,5 +854,89 @@ def test_a_file_named_like_a_curve_that_is_not_one_is_reported(tmp_path: Path) -
     assert find_contrast_curves(manifest) == [reports[2].source_path]
 
 
+def test_cli_warns_per_skipped_file_and_exits_3_when_nothing_converted(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    _cache_with(tmp_path, [(60, b"%PDF-1.4\n", "TOI1I-ab20240101-832_sensitivity.dat")])
+    result = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1"])
+    assert result.exit_code == 3
+    assert result.stdout.splitlines()[0] == "# 0 contrast curves, 1 skipped"
+    assert "warning: TOI1I-ab20240101-832_sensitivity.dat: skipped: not a contrast curve: it is a PDF" in (
+        result.stderr
+    )
+    assert "error: nothing could be converted" in result.stderr
+    # With one curve converted beside it, the skip is a warning and the exit code 0.
+    tmp_path = tmp_path / "second"
+    _cache_with(
+        tmp_path,
+        [
+            (60, b"%PDF-1.4\n", "TOI1I-ab20240101-832_sensitivity.dat"),
+            (62, GEMINI_562.read_bytes(), "x_sensitivity.dat"),
+        ],
+    )
+    again = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1", "--json"])
+    assert again.exit_code == 0, again.stderr
+    assert "skipped: not a contrast curve" in again.stderr  # JSON or not
+    assert [r["status"] for r in json.loads(again.stdout)] == ["skipped", "converted"]
+
+
 # ------------------------------------------------------------------------------------------------
 # The command line
+
+
+def _invoke(tmp_path: Path, *args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    return CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", *args])
+
+
+def test_cli_filter_envelope_best_and_calc_probs_arguments(tmp_path: Path) -> None:
+    make_cache(tmp_path / "exofop" / "tic_1", IMAGING_CSV)
+    out = tmp_path / "out"
+    result = _invoke(
+        tmp_path, "1", "--filter", "17=I", "--filter", "K", "--envelope", "none", "--export", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()[2:]]
+    assert {r[0]: r[3] for r in rows} == {"12": "K", "13": "K", "16": "K", "17": "TESS", "40": "K"}
+    assert {r[0]: r[8] for r in rows}["13"] == "off (41 dip(s))"
+    assert "recommended curve" in result.stderr and RANKING_RULE in result.stderr
+    assert "TRICERATOPS+ / TRICERATOPS 1.0.x: contrast_curve_file='" in result.stderr
+    assert "TRICERATOPS 1.1.0 (several curves): contrast_curve_file=[" in result.stderr
+    best = _invoke(tmp_path, "1", "--best", "--json", "--filter", "17=TESS")
+    assert best.exit_code == 0, best.stderr
+    (row,) = json.loads(best.stdout)
+    assert (row["file_id"], row["rank"], row["recommended"]) == (13, 1, True)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["1", "--filter", "x=K"], "expected FILT or FILE_ID=FILT"),
+        (["1", "--filter", "K", "--filter", "J"], "two filters for every curve"),
+        (["1", "--filter", "17=L'"], "maps to no TRICERATOPS filter"),
+        (["1", "--envelope", "loose"], "loose"),
+        ([], "give a TARGET"),
+    ],
+)
+def test_cli_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    make_cache(tmp_path / "exofop" / "tic_1", IMAGING_CSV)
+    result = _invoke(tmp_path, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_cli_bands(tmp_path: Path) -> None:
+    result = _invoke(tmp_path, "--bands")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1] == "Band\tfilt\tReason\tWhere"
+    table = {line.split("\t")[0]: line.split("\t")[1:] for line in lines[2:]}
+    assert table["LP600"][0] == "TESS" and table["Br-gamma (2.17)"][0] == "K"
+    assert table["clear"][0] == "refused" and table["any other centre 400-600 nm"][0] == "Vis"
+    as_json = json.loads(_invoke(tmp_path, "--bands", "--json").stdout)
+    assert {"band", "triceratops_filter", "reason", "rule", "seen"} <= set(as_json[0])

@@ -785,3 +785,42 @@ def test_the_keep_rule_takes_one_curve_per_filter_first(tmp_path: Path) -> None:
     assert last is not None
     (dropped,) = [w for w in last.warnings if "at most 7" in w]
     assert "ranks 10 of 10" in dropped and KEEP_RULE in dropped
+
+
+def test_cli_lightcurves_keep_list_skips_and_exit_codes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    source = tmp_path / "one.tbl"
+    synthetic_aij(source)
+    specs: list[tuple[int, Path | bytes | None, str, str, int | None]] = [
+        (i, source, f"TIC1-01_2018121{i}_LCO_ip_measurements.tbl", "Light_Curve", None) for i in range(1, 10)
+    ]
+    specs.append(
+        (40, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "TIC1-01_measurements.xls", "Light_Curve", None)
+    )
+    make_cache(tmp_path / "exofop" / "tic_1", specs)
+    out = tmp_path / "out"
+    args = ["--cache-dir", str(tmp_path), "--offline", "lightcurves", "1", "--period", str(PERIOD)]
+    args += ["--epoch", str(T_MID), "--duration", str(DURATION_H)]
+    result = CliRunner().invoke(app, [*args, "--export", str(out)])
+    assert result.exit_code == 0, result.stderr  # one skip beside converted curves: a warning only
+    assert result.stdout.splitlines()[0] == "# 9 light curves, 1 skipped"
+    assert "warning: TIC1-01_measurements.xls: skipped: it is an Excel/OLE document" in result.stderr
+    assert (
+        "TRICERATOPS+ accepts at most 7 external light curves and 9 loaded: keep file ids 1, 2, 3, 4, 5, 6, 7; "
+        "leave out 8, 9 (rule: " in result.stderr
+    )
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("TRICERATOPS+: external_lc_files=")]
+    assert line.count("_triceratops.txt") == 7 and line.endswith(
+        "filt_lcs=['i', 'i', 'i', 'i', 'i', 'i', 'i']"
+    )
+    # Nothing convertible at all: exit 3, and said.
+    only_bad = tmp_path / "bad"
+    make_cache(only_bad / "exofop" / "tic_1", [specs[-1]])
+    bad = CliRunner().invoke(app, ["--cache-dir", str(only_bad), *args[2:]])
+    assert bad.exit_code == 3
+    assert "skipped: it is an Excel/OLE document" in bad.stderr and "nothing could be converted" in bad.stderr
+    usage = CliRunner().invoke(app, [*args[:-2], "--detrend", "airmass"])
+    assert usage.exit_code == 2 and "--detrend airmass needs the transit duration" in usage.stderr
