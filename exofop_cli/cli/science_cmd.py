@@ -186,8 +186,9 @@ def _show_bands(as_json: bool) -> None:
         title="band -> TRICERATOPS filt (contrast curves; TRICERATOPS+ takes the same five)",
     )
     note_line(
-        "Refused bands need --filter FILE_ID=FILT. For TRICERATOPS+ light curves (g r i z J H K) see "
-        "`exofop lightcurves --help`."
+        "A refused band needs --filter FILE_ID=FILT. Light curves (TRICERATOPS+ filt_lcs) map separately: "
+        "Sloan/Pan-STARRS g r i z spellings (gp, i', zs...), I and Z, J, H, K and Ks; others need "
+        "`exofop lightcurves --filter`."
     )
 
 

@@ -202,7 +202,7 @@ WAVELENGTH_RULES: tuple[tuple[float, float, str | None, str], ...] = (
 )
 # Filter strings as they occur on ExoFOP (imaging table ``Filter``, file names) and what observers write:
 # the ones marked "seen" are in public captures of ExoFOP pages (research/triceratops.md §3.1), the others
-# are the instruments' filter names, spelled as they plausibly appear.
+# are the instruments' filter names, spelled as they plausibly appear there (not seen in a capture).
 EXOFOP_FILTER_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("562: 562 (54) nm", "seen: Gemini 'Alopeke/Zorro"),
     ("562: 562 (44) nm", "seen: WIYN NESSI"),
@@ -214,23 +214,23 @@ EXOFOP_FILTER_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("Kcont", "seen: Palomar PHARO"),
     ("Hcont", "seen: Palomar PHARO"),
     ("K", "seen: Gemini NIRI"),
-    ("Ks", "Keck NIRC2, VLT NaCo"),
-    ("Br-gamma (2.17)", "Keck NIRC2"),
-    ("H2 (2.12)", "Keck NIRC2"),
-    ("CH4s", "Keck NIRC2"),
-    ("J", "Keck NIRC2, Shane ShARCS"),
-    ("H", "Keck NIRC2"),
-    ("Jcont", "Keck NIRC2"),
-    ("LP600", "Robo-AO"),
-    ("880 nm", "SAI-2.5m speckle"),
-    ("692 nm", "Gemini/WIYN narrow band"),
-    ("716 nm", "Gemini/WIYN narrow band"),
-    ("i'", "Robo-AO, lucky imaging"),
-    ("Sloan z'", "Robo-AO, lucky imaging"),
-    ("Cousins I", "SOAR HRCam"),
-    ("V", "speckle, lucky imaging"),
+    ("Ks", "filter of Keck NIRC2, VLT NaCo"),
+    ("Br-gamma (2.17)", "filter of Keck NIRC2"),
+    ("H2 (2.12)", "filter of Keck NIRC2"),
+    ("CH4s", "filter of Keck NIRC2"),
+    ("J", "filter of Keck NIRC2, Shane ShARCS"),
+    ("H", "filter of Keck NIRC2"),
+    ("Jcont", "filter of Keck NIRC2"),
+    ("LP600", "filter of Robo-AO"),
+    ("880 nm", "filter of SAI-2.5m speckle"),
+    ("692 nm", "narrow band of 'Alopeke/Zorro, DSSI"),
+    ("716 nm", "narrow band of 'Alopeke/Zorro, DSSI"),
+    ("i'", "filter of Robo-AO, lucky imaging"),
+    ("Sloan z'", "filter of Robo-AO, lucky imaging"),
+    ("Cousins I", "filter of SOAR HRCam"),
+    ("V", "filter of lucky-imaging cameras"),
     ("clear", "unfiltered cameras"),
-    ("L'", "Keck NIRC2, LBT"),
+    ("L'", "filter of Keck NIRC2, LBT"),
 )
 
 
@@ -807,7 +807,7 @@ def _envelope_warning(effect: EnvelopeEffect, n_points: int) -> str | None:
         f"delta-mag was not monotonic: lowered {effect.points_lowered} of {n_points} point(s) to the "
         f"conservative envelope (running minimum from the outside in, never deeper than measured); {largest}; "
         f"the separation where the curve reaches a delta-mag moves out by up to "
-        f"{effect.largest_separation_shift:.2f} arcsec (at {effect.separation_shift_at_dmag:g} mag)"
+        f"{effect.largest_separation_shift:.2f} arcsec (at {effect.separation_shift_at_dmag:.2f} mag)"
     )
 
 
