@@ -65,6 +65,7 @@ def contrast(
         str | None,
         typer.Argument(
             help="TIC id, TOI or star name (fetched before); not needed with --bands.",
+            metavar="[TARGET]",
             autocompletion=complete_target,
             show_default=False,
         ),
@@ -149,6 +150,11 @@ def _parse_filters(values: list[str]) -> tuple[str | None, dict[int, str]]:
         if not filt or (eq and not key.strip().isdigit()):
             raise typer.BadParameter(f"{value!r}: expected FILT or FILE_ID=FILT", param_hint="--filter")
         if eq:
+            if per_file.get(int(key), filt) != filt:
+                raise typer.BadParameter(
+                    f"two filters for file {int(key)} ({per_file[int(key)]!r}, {filt!r})",
+                    param_hint="--filter",
+                )
             per_file[int(key)] = filt
         elif common is not None and common != filt:
             raise typer.BadParameter(

@@ -918,6 +918,7 @@ def test_cli_filter_envelope_best_and_calc_probs_arguments(tmp_path: Path) -> No
     [
         (["1", "--filter", "x=K"], "expected FILT or FILE_ID=FILT"),
         (["1", "--filter", "K", "--filter", "J"], "two filters for every curve"),
+        (["1", "--filter", "13=K", "--filter", "13=J"], "two filters for file 13"),
         (["1", "--filter", "17=L'"], "maps to no TRICERATOPS filter"),
         (["1", "--envelope", "loose"], "loose"),
         ([], "give a TARGET"),
