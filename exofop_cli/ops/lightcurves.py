@@ -764,7 +764,8 @@ def _normalise(
             edge = _OOT_EDGE_IN_DURATIONS * duration_days
             warnings.append(
                 f"only {len(outside)} point(s) are more than {edge:.4f} d from mid-transit; normalised by "
-                "the median of all points instead of the out-of-transit median"
+                "the median of all points instead of the out-of-transit median (if the file is already "
+                "normalised, keep it as it is with --normalize none)"
             )
     elif duration_days is None:
         warnings.append(
