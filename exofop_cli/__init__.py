@@ -32,8 +32,21 @@ if TYPE_CHECKING:
         TargetNotFoundError,
     )
     from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
-    from .ops.contrast import ContrastCurve, find_contrast_curves, load_exofop_contrast_curve_dat
-    from .ops.lightcurves import ExternalLightCurve, find_lightcurves, load_sg1_lightcurve
+    from .ops.contrast import (
+        ContrastCurve,
+        best_contrast_curve,
+        collect_contrast_curves,
+        explain_band,
+        find_contrast_curves,
+        load_exofop_contrast_curve_dat,
+        rank_contrast_curves,
+    )
+    from .ops.lightcurves import (
+        ExternalLightCurve,
+        collect_lightcurves,
+        find_lightcurves,
+        load_sg1_lightcurve,
+    )
     from .store.manifest import read_manifest
     from .targets import parse_target
 
@@ -48,9 +61,14 @@ _EXPORTS = {
     "read_manifest": "store.manifest",
     "parse_target": "targets",
     "ContrastCurve": "ops.contrast",
+    "best_contrast_curve": "ops.contrast",
+    "collect_contrast_curves": "ops.contrast",
+    "explain_band": "ops.contrast",
     "find_contrast_curves": "ops.contrast",
     "load_exofop_contrast_curve_dat": "ops.contrast",
+    "rank_contrast_curves": "ops.contrast",
     "ExternalLightCurve": "ops.lightcurves",
+    "collect_lightcurves": "ops.lightcurves",
     "find_lightcurves": "ops.lightcurves",
     "load_sg1_lightcurve": "ops.lightcurves",
     "ExoFopError": "errors",
@@ -93,12 +111,17 @@ __all__ = [
     "SessionExpiredError",
     "TargetNotFoundError",
     "__version__",
+    "best_contrast_curve",
+    "collect_contrast_curves",
+    "collect_lightcurves",
     "default_cookie_jar_path",
+    "explain_band",
     "find_contrast_curves",
     "find_lightcurves",
     "load_exofop_contrast_curve_dat",
     "load_sg1_lightcurve",
     "parse_target",
+    "rank_contrast_curves",
     "read_manifest",
 ]
 

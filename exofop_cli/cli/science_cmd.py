@@ -3,8 +3,9 @@
 # No `from __future__ import annotations` here: Typer would eval every string annotation on each start
 # (about 5 ms); real annotations are compiled into the .pyc once.
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,8 +16,36 @@ from ._output import emit_json, emit_rows, error_line, note_line, warn_line
 
 ExportOpt = Annotated[
     Path | None,
-    typer.Option("--export", help="Write TRICERATOPS-ready files into this folder.", show_default=False),
+    typer.Option(
+        "--export",
+        help="Write TRICERATOPS-ready files into this folder (each with a <name>.json provenance sidecar).",
+        show_default=False,
+    ),
 ]
+
+
+class EnvelopeMode(StrEnum):
+    """``--envelope`` values."""
+
+    conservative = "conservative"
+    none = "none"
+
+
+class NormalizeMode(StrEnum):
+    """``--normalize`` values."""
+
+    oot = "oot"
+    median = "median"
+    none = "none"
+
+
+class DetrendMode(StrEnum):
+    """``--detrend`` values."""
+
+    none = "none"
+    airmass = "airmass"
+    linear = "linear"
+
 
 contrast_app = command_app()
 lightcurves_app = command_app()
@@ -28,16 +57,55 @@ def contrast(
     target: TargetArg = None,
     tic: TicOpt = None,
     export: ExportOpt = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            help="Set the band: FILT for every curve or FILE_ID=FILT for one (repeatable). FILT is a "
+            "TRICERATOPS filt (TESS, Vis, J, H, K) or a band name from --bands (Ks, Brgamma, 832nm...).",
+            show_default=False,
+        ),
+    ] = None,
+    envelope: Annotated[
+        EnvelopeMode,
+        typer.Option(
+            "--envelope",
+            help="conservative: make delta-mag non-decreasing (running minimum from outside in); none: keep "
+            "every measured point (sorted, de-duplicated).",
+        ),
+    ] = EnvelopeMode.conservative,
+    best: Annotated[
+        bool, typer.Option("--best", help="Only the recommended curve (the one to give TRICERATOPS+).")
+    ] = False,
+    bands: Annotated[
+        bool, typer.Option("--bands", help="Print how band names map to TRICERATOPS filt, with reasons.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List cached contrast curves; export them for TRICERATOPS."""
-    from ..ops.contrast import collect_contrast_curves
+    if bands:
+        _show_bands(as_json)
+        return
+    if target is None and tic is None:
+        raise typer.BadParameter("give a TARGET or --tic (or --bands)", param_hint="TARGET")
+    from ..ops.contrast import TRICERATOPS_FILTERS, collect_contrast_curves
 
+    common, per_file = _parse_filters(filters or [])
     with make_client(ctx) as client:
         manifest = client.manifest_path_for(one_target(target, tic))
-    reports = collect_contrast_curves(manifest, export_dir=export)
+    reports = collect_contrast_curves(
+        manifest,
+        export_dir=export,
+        band=common if common not in TRICERATOPS_FILTERS else None,
+        triceratops_filter=common if common in TRICERATOPS_FILTERS else None,
+        file_filters=per_file,
+        envelope=envelope.value,
+        best_only=best,
+    )
+    rows = [r.to_dict() for r in reports]
+    shown = [r for r in rows if r["rank"] == 1 or r["status"] != "converted"] if best else rows
     _render(
-        [r.to_dict() for r in reports],
+        shown,
         as_json,
         kind="contrast curves",
         columns=[
@@ -47,10 +115,100 @@ def contrast(
             ("triceratops_filter", "filt"),
             ("instrument", "Instrument"),
             ("points", "Points"),
+            ("dmag_at_0p5_arcsec", 'dmag@0.5"'),
+            ("rank", "Rank"),
+            ("envelope", "Envelope"),
             ("exported", "Exported"),
             ("problem", "Problem"),
         ],
     )
+    _contrast_notes(rows)
+    _exit(rows)
+
+
+def _parse_filters(values: list[str]) -> tuple[str | None, dict[int, str]]:
+    """``--filter`` values: one ``FILT`` for every curve, and ``FILE_ID=FILT`` per file."""
+    common: str | None = None
+    per_file: dict[int, str] = {}
+    for value in values:
+        key, eq, filt = value.partition("=")
+        filt = (filt if eq else key).strip()
+        if not filt or (eq and not key.strip().isdigit()):
+            raise typer.BadParameter(f"{value!r}: expected FILT or FILE_ID=FILT", param_hint="--filter")
+        if eq:
+            if per_file.get(int(key), filt) != filt:
+                raise typer.BadParameter(
+                    f"two filters for file {int(key)} ({per_file[int(key)]!r}, {filt!r})",
+                    param_hint="--filter",
+                )
+            per_file[int(key)] = filt
+        elif common is not None and common != filt:
+            raise typer.BadParameter(
+                f"two filters for every curve ({common!r}, {filt!r}); use FILE_ID=FILT for one file",
+                param_hint="--filter",
+            )
+        else:
+            common = filt
+    return common, per_file
+
+
+def _show_bands(as_json: bool) -> None:
+    from ..ops.contrast import WAVELENGTH_RULES, band_table
+
+    rows: list[dict[str, Any]] = [
+        {**mapping.to_dict(), "triceratops_filter": mapping.triceratops_filter or "refused", "seen": where}
+        for mapping, where in band_table()
+    ]
+    rows += [
+        {
+            "band": f"any other centre {low:g}-{high:g} nm",
+            "triceratops_filter": filt or "refused",
+            "rule": "wavelength",
+            "reason": why,
+            "seen": "",
+        }
+        for low, high, filt, why in WAVELENGTH_RULES
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    emit_rows(
+        rows,
+        [("band", "Band"), ("triceratops_filter", "filt"), ("reason", "Reason"), ("seen", "Where")],
+        title="band -> TRICERATOPS filt (contrast curves; TRICERATOPS+ takes the same five)",
+    )
+    note_line(
+        "A refused band needs --filter FILE_ID=FILT. Light curves (TRICERATOPS+ filt_lcs) map separately: "
+        "Sloan/Pan-STARRS g r i z spellings (gp, i', zs...), I and Z, J, H, K and Ks; others need "
+        "`exofop lightcurves --filter`."
+    )
+
+
+def _contrast_notes(rows: list[dict[str, Any]]) -> None:
+    best = next((r for r in rows if r["rank"] == 1), None)
+    if best is None:
+        return
+    from ..ops.contrast import RANKING_RULE
+
+    depth = best["dmag_at_0p5_arcsec"]
+    at_half = f", {depth:.2f} mag at 0.5 arcsec" if depth is not None else ""
+    note_line(
+        f"recommended curve (TRICERATOPS+ and TRICERATOPS 1.0.x take one): file {best['file_id']} "
+        f"{best['filename']}, filt {best['triceratops_filter']}{at_half}"
+    )
+    note_line(f"  rule: {RANKING_RULE}")
+    exported = sorted((r for r in rows if r["exported"]), key=lambda r: r["rank"])
+    if not exported:
+        return
+    if best["exported"]:
+        note_line(
+            f"TRICERATOPS+ / TRICERATOPS 1.0.x: contrast_curve_file={best['exported']!r}, "
+            f"filt={best['triceratops_filter']!r}"
+        )
+    if len(exported) > 1:
+        files = [r["exported"] for r in exported]
+        filts = [r["triceratops_filter"] for r in exported]
+        note_line(f"TRICERATOPS 1.1.0 (several curves): contrast_curve_file={files!r}, filt={filts!r}")
 
 
 @lightcurves_app.command()
@@ -71,10 +229,27 @@ def lightcurves(
         typer.Option(
             "--duration",
             min=0.0,
-            help="Transit duration in hours: normalise by the out-of-transit median (default: median of all).",
+            help="Transit duration in hours: tells which points are out of transit.",
             show_default=False,
         ),
     ] = None,
+    normalize: Annotated[
+        NormalizeMode | None,
+        typer.Option(
+            "--normalize",
+            help="Divide by the out-of-transit median (oot; default with --duration), the median of all "
+            "points (median; default without) or nothing (none).",
+            show_default=False,
+        ),
+    ] = None,
+    detrend: Annotated[
+        DetrendMode,
+        typer.Option(
+            "--detrend",
+            help="Divide out a baseline linear in AIRMASS or in time, fitted on out-of-transit points "
+            "(needs --duration).",
+        ),
+    ] = DetrendMode.none,
     export: ExportOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -84,10 +259,18 @@ def lightcurves(
     with make_client(ctx) as client:
         manifest = client.manifest_path_for(one_target(target, tic))
     reports = collect_lightcurves(
-        manifest, period=period, epoch=epoch, band=band, export_dir=export, duration_hours=duration
+        manifest,
+        period=period,
+        epoch=epoch,
+        band=band,
+        export_dir=export,
+        duration_hours=duration,
+        normalize=normalize.value if normalize is not None else None,
+        detrend=detrend.value,
     )
+    rows = [r.to_dict() for r in reports]
     _render(
-        [r.to_dict() for r in reports],
+        rows,
         as_json,
         kind="light curves",
         columns=[
@@ -95,36 +278,76 @@ def lightcurves(
             ("filename", "File"),
             ("filter", "Filter"),
             ("points", "Points"),
+            ("normalization", "Normalised"),
+            ("detrend", "Detrend"),
+            ("oot_level", "OOT level"),
+            ("rank", "Rank"),
+            ("keep", "Keep"),
             ("exported", "Exported"),
             ("problem", "Problem"),
         ],
     )
+    _lightcurve_notes(rows)
+    _exit(rows)
 
 
-def _render(
-    rows: list[dict[str, object]], as_json: bool, *, kind: str, columns: list[tuple[str, str]]
-) -> None:
+def _lightcurve_notes(rows: list[dict[str, Any]]) -> None:
+    from ..ops.lightcurves import KEEP_RULE, MAX_TRICERATOPS_PLUS_FILES
+
+    loaded = sorted((r for r in rows if r["rank"] is not None), key=lambda r: r["rank"])
+    kept = [r for r in loaded if r["keep"]]
+    if len(loaded) > MAX_TRICERATOPS_PLUS_FILES:
+        left_out = [r for r in loaded if not r["keep"]]
+        warn_line(
+            f"TRICERATOPS+ accepts at most {MAX_TRICERATOPS_PLUS_FILES} external light curves and "
+            f"{len(loaded)} loaded: keep file ids {', '.join(str(r['file_id']) for r in kept)}; leave out "
+            f"{', '.join(str(r['file_id']) for r in left_out)} (rule: {KEEP_RULE})"
+        )
+    if kept and all(r["exported"] for r in kept):
+        files = [r["exported"] for r in kept]
+        filts = [r["filter"] for r in kept]
+        note_line(f"TRICERATOPS+: external_lc_files={files!r}, filt_lcs={filts!r}")
+
+
+def _render(rows: list[dict[str, Any]], as_json: bool, *, kind: str, columns: list[tuple[str, str]]) -> None:
     if as_json:
         emit_json(rows)
     else:
-        # A plot-only upload has no curve and no error: its note fills the Problem column, and the title
-        # counts it apart, so that an empty row never passes for a curve (with -q too).
-        plots = sum(1 for r in rows if r.get("note") and not r.get("error"))
-        title = f"{len(rows) - plots} {kind}" + (f", {plots} plot(s) without numbers" if plots else "")
-        table = [{**r, "problem": r.get("error") or r.get("note")} for r in rows]
+        # A plot-only upload or a skipped file has no curve and no error: its note or reason fills the
+        # Problem column, and the title counts it apart, so that an empty row never passes for a curve.
+        counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("plot only", "skipped")}
+        title = f"{len(rows) - sum(counts.values())} {kind}"
+        if counts["plot only"]:
+            title += f", {counts['plot only']} plot(s) without numbers"
+        if counts["skipped"]:
+            title += f", {counts['skipped']} skipped"
+        table = [
+            {**r, "problem": r["error"] or (f"skipped: {r['skipped']}" if r["skipped"] else r.get("note"))}
+            for r in rows
+        ]
         emit_rows(table, columns, title=title)
-    failed = [r for r in rows if r.get("error")]
-    for row in failed:
-        error_line(f"{row.get('filename')}: {row.get('error')}")
+    for row in rows:
+        if row["error"]:
+            error_line(f"{row['filename']}: {row['error']}")
+        elif row["skipped"]:
+            # Never a silent skip: a file that looked like one of these and is not says why, JSON or not.
+            warn_line(f"{row['filename']}: skipped: {row['skipped']}")
     if not as_json:
         # What was done to the data (points lowered to make a curve monotonic, an epoch read as BTJD...)
         # must not need --json to be seen; JSON carries it in each row.
         for row in rows:
-            warnings = row.get("warnings")
-            for warning in warnings if isinstance(warnings, list) else []:
-                warn_line(f"{row.get('filename')}: {warning}")
+            for warning in row["warnings"]:
+                warn_line(f"{row['filename']}: {warning}")
     if not rows:
         # The target was fetched (manifest_path_for checked): it has none, or a --types filter left them out.
         note_line(f"no {kind} among this target's cached files")
-    if failed:
+
+
+def _exit(rows: list[dict[str, Any]]) -> None:
+    """Exit 3 when a file failed, or when files were found and none could be converted."""
+    converted = sum(1 for r in rows if r["status"] == "converted")
+    failed = any(r["status"] == "failed" for r in rows)
+    if failed or (rows and not converted):
+        if not converted:
+            error_line("nothing could be converted")
         raise typer.Exit(EXIT_PARTIAL)

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import ExoFopError, InvalidInputError
 from ..remote.sniff import looks_like_html
 from ..remote.tables import normalize_name, parse_table, to_int
+from ..store.atomic import dumps_json, write_export
 from ..store.manifest import read_manifest
 
 SNIFF_BYTES = 4096
@@ -77,6 +78,7 @@ class ManifestFile:
     filename: str
     type: str | None
     tag: int | None
+    sha256: str | None = None  # as recorded in the manifest (provenance of an export)
 
 
 def load_manifest_files(
@@ -110,6 +112,7 @@ def load_manifest_files(
                 filename=str(entry.get("filename") or full.name),
                 type=_str_or_none(entry.get("type")),
                 tag=to_int(_str_or_none(entry.get("tag"))),
+                sha256=entry["sha256"] if isinstance(entry.get("sha256"), str) else None,
             )
         )
     files.sort(key=lambda f: (f.file_id is None, f.file_id or 0, str(f.path)))
@@ -167,3 +170,12 @@ def read_head(path: Path) -> tuple[bytes, bool]:
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES + 1)
     return head[:SNIFF_BYTES], len(head) > SNIFF_BYTES
+
+
+def write_sidecar(export: Path, data: Mapping[str, Any]) -> Path:
+    """Write an export's provenance next to it as ``<name>.json`` (deterministic JSON, atomically)."""
+    from .._version import __version__
+
+    sidecar = export.with_suffix(".json")
+    write_export(sidecar, dumps_json({"exofop_version": __version__, **data}))
+    return sidecar

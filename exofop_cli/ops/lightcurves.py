@@ -57,13 +57,19 @@ from .cached_files import (
     row_for_tag,
     row_value,
     summary_rows_by_tag,
+    write_sidecar,
 )
 
 __all__ = [
+    "DETRENDS",
+    "KEEP_RULE",
     "MAX_TRICERATOPS_PLUS_FILES",
+    "NORMALIZATIONS",
     "TRICERATOPS_PLUS_FILTERS",
+    "Detrending",
     "ExternalLightCurve",
     "LightCurveReport",
+    "OutOfTransit",
     "collect_lightcurves",
     "find_lightcurves",
     "load_sg1_lightcurve",
@@ -72,6 +78,8 @@ __all__ = [
 
 TRICERATOPS_PLUS_FILTERS = ("g", "r", "i", "z", "J", "H", "K")
 MAX_TRICERATOPS_PLUS_FILES = 7
+NORMALIZATIONS = ("oot", "median", "none")
+DETRENDS = ("none", "airmass", "linear")
 MIN_POINTS = 5
 _TIME_DECIMALS = 8  # days: 1e-8 d is under a millisecond
 _JD_FLOOR = 2400000.0  # any Julian date of a modern observation is above this
@@ -80,6 +88,7 @@ _BTJD_EPOCH_LIMIT = 10000.0
 _OOT_EDGE_IN_DURATIONS = 0.6
 _MIN_OOT_POINTS = 10
 _MIN_OOT_FRACTION = 0.1
+_MIN_CHECK_POINTS = 5  # fewer out-of-transit points give no usable level or scatter
 _FILTER_HINT = "pass --filter with one of g, r, i, z, J, H, K if the band is equivalent to one of them"
 
 _EXACT_FILTERS: dict[str, str] = {
@@ -98,6 +107,11 @@ _OFFSET_RE = re.compile(r"[-\u2212]\s*(\d{4,7}(?:\.\d+)?)\s*\)?\s*$")
 _SPLIT_RE = re.compile(r"[\s,]+")
 _LC_EXTENSIONS = frozenset({".tbl", ".txt", ".csv", ".dat", ".xls"})
 _LC_NAME_RE = re.compile(r"light_?curve|(?<![a-z])lc(?![a-z])", re.IGNORECASE)
+# The other files of an SG1 upload (research/triceratops.md §4): never light curves, so never "skipped".
+_NOT_LC_RE = re.compile(
+    r"(?<![a-z])(?:notes?|neb(?:check)?|apertures?|plotcfg|readme|wcs|fieldchart|finder|seeing)(?![a-z])",
+    re.IGNORECASE,
+)
 
 _FLUX_NAMES = (
     "relfluxt1",
@@ -139,6 +153,13 @@ TimeKind = Literal["bjd_tdb", "absolute", "generic"]
 Splitter = Callable[[str], list[str]]
 
 
+KEEP_RULE = (
+    "first one light curve per filter (a multi-band test needs every band), the one with the smallest "
+    "transit-depth uncertainty, robust out-of-transit scatter x sqrt(1/n_in + 1/n_out); then the others by "
+    "that uncertainty; a curve with no point in transit last; ties by file id"
+)
+
+
 @dataclass(frozen=True)
 class ExternalLightCurve:
     """A phase-folded, normalised light curve ready for TRICERATOPS+ (``filter`` in g r i z J H K)."""
@@ -150,8 +171,11 @@ class ExternalLightCurve:
     band: str | None
     source_path: Path
     warnings: tuple[str, ...] = ()
-    # "out_of_transit_median", "median_of_all" (see the module docstring) or "as_given".
+    # "out_of_transit_median", "median_of_all" or "as_given" (see the module docstring).
     normalization: str = "as_given"
+    detrending: Detrending | None = None
+    out_of_transit: OutOfTransit | None = None  # measured after processing, when the duration is known
+    ephemeris: tuple[float, float, float | None] | None = None  # period (d), epoch (BJD_TDB), duration (h)
 
     def __post_init__(self) -> None:
         times = self.time_from_midtransit_days
@@ -164,18 +188,52 @@ class ExternalLightCurve:
                 f"filter {self.filter!r} is not one of {', '.join(TRICERATOPS_PLUS_FILTERS)}"
             )
 
-    def to_triceratops_file(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``days flux error`` rows (whitespace, no header) atomically; return the path."""
+    def depth_uncertainty(self) -> float:
+        """How well the curve measures a transit depth: scatter x sqrt(1/n_in + 1/n_out).
+
+        The robust out-of-transit scatter when the duration is known (infinite without a point in
+        transit), else the mean error over sqrt(points). Used to choose which curves to keep (``KEEP_RULE``).
+        """
+        mean_err = sum(self.flux_err) / len(self.flux_err)
+        oot = self.out_of_transit
+        if oot is None:
+            return mean_err / math.sqrt(len(self.flux))
+        if oot.in_transit == 0:
+            return math.inf
+        return (oot.scatter or mean_err) * math.sqrt(1 / oot.in_transit + 1 / oot.points)
+
+    def to_triceratops_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        provenance: Mapping[str, Any] | None = None,
+        sidecar: bool = True,
+    ) -> Path:
+        """Write ``days flux error`` rows (whitespace, no header) atomically, and ``<name>.json`` beside."""
         target = Path(path)
         lines = [
             f"{t:.{_TIME_DECIMALS}f} {f:.10g} {e:.10g}"
             for t, f, e in zip(self.time_from_midtransit_days, self.flux, self.flux_err, strict=True)
         ]
         write_export(target, ("\n".join(lines) + "\n").encode("ascii"))
+        if sidecar:
+            data = self.to_dict()
+            for key in ("time_from_midtransit_days", "flux", "flux_err"):
+                del data[key]
+            data |= {
+                "file": target.name,
+                "format": "rows 'days_from_midtransit flux flux_err', whitespace, no header: np.loadtxt(path)",
+                "points": len(self.flux),
+                "time_range_days": [self.time_from_midtransit_days[0], self.time_from_midtransit_days[-1]],
+                "triceratops_plus": {"external_lc_files": [target.name], "filt_lcs": [self.filter]},
+            }
+            write_sidecar(target, {**data, **(provenance or {})})
         return target
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view (paths as strings)."""
+        period, epoch, duration = self.ephemeris or (None, None, None)
+        uncertainty = self.depth_uncertainty()
         return {
             "time_from_midtransit_days": list(self.time_from_midtransit_days),
             "flux": list(self.flux),
@@ -185,12 +243,23 @@ class ExternalLightCurve:
             "source_path": str(self.source_path),
             "warnings": list(self.warnings),
             "normalization": self.normalization,
+            "detrending": self.detrending.to_dict() if self.detrending else None,
+            "out_of_transit": self.out_of_transit.to_dict() if self.out_of_transit else None,
+            "depth_uncertainty": uncertainty if math.isfinite(uncertainty) else None,
+            "period_days": period,
+            "epoch_bjd_tdb": epoch,
+            "duration_hours": duration,
         }
 
 
 @dataclass(frozen=True)
 class LightCurveReport:
-    """Outcome of loading (and optionally exporting) one light curve found in a manifest."""
+    """Outcome of loading (and optionally exporting) one light curve found in a manifest.
+
+    ``lightcurve`` is None when ``error`` says why, or ``skipped`` (a file that looked like a light curve
+    but cannot be read as one). ``rank`` orders the loaded curves by ``KEEP_RULE``; ``keep`` says whether
+    it is among the 7 TRICERATOPS+ accepts.
+    """
 
     source_path: Path
     file_id: int | None
@@ -198,22 +267,46 @@ class LightCurveReport:
     error: str | None
     exported: Path | None
     filename: str | None = None  # the upload's name on ExoFOP (the cached file has an id prefix)
+    skipped: str | None = None
+    rank: int | None = None
+    sidecar: Path | None = None
+
+    @property
+    def keep(self) -> bool | None:
+        """True for the curves to pass to TRICERATOPS+ (at most 7); None when not loaded."""
+        return None if self.rank is None else self.rank <= MAX_TRICERATOPS_PLUS_FILES
+
+    @property
+    def status(self) -> str:
+        """``converted``, ``failed`` or ``skipped``."""
+        if self.error:
+            return "failed"
+        return "skipped" if self.skipped else "converted"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view (paths as strings): a flat summary for tables plus the full ``lightcurve``."""
         lc = self.lightcurve
+        oot = lc.out_of_transit if lc else None
         return {
             "source_path": str(self.source_path),
             "file_id": self.file_id,
             "filename": self.filename or self.source_path.name,
+            "status": self.status,
             "filter": lc.filter if lc else None,
             "band": lc.band if lc else None,
             "points": len(lc.flux) if lc else None,
             "normalization": lc.normalization if lc else None,
+            "detrend": (lc.detrending.method if lc.detrending else "none") if lc else None,
+            "oot_level": round(oot.level, 6) if oot else None,
+            "oot_level_error": round(oot.level_error, 6) if oot else None,
+            "rank": self.rank,
+            "keep": self.keep,
             "warnings": list(lc.warnings) if lc else [],
             "lightcurve": lc.to_dict() if lc else None,
             "error": self.error,
+            "skipped": self.skipped,
             "exported": str(self.exported) if self.exported is not None else None,
+            "sidecar": str(self.sidecar) if self.sidecar is not None else None,
         }
 
 
@@ -287,6 +380,7 @@ class _Photometry:
     time: list[float] = field(default_factory=list)
     flux: list[float] = field(default_factory=list)
     err: list[float] = field(default_factory=list)
+    airmass: list[float] = field(default_factory=list)  # NaN where missing; empty without an AIRMASS column
     time_column: _TimeColumn = field(default_factory=lambda: _TimeColumn(0, "column 1", 0.0, "generic"))
     warnings: list[str] = field(default_factory=list)
 
@@ -408,6 +502,7 @@ def _parse_photometry(text: str, name: str) -> _Photometry:
     header, start, split = _locate_header(lines, name)
     rows = [split(ln) for ln in lines[start:] if ln.strip() and not ln.lstrip().startswith("#")]
     phot = _Photometry()
+    airmass_index: int | None = None
     if header is None:
         if len(rows[0]) < 3:
             raise InvalidInputError(f"{name} has fewer than 3 columns (time, flux, flux error)")
@@ -426,6 +521,7 @@ def _parse_photometry(text: str, name: str) -> _Photometry:
         t_index = phot.time_column.index
         if flux_warning:
             phot.warnings.append(flux_warning)
+        airmass_index = next((i for i, h in enumerate(header) if normalize_name(h) == "airmass"), None)
     invalid = nonpositive = 0
     for fields in rows:
         values = [_float(fields[i]) if i < len(fields) else None for i in (t_index, f_index, e_index)]
@@ -439,6 +535,9 @@ def _parse_photometry(text: str, name: str) -> _Photometry:
         phot.time.append(t + phot.time_column.offset)
         phot.flux.append(f)
         phot.err.append(e)
+        if airmass_index is not None:
+            x = _float(fields[airmass_index]) if airmass_index < len(fields) else None
+            phot.airmass.append(x if x is not None and math.isfinite(x) and x >= 1.0 else math.nan)
     if invalid:
         phot.warnings.append(f"dropped {invalid} row(s) with missing or non-finite time/flux/error")
     if nonpositive:
@@ -531,11 +630,13 @@ def _times_from_midtransit(
     return folded, warnings
 
 
-def _sort_unique(
-    times: Sequence[float], flux: Sequence[float], err: Sequence[float]
-) -> tuple[list[tuple[float, float, float]], list[str]]:
+Row = tuple[float, float, float, float]  # time from mid-transit, flux, error, airmass (NaN: none)
+
+
+def _sort_unique(phot: _Photometry, times: Sequence[float]) -> tuple[list[Row], list[str]]:
     """Sort by time from mid-transit; drop times equal to the written precision (the first in file kept)."""
-    rows = list(zip(times, flux, err, strict=True))
+    airmass = phot.airmass or [math.nan] * len(times)
+    rows = list(zip(times, phot.flux, phot.err, airmass, strict=True))
     warnings = []
     if any(b < a for a, b in pairwise(times)):
         warnings.append("sorted the rows by time from mid-transit (they were not in that order)")
@@ -552,36 +653,223 @@ def _sort_unique(
     return unique, warnings
 
 
-def _normalise(
-    rows: Sequence[tuple[float, float, float]], duration_days: float | None, name: str
-) -> tuple[list[tuple[float, float, float]], str, list[str]]:
-    """Divide flux and error by the out-of-transit median flux (or the median of all points)."""
+def _out_of_transit(rows: Sequence[Row], duration_days: float) -> list[Row]:
+    """Rows further than 0.6 x duration from mid-transit (half the duration plus a margin for drift)."""
+    edge = _OOT_EDGE_IN_DURATIONS * duration_days
+    return [r for r in rows if abs(r[0]) > edge]
+
+
+def _enough_oot(n_oot: int, n_all: int) -> bool:
+    return n_oot >= max(_MIN_OOT_POINTS, _MIN_OOT_FRACTION * n_all)
+
+
+def _linear_fit(
+    xs: Sequence[float], ys: Sequence[float], errs: Sequence[float]
+) -> tuple[float, float, float]:
+    """Weighted least squares ``y = a + b (x - x0)``: ``(a, b, x0)``, with ``x0`` the weighted mean of x."""
+    weights = [1.0 / (e * e) for e in errs]
+    total = sum(weights)
+    x0 = sum(w * x for w, x in zip(weights, xs, strict=True)) / total
+    y0 = sum(w * y for w, y in zip(weights, ys, strict=True)) / total
+    sxx = sum(w * (x - x0) ** 2 for w, x in zip(weights, xs, strict=True))
+    sxy = sum(w * (x - x0) * (y - y0) for w, x, y in zip(weights, xs, ys, strict=True))
+    if sxx <= 0:
+        raise InvalidInputError("the detrending variable does not vary over the out-of-transit points")
+    return y0, sxy / sxx, x0
+
+
+@dataclass(frozen=True)
+class Detrending:
+    """A baseline ``a + b (x - x0)`` fitted to the out-of-transit points and divided out."""
+
+    method: str  # "airmass" or "linear" (x = time from mid-transit in days)
+    a: float
+    b: float
+    x0: float
+    fit_points: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view, with the slope as a fraction of the baseline per unit of x."""
+        unit = "per unit airmass" if self.method == "airmass" else "per day"
+        return {
+            "method": self.method,
+            "model": "flux / (a + b * (x - x0))",
+            "x": "AIRMASS" if self.method == "airmass" else "days from mid-transit",
+            "a": self.a,
+            "b": self.b,
+            "x0": self.x0,
+            "fractional_slope": self.b / self.a,
+            "fractional_slope_unit": unit,
+            "fit_points": self.fit_points,
+        }
+
+
+def _detrend(
+    rows: Sequence[Row], method: str, duration_days: float, name: str
+) -> tuple[list[Row], Detrending, list[str]]:
+    """Divide flux and error by a baseline linear in airmass or time, fitted on out-of-transit points."""
     warnings = []
+    if method == "airmass":
+        usable = [r for r in rows if math.isfinite(r[3])]
+        if not usable:
+            raise InvalidInputError(
+                f"{name} has no AIRMASS column (or no valid airmass)", hint="use --detrend linear instead"
+            )
+        if len(usable) < len(rows):
+            warnings.append(f"dropped {len(rows) - len(usable)} row(s) without a valid AIRMASS")
+        rows = usable
+    oot = _out_of_transit(rows, duration_days)
+    if not _enough_oot(len(oot), len(rows)):
+        raise InvalidInputError(
+            f"{name}: only {len(oot)} point(s) lie out of transit; too few to fit a {method} baseline",
+            hint="check --duration, --epoch and --period, or use --detrend none",
+        )
+    before, after = sum(1 for r in oot if r[0] < 0), sum(1 for r in oot if r[0] > 0)
+    if not before or not after:
+        side = "before" if before else "after"
+        warnings.append(
+            f"out-of-transit points only {side} the transit: the {method} baseline is extrapolated"
+        )
+    column = 3 if method == "airmass" else 0
+    a, b, x0 = _linear_fit([r[column] for r in oot], [r[1] for r in oot], [r[2] for r in oot])
+    out = []
+    for row in rows:
+        baseline = a + b * (row[column] - x0)
+        if not baseline > 0:
+            raise InvalidInputError(f"{name}: the fitted {method} baseline is not positive everywhere")
+        out.append((row[0], row[1] / baseline, row[2] / baseline, row[3]))
+    return out, Detrending(method, a, b, x0, len(oot)), warnings
+
+
+def _normalise(
+    rows: Sequence[Row], duration_days: float | None, method: str, name: str
+) -> tuple[list[Row], str, list[str]]:
+    """Divide flux and error by the out-of-transit median, the median of all points, or nothing."""
+    warnings: list[str] = []
+    if method == "none":
+        return list(rows), "as_given", warnings
     how = "median_of_all"
-    scale = _median(f for _, f, _ in rows)
-    if duration_days is not None:
-        edge = _OOT_EDGE_IN_DURATIONS * duration_days
-        if not any(abs(t) <= duration_days / 2 for t, _, _ in rows):
+    scale = _median(r[1] for r in rows)
+    if method == "oot" and duration_days is not None:
+        if not any(abs(r[0]) <= duration_days / 2 for r in rows):
             # Nothing to fit: a wrong --epoch or --period puts the whole light curve out of transit.
             warnings.append(
                 f"no point lies inside the transit (within {duration_days * 12:.2f} h of mid-transit); "
                 "check --epoch and --period"
             )
-        outside = [f for t, f, _ in rows if abs(t) > edge]
-        if len(outside) >= max(_MIN_OOT_POINTS, _MIN_OOT_FRACTION * len(rows)):
-            scale, how = _median(outside), "out_of_transit_median"
+        outside = _out_of_transit(rows, duration_days)
+        if _enough_oot(len(outside), len(rows)):
+            scale, how = _median(r[1] for r in outside), "out_of_transit_median"
         else:
+            edge = _OOT_EDGE_IN_DURATIONS * duration_days
             warnings.append(
                 f"only {len(outside)} point(s) are more than {edge:.4f} d from mid-transit; normalised by "
-                "the median of all points instead of the out-of-transit median"
+                "the median of all points instead of the out-of-transit median (if the file is already "
+                "normalised, keep it as it is with --normalize none)"
             )
+    elif duration_days is None:
+        warnings.append(
+            "transit duration unknown: normalised by the median of all points, which is below the "
+            "out-of-transit level when the data cover the transit (the baseline then sits above 1); pass "
+            "--duration (library: duration_hours=) to normalise by the out-of-transit median"
+        )
     if not math.isfinite(scale) or scale <= 0:
         raise InvalidInputError(f"{name}: the median flux is {scale:g}; cannot normalise")
-    return [(t, f / scale, e / scale) for t, f, e in rows], how, warnings
+    return [(t, f / scale, e / scale, x) for t, f, e, x in rows], how, warnings
+
+
+@dataclass(frozen=True)
+class OutOfTransit:
+    """The out-of-transit level after processing: median, robust per-point scatter, error of the median."""
+
+    points: int
+    in_transit: int
+    level: float
+    scatter: float  # 1.4826 x median absolute deviation
+    level_error: float  # 1.2533 x scatter / sqrt(points): the standard error of a median
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return {
+            "points": self.points,
+            "in_transit": self.in_transit,
+            "level": self.level,
+            "scatter": self.scatter,
+            "level_error": self.level_error,
+        }
+
+
+def _robust(values: Sequence[float]) -> tuple[float, float, float]:
+    """``(median, robust scatter, standard error of the median)``."""
+    level = _median(values)
+    scatter = 1.4826 * _median(abs(v - level) for v in values)
+    return level, scatter, 1.2533 * scatter / math.sqrt(len(values))
+
+
+def _check_baseline(
+    rows: Sequence[Row], duration_days: float, detrended: bool
+) -> tuple[OutOfTransit | None, list[str]]:
+    """Measure the out-of-transit level; warn when it is off 1 by more than its error, or drifts."""
+    oot = _out_of_transit(rows, duration_days)
+    in_transit = sum(1 for r in rows if abs(r[0]) <= duration_days / 2)
+    if len(oot) < _MIN_CHECK_POINTS:
+        return None, []
+    level, scatter, error = _robust([r[1] for r in oot])
+    stats = OutOfTransit(len(oot), in_transit, level, scatter, error)
+    warnings = []
+    if abs(level - 1.0) > error:
+        warnings.append(
+            f"the out-of-transit level after processing is {level:.6f} ({(level - 1) * 1e6:+.0f} ppm), off "
+            f"the 1.0 TRICERATOPS+ assumes by more than its scatter ({error * 1e6:.0f} ppm, the error of the "
+            "median); use --normalize oot"
+        )
+    before = [r[1] for r in oot if r[0] < 0]
+    after = [r[1] for r in oot if r[0] > 0]
+    if len(before) >= _MIN_CHECK_POINTS and len(after) >= _MIN_CHECK_POINTS:
+        lb, _, eb = _robust(before)
+        la, _, ea = _robust(after)
+        combined = math.hypot(eb, ea)
+        if abs(la - lb) > 3 * combined:
+            fix = "" if detrended else "; try --detrend airmass or --detrend linear"
+            warnings.append(
+                f"the out-of-transit level after the transit differs from the one before by "
+                f"{(la - lb) * 1e6:+.0f} ppm (more than 3 x its error, {combined * 1e6:.0f} ppm): a trend "
+                f"remains{fix}"
+            )
+    return stats, warnings
+
+
+def _cadence_warning(times: Sequence[float]) -> list[str]:
+    """TRICERATOPS+ takes ``np.min(np.diff(time))`` as the exposure time: flag a lone short step."""
+    steps = [b - a for a, b in pairwise(times)]
+    typical = _median(steps)
+    if min(steps) >= 0.5 * typical:
+        return []
+    return [
+        f"the smallest time step ({min(steps) * 86400:.1f} s) is under half the typical cadence "
+        f"({typical * 86400:.1f} s); TRICERATOPS+ uses the smallest step as the exposure time"
+    ]
 
 
 # --------------------------------------------------------------------------------------------------------
 # Public loading
+
+
+def _check_modes(normalize: str | None, detrend: str, duration_days: float | None) -> str:
+    """The normalisation to use (``None``: oot when the duration is known, else median); raise if unusable."""
+    if normalize is not None and normalize not in NORMALIZATIONS:
+        raise InvalidInputError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, not {normalize!r}")
+    if detrend not in DETRENDS:
+        raise InvalidInputError(f"detrend must be one of {', '.join(DETRENDS)}, not {detrend!r}")
+    if duration_days is None and (normalize == "oot" or detrend != "none"):
+        what = "--normalize oot" if normalize == "oot" else f"--detrend {detrend}"
+        raise InvalidInputError(
+            f"{what} needs the transit duration, to know which points are out of transit",
+            hint="pass --duration HOURS (library: duration_hours=)",
+        )
+    if normalize is None:
+        return "oot" if duration_days is not None else "median"
+    return normalize
 
 
 def load_sg1_lightcurve(
@@ -592,27 +880,44 @@ def load_sg1_lightcurve(
     band: str | None = None,
     tseries_row: Mapping[str, str | None] | None = None,
     duration_hours: float | None = None,
+    normalize: str | None = None,
+    detrend: str = "none",
 ) -> ExternalLightCurve:
     """Load an AstroImageJ measurements table (or simpler time/flux/error table) for TRICERATOPS+.
 
-    ``period`` in days; ``epoch`` in BJD_TDB (or BTJD if below 10000); ``duration_hours`` (optional)
-    enables out-of-transit normalisation. Raises ``InvalidInputError`` for bad values, a band without a
-    TRICERATOPS+ filter, or a file that is not a light curve.
+    ``period`` in days; ``epoch`` in BJD_TDB (or BTJD if below 10000); ``duration_hours`` tells which
+    points are out of transit. ``normalize``: ``oot`` (out-of-transit median; the default when the duration
+    is known), ``median`` (of all points; the default otherwise) or ``none``. ``detrend``: ``none``,
+    ``airmass`` or ``linear`` (in time), fitted on out-of-transit points and divided out before
+    normalising. Raises ``InvalidInputError`` for bad values, a band without a TRICERATOPS+ filter, or a
+    file that is not a light curve.
     """
     _check_period(period)
     # Validated even when the file's times are already relative: a bad epoch is the caller's error.
     epoch_bjd, epoch_warning = _epoch_bjd(epoch)
     duration_days = _check_duration(duration_hours)
+    how = _check_modes(normalize, detrend, duration_days)
     source = Path(path)
     phot = _parse_photometry(read_text_file(source, what="a light curve"), source.name)
     filt, raw_band = _resolve_filter(band, source.name, tseries_row)
     times, time_warnings = _times_from_midtransit(
         phot, period=period, epoch_bjd=epoch_bjd, epoch_warning=epoch_warning, name=source.name
     )
-    rows, order_warnings = _sort_unique(times, phot.flux, phot.err)
+    rows, warnings = _sort_unique(phot, times)
+    warnings = [*phot.warnings, *time_warnings, *warnings]
     if len(rows) < MIN_POINTS:
         raise InvalidInputError(f"{source.name} has only {len(rows)} distinct time(s)")
-    rows, how, norm_warnings = _normalise(rows, duration_days, source.name)
+    detrending = None
+    if detrend != "none" and duration_days is not None:
+        rows, detrending, detrend_warnings = _detrend(rows, detrend, duration_days, source.name)
+        warnings += detrend_warnings
+    rows, normalization, norm_warnings = _normalise(rows, duration_days, how, source.name)
+    warnings += norm_warnings
+    baseline = None
+    if duration_days is not None:
+        baseline, check_warnings = _check_baseline(rows, duration_days, detrending is not None)
+        warnings += check_warnings
+    warnings += _cadence_warning([r[0] for r in rows])
     return ExternalLightCurve(
         time_from_midtransit_days=tuple(r[0] for r in rows),
         flux=tuple(r[1] for r in rows),
@@ -620,8 +925,11 @@ def load_sg1_lightcurve(
         filter=filt,
         band=raw_band,
         source_path=source,
-        warnings=tuple(phot.warnings + time_warnings + order_warnings + norm_warnings),
-        normalization=how,
+        warnings=tuple(warnings),
+        normalization=normalization,
+        detrending=detrending,
+        out_of_transit=baseline,
+        ephemeris=(period, epoch_bjd, duration_hours),
     )
 
 
@@ -634,36 +942,51 @@ def _header_tokens(head: bytes) -> set[str]:
     return set()
 
 
-def _is_lightcurve_candidate(item: ManifestFile) -> bool:
-    """Measurements tables by name or header; other photometry tables when type/name say light curve."""
+_LC = "light curve"
+
+
+def _classify(item: ManifestFile) -> str | None:
+    """``_LC``, the reason a file that looks like a light curve cannot be one (a skip), or None.
+
+    Measurements tables by name or header; other text tables when their Type or name says light curve and
+    they parse. The other files of an SG1 upload (notes, NEB table, apertures, plot settings) are not
+    candidates.
+    """
     suffix = Path(item.filename).suffix.casefold() or item.path.suffix.casefold()
-    if suffix not in _LC_EXTENSIONS:
-        return False
+    name = item.filename.casefold()
+    if suffix not in _LC_EXTENSIONS or _NOT_LC_RE.search(Path(name).stem):
+        return None
+    named = "measurements" in name or _LC_NAME_RE.search(name) is not None
+    typed = (item.type or "").casefold() == "light_curve"
     try:
         head, truncated = read_head(item.path)
-    except OSError:
-        return False
-    if binary_kind(head) is not None:
-        return False  # e.g. a real Excel .xls; AstroImageJ's ".xls" is plain tab-separated text
-    name = item.filename.casefold()
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}" if named or typed else None
+    kind = binary_kind(head)
+    if kind is not None:
+        # e.g. a real Excel .xls; AstroImageJ's own ".xls" is plain tab-separated text
+        why = f"it is {kind}, not a text table"
+        if kind.startswith("an Excel"):
+            why += " (save it as tab-separated text, as AstroImageJ writes its .tbl/.xls tables)"
+        return why if named or typed else None
     if "measurements" in name or {"relfluxt1", "bjdtdb"} & _header_tokens(head):
-        return True
-    if (item.type or "").casefold() != "light_curve" and not _LC_NAME_RE.search(name):
-        return False
+        return _LC
+    if not (named or typed):
+        return None
     text = head.decode("utf-8", errors="replace")
     if truncated:
         text = text[: text.rfind("\n") + 1]
     try:
         _parse_photometry(text, item.filename)
-    except InvalidInputError:
-        return False
-    return True
+    except InvalidInputError as exc:
+        return f"not a light curve: {exc}"
+    return _LC
 
 
 def find_lightcurves(manifest_path: str | os.PathLike[str]) -> list[Path]:
     """Absolute paths of the SG1 photometry tables (AstroImageJ measurements...) among a manifest's files."""
     _, _, files = load_manifest_files(manifest_path)
-    return [item.path for item in files if _is_lightcurve_candidate(item)]
+    return [item.path for item in files if _classify(item) == _LC]
 
 
 def collect_lightcurves(
@@ -674,24 +997,34 @@ def collect_lightcurves(
     band: str | None = None,
     export_dir: str | os.PathLike[str] | None = None,
     duration_hours: float | None = None,
+    normalize: str | None = None,
+    detrend: str = "none",
 ) -> list[LightCurveReport]:
     """Load every light curve of a manifest (joined to its time-series row by Tag); optionally export.
 
-    A bad ``period``/``epoch``/``duration_hours`` or unmappable ``band`` raises ``InvalidInputError`` at
-    once (it would fail every file); per-file failures become reports with ``error``. Reports are in
-    file_id order; exports go to ``<export_dir>/<stem>_triceratops.txt``. TRICERATOPS+ takes at most 7
-    light curves: every loadable curve after the 7th gets a warning saying so (all are still exported).
+    Bad ``period``/``epoch``/``duration_hours``/``normalize``/``detrend`` or an unmappable ``band`` raise
+    ``InvalidInputError`` at once (they would fail every file); per-file failures become reports with
+    ``error``, files that look like light curves but cannot be read as one reports with ``skipped``.
+    Reports are in file_id order; ``rank`` orders the loaded curves by ``KEEP_RULE`` (TRICERATOPS+ takes
+    at most 7: those ranked beyond get a warning). Exports go to ``<export_dir>/<stem>_triceratops.txt``
+    with a ``.json`` sidecar.
     """
     _check_period(period)
     _epoch_bjd(epoch)
-    _check_duration(duration_hours)
+    _check_modes(normalize, detrend, _check_duration(duration_hours))
     if band is not None and band.strip():
         _resolve_filter(band, "", None)  # raises for a band without a TRICERATOPS+ filter
     root, manifest, files = load_manifest_files(manifest_path)
     rows_by_tag, summary_warning = summary_rows_by_tag(root, manifest, "tseries")
     reports = []
     for item in files:
-        if not _is_lightcurve_candidate(item):
+        decision = _classify(item)
+        if decision is None:
+            continue
+        if decision != _LC:
+            reports.append(
+                LightCurveReport(item.path, item.file_id, None, None, None, item.filename, decision)
+            )
             continue
         try:
             curve = load_sg1_lightcurve(
@@ -701,40 +1034,78 @@ def collect_lightcurves(
                 band=band,
                 tseries_row=row_for_tag(rows_by_tag, item.tag),
                 duration_hours=duration_hours,
+                normalize=normalize,
+                detrend=detrend,
             )
         except ExoFopError as exc:
-            reports.append(LightCurveReport(item.path, item.file_id, None, str(exc), None, item.filename))
+            error = f"{exc}; {exc.hint}" if exc.hint else str(exc)
+            reports.append(LightCurveReport(item.path, item.file_id, None, error, None, item.filename))
             continue
         if summary_warning:
             curve = replace(curve, warnings=(*curve.warnings, summary_warning))
-        reports.append(_export(item, curve, export_dir))
-    return _flag_beyond_limit(reports)
-
-
-def _export(
-    item: ManifestFile, curve: ExternalLightCurve, export_dir: str | os.PathLike[str] | None
-) -> LightCurveReport:
+        reports.append(LightCurveReport(item.path, item.file_id, curve, None, None, item.filename))
+    reports = _with_ranks(reports)
     if export_dir is None:
-        return LightCurveReport(item.path, item.file_id, curve, None, None, item.filename)
-    out = Path(export_dir) / f"{item.path.stem}_triceratops.txt"
+        return reports
+    items = {item.path: item for item in files}
+    return [_export(items[r.source_path], r, Path(export_dir)) if r.lightcurve else r for r in reports]
+
+
+def _export(item: ManifestFile, report: LightCurveReport, export_dir: Path) -> LightCurveReport:
+    assert report.lightcurve is not None
+    out = export_dir / f"{item.path.stem}_triceratops.txt"
+    provenance = {
+        "source": {
+            "file_id": item.file_id,
+            "filename": item.filename,
+            "type": item.type,
+            "tag": item.tag,
+            "sha256": item.sha256,
+            "cached_path": str(item.path),
+        },
+        "rank": report.rank,
+        "keep_for_triceratops_plus": report.keep,
+        "keep_rule": KEEP_RULE,
+    }
     try:
-        curve.to_triceratops_file(out)
+        report.lightcurve.to_triceratops_file(out, provenance=provenance)
     except ExoFopError as exc:
-        error = f"export failed: {exc}"
-        return LightCurveReport(item.path, item.file_id, curve, error, None, item.filename)
-    return LightCurveReport(item.path, item.file_id, curve, None, out, item.filename)
+        return replace(report, error=f"export failed: {exc}")
+    return replace(report, exported=out, sidecar=out.with_suffix(".json"))
 
 
-def _flag_beyond_limit(reports: list[LightCurveReport]) -> list[LightCurveReport]:
-    loadable = [i for i, r in enumerate(reports) if r.lightcurve is not None]
-    for rank, index in enumerate(loadable, start=1):
-        report = reports[index]
-        if rank <= MAX_TRICERATOPS_PLUS_FILES or report.lightcurve is None:
-            continue
-        note = (
-            f"TRICERATOPS+ accepts at most {MAX_TRICERATOPS_PLUS_FILES} light curves; this is loadable "
-            f"curve {rank} of {len(loadable)} (file_id order): choose which to pass"
-        )
-        curve = replace(report.lightcurve, warnings=(*report.lightcurve.warnings, note))
-        reports[index] = replace(report, lightcurve=curve)
-    return reports
+def _keep_order(reports: Sequence[LightCurveReport]) -> list[int]:
+    """Indices of the loaded light curves, best first by ``KEEP_RULE``."""
+    loaded = [i for i, r in enumerate(reports) if r.lightcurve is not None]
+
+    def key(i: int) -> tuple[float, int]:
+        curve = reports[i].lightcurve
+        assert curve is not None
+        file_id = reports[i].file_id
+        return curve.depth_uncertainty(), file_id if file_id is not None else 1 << 62
+
+    ordered = sorted(loaded, key=key)
+    first_per_filter: dict[str, int] = {}
+    for i in ordered:
+        curve = reports[i].lightcurve
+        assert curve is not None
+        if math.isfinite(key(i)[0]):
+            first_per_filter.setdefault(curve.filter, i)
+    leaders = list(first_per_filter.values())
+    return leaders + [i for i in ordered if i not in first_per_filter.values()]
+
+
+def _with_ranks(reports: list[LightCurveReport]) -> list[LightCurveReport]:
+    order = _keep_order(reports)
+    ranked = list(reports)
+    for rank, index in enumerate(order, start=1):
+        report = replace(reports[index], rank=rank)
+        if rank > MAX_TRICERATOPS_PLUS_FILES and report.lightcurve is not None:
+            note = (
+                f"TRICERATOPS+ accepts at most {MAX_TRICERATOPS_PLUS_FILES} light curves; this one ranks {rank} "
+                f"of {len(order)} by the keep rule ({KEEP_RULE}): leave it out"
+            )
+            curve = replace(report.lightcurve, warnings=(*report.lightcurve.warnings, note))
+            report = replace(report, lightcurve=curve)
+        ranked[index] = report
+    return ranked

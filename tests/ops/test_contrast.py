@@ -17,10 +17,17 @@ import pytest
 
 from exofop_cli.errors import InvalidInputError
 from exofop_cli.ops.contrast import (
+    EXOFOP_FILTER_EXAMPLES,
+    RANKING_RULE,
+    TRICERATOPS_FILTERS,
     ContrastCurve,
+    band_table,
+    best_contrast_curve,
     collect_contrast_curves,
+    explain_band,
     find_contrast_curves,
     load_exofop_contrast_curve_dat,
+    rank_contrast_curves,
     triceratops_filter_for,
 )
 
@@ -172,21 +179,37 @@ def test_triceratops_ks_csv() -> None:
 # Export
 
 
+def read_csv_header_none(path: Path) -> list[list[float]]:
+    """What ``pd.read_csv(path, header=None)`` needs to give numbers: every line, the first included, is a
+    comma-separated row of floats (pandas has no comment character by default, so a '#' line breaks it)."""
+    import csv
+
+    with open(path, newline="", encoding="ascii") as fh:
+        return [[float(cell) for cell in row] for row in csv.reader(fh) if row]
+
+
 @pytest.mark.parametrize("path", [GEMINI_562, GEMINI_832, PHARO])
-def test_export_round_trips_through_a_loadtxt_equivalent(path: Path, tmp_path: Path) -> None:
+def test_export_is_bare_rows_with_a_sidecar(path: Path, tmp_path: Path) -> None:
     curve = load_exofop_contrast_curve_dat(path)
     out = curve.to_triceratops_csv(tmp_path / "sub" / "curve.csv")
     assert out == tmp_path / "sub" / "curve.csv"
     text = out.read_text(encoding="ascii")
-    lines = text.splitlines()
-    first_data = next(i for i, ln in enumerate(lines) if not ln.startswith("#"))
-    assert all(not ln.startswith("#") for ln in lines[first_data:])  # comments only on top
-    assert lines[first_data:] and all("," in ln for ln in lines[first_data:])
-    rows = loadtxt_comma(out)
-    assert [s for s, _ in rows] == list(curve.separation_arcsec)
-    assert [d for _, d in rows] == list(curve.delta_mag)
-    assert f'filt="{curve.triceratops_filter}"' in text
+    assert "#" not in text and text.endswith("\n")  # no comment line at all: the tutorials' read works
+    rows = read_csv_header_none(out)
+    assert rows == [[s, d] for s, d in zip(curve.separation_arcsec, curve.delta_mag, strict=True)]
+    assert loadtxt_comma(out) == [tuple(r) for r in rows]
+    sidecar = json.loads((tmp_path / "sub" / "curve.json").read_text())
+    assert sidecar["triceratops"] == {"contrast_curve_file": "curve.csv", "filt": curve.triceratops_filter}
+    assert sidecar["source_path"] == str(path) and sidecar["band"] == curve.band
+    assert sidecar["points"] == len(rows) and sidecar["envelope"] == "conservative"
+    assert sidecar["warnings"] == list(curve.warnings) and sidecar["exofop_version"]
+    assert "separation_arcsec" not in sidecar  # the numbers live in the CSV only
     assert not list(tmp_path.joinpath("sub").glob(".*.part"))  # atomic: no temp file left
+
+
+def test_export_without_sidecar(tmp_path: Path) -> None:
+    load_exofop_contrast_curve_dat(PHARO).to_triceratops_csv(tmp_path / "c.csv", sidecar=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["c.csv"]
 
 
 def test_to_dict_is_json_ready() -> None:
@@ -277,7 +300,7 @@ def test_mostly_negative_rows_are_not_a_curve(tmp_path: Path) -> None:
         ("I", "TESS"),
         ("V", "Vis"),
         ("clear", None),
-        ("LP600", None),
+        ("LP600", "TESS"),
         ("350nm", None),
         ("1050 nm", None),
     ],
@@ -465,9 +488,13 @@ def test_collect_contrast_curves_joins_imaging_rows_and_exports(tmp_path: Path) 
 
     assert by_id[40].curve is not None and by_id[40].curve.triceratops_filter == "TESS"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{i}_{p.stem}_triceratops.csv"
+        f"{i}_{p.stem}_triceratops.{ext}"
         for i, p in [(12, GEMINI_562), (13, PHARO), (16, TOI4155), (40, GEMINI_832)]
+        for ext in ("csv", "json")
     )
+    sidecar = json.loads(gemini.exported.with_suffix(".json").read_text())
+    assert sidecar["source"]["file_id"] == 12 and sidecar["source"]["sha256"] == "0" * 64
+    assert sidecar["source"]["filename"] == GEMINI_562.name and sidecar["rank"] == gemini.rank
     data = json.loads(json.dumps([r.to_dict() for r in reports]))
     assert data[0]["exported"] == str(gemini.exported)
     # Flat keys for the CLI table, the full curve nested.
@@ -580,3 +607,337 @@ def test_cli_shows_a_plot_only_curve_as_such_even_when_quiet(tmp_path: Path) -> 
     title, _header, *rows = result.stdout.splitlines()
     assert title == "# 5 contrast curves, 1 plot(s) without numbers"
     assert rows[-1].endswith("only a plot (PDF) of a contrast curve: no numbers to load for this observation")
+
+
+# ------------------------------------------------------------------------------------------------
+# Band table and overrides (issue 15, 1)
+
+
+@pytest.mark.parametrize(
+    ("band", "expected", "rule"),
+    [
+        # Spellings seen on ExoFOP
+        ("562: 562 (54) nm", "Vis", "wavelength"),
+        ("562: 562 (44) nm", "Vis", "wavelength"),
+        ("832: 832 (40) nm", "TESS", "wavelength"),
+        ("I: 879 (289) nm", "TESS", "wavelength"),
+        ("J: 1.238 (0.271) microns", "J", "wavelength"),  # was refused: the name comes before the number
+        ("Brgamma", "K", "name"),
+        ("Kcont", "K", "name"),
+        ("Hcont", "H", "name"),
+        # Instrument filter names
+        ("Br-gamma (2.17)", "K", "name"),
+        ("H2 (2.12)", "K", "name"),  # the "2" of H2 is not a wavelength
+        ("CH4s", "H", "name"),
+        ("Jcont", "J", "name"),
+        ("LP600", "TESS", "long-pass"),
+        ("880 nm", "TESS", "wavelength"),
+        ("692 nm", "TESS", "wavelength"),
+        ("716 nm", "TESS", "wavelength"),
+        ("i'", "TESS", "name"),
+        ("Sloan z'", "TESS", "name"),
+        ("Cousins I", "TESS", "name"),
+        ("Br\u03b3", "K", "name"),
+        ("H\u03b1", "TESS", "name"),  # H-alpha, not H
+        ("L'", None, "name"),
+        ("Y", None, "name"),
+        ("banana", None, "unknown"),
+    ],
+)
+def test_band_table_rules(band: str, expected: str | None, rule: str) -> None:
+    mapping = explain_band(band)
+    assert (mapping.triceratops_filter, mapping.rule) == (expected, rule)
+    assert mapping.reason and "\n" not in mapping.reason and len(mapping.reason) < 200
+
+
+def test_every_filter_seen_on_exofop_maps_and_every_row_has_a_reason() -> None:
+    rows = band_table()
+    assert [m.band for m, _ in rows] == [band for band, _ in EXOFOP_FILTER_EXAMPLES]
+    for mapping, where in rows:
+        assert mapping.reason, mapping.band
+        if where.startswith("seen"):
+            assert mapping.triceratops_filter in TRICERATOPS_FILTERS, mapping.band
+    # Vis is only ever suggested with the warning that it is evaluated with TESS-band fluxes.
+    assert all("TESS-band fluxes" in m.reason for m, _ in rows if m.triceratops_filter == "Vis")
+
+
+def test_one_letter_names_keep_their_case() -> None:
+    assert explain_band("I").wavelength_nm == 800.0  # Cousins I
+    assert explain_band("i").wavelength_nm == 763.0  # Sloan i'
+    assert explain_band("k").triceratops_filter == "K"  # no lower-case k filter: falls back to K
+    assert explain_band("K'").reason.startswith("K' (2.12 um)")
+    assert explain_band("K").reason.startswith("K (2.2 um)")
+
+
+def _plot_tbl(tmp_path: Path, band: str) -> Path:
+    path = tmp_path / "x_plot.tbl"
+    path.write_text(f"Filter = {band}\narcsec, dmag, dmrms\n0,0,0\n0.2,3,0\n0.5,5,0\n1.0,6,0\n")
+    return path
+
+
+def test_an_unmappable_band_names_the_option(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match=r"band \"L'\" .*beyond K") as info:
+        load_exofop_contrast_curve_dat(_plot_tbl(tmp_path, "L'"))
+    assert info.value.hint is not None and "--filter FILE_ID=FILT" in info.value.hint
+
+
+def test_triceratops_filter_override(tmp_path: Path) -> None:
+    curve = load_exofop_contrast_curve_dat(_plot_tbl(tmp_path, "L'"), triceratops_filter="K")
+    assert (curve.band, curve.triceratops_filter) == ("L'", "K")
+    assert curve.band_reason == "filt K given by the caller"
+    assert any('the file says band "L\'" (no filter)' in w for w in curve.warnings)
+    # An override on a file whose band maps fine is said too.
+    brg = load_exofop_contrast_curve_dat(PHARO, triceratops_filter="TESS")
+    assert brg.triceratops_filter == "TESS" and any("says band 'Brgamma' (K)" in w for w in brg.warnings)
+    with pytest.raises(InvalidInputError, match="not one of TESS, Vis, J, H, K"):
+        load_exofop_contrast_curve_dat(PHARO, triceratops_filter="Ks")  # TRICERATOPS would crash on it
+
+
+def test_band_override(tmp_path: Path) -> None:
+    curve = load_exofop_contrast_curve_dat(_plot_tbl(tmp_path, "clear"), band="Ks")
+    assert (curve.band, curve.triceratops_filter, curve.wavelength_nm) == ("Ks", "K", 2146.0)
+    assert curve.band_reason is not None and curve.band_reason.startswith("band 'Ks' given by the caller")
+    # A band-less TRICERATOPS-form file loads with only a band given.
+    assert load_exofop_contrast_curve_dat(TOI1228, band="I: 879 (289) nm").triceratops_filter == "TESS"
+    with pytest.raises(InvalidInputError, match="'banana'"):
+        load_exofop_contrast_curve_dat(PHARO, band="banana")
+
+
+def test_collect_with_per_file_and_common_filters(tmp_path: Path) -> None:
+    manifest = make_cache(tmp_path / "tic_1", IMAGING_CSV)
+    reports = collect_contrast_curves(manifest, file_filters={17: "I", 13: "J"})
+    by_id = {r.file_id: r for r in reports}
+    assert by_id[17].curve is not None and by_id[17].curve.triceratops_filter == "TESS"  # had no band
+    assert by_id[13].curve is not None and by_id[13].curve.triceratops_filter == "J"
+    assert by_id[12].curve is not None and by_id[12].curve.triceratops_filter == "Vis"  # untouched
+    everything = collect_contrast_curves(manifest, triceratops_filter="K", file_filters={12: "Vis"})
+    assert {r.file_id: r.curve.triceratops_filter for r in everything if r.curve} == {
+        12: "Vis",
+        13: "K",
+        16: "K",
+        17: "K",
+        40: "K",
+    }
+
+
+def test_collect_refuses_bad_overrides_up_front(tmp_path: Path) -> None:
+    manifest = make_cache(tmp_path / "tic_1", IMAGING_CSV)
+    with pytest.raises(InvalidInputError, match=r"file id\(s\) 999: .*file ids: 12, 13, 16, 17, 40"):
+        collect_contrast_curves(manifest, file_filters={999: "K"})
+    with pytest.raises(InvalidInputError, match='filter "L\'" maps to no'):
+        collect_contrast_curves(manifest, file_filters={13: "L'"})
+    with pytest.raises(InvalidInputError, match="'clear'"):
+        collect_contrast_curves(manifest, band="clear")
+    with pytest.raises(InvalidInputError, match="envelope"):
+        collect_contrast_curves(manifest, envelope="loose")
+
+
+def test_collect_error_names_the_file_id_to_override(tmp_path: Path) -> None:
+    manifest = make_cache(tmp_path / "tic_1", IMAGING_CSV)
+    soar = next(r for r in collect_contrast_curves(manifest) if r.file_id == 17)
+    assert soar.error is not None and "--filter 17=FILT" in soar.error
+
+
+# ------------------------------------------------------------------------------------------------
+# Envelope (issue 15, 3)
+
+
+def test_envelope_none_keeps_every_measured_point() -> None:
+    raw = raw_pairs(PHARO, 9)
+    curve = load_exofop_contrast_curve_dat(PHARO, envelope="none")
+    assert curve.envelope == "none"
+    assert list(zip(curve.separation_arcsec, curve.delta_mag, strict=True)) == raw  # sorted, no duplicates
+    effect = curve.envelope_effect
+    assert not effect.applied and effect.dips == 41 and effect.summary() == "off (41 dip(s))"
+    (warning,) = [w for w in curve.warnings if "np.interp" in w]
+    assert "kept as measured" in warning and "would lower 86 of 104 point(s)" in warning
+    # Duplicates are still merged (to the shallower value) and rows still sorted.
+    gemini = load_exofop_contrast_curve_dat(GEMINI_562, envelope="none")
+    assert len(gemini.separation_arcsec) == 119 and gemini.delta_mag[-1] == 7.147455
+    assert gemini.delta_mag != load_exofop_contrast_curve_dat(GEMINI_562).delta_mag
+
+
+def test_the_envelope_reports_its_largest_change() -> None:
+    effect = load_exofop_contrast_curve_dat(PHARO).envelope_effect
+    assert effect.applied and effect.points_lowered == 86
+    assert (round(effect.largest_dmag_change, 6), effect.largest_dmag_change_at) == (0.122, 7.188)
+    # The delta-mag 8.306 is first reached at 1.821"; the envelope reaches it only at the last point, 9.87".
+    assert (round(effect.largest_separation_shift, 6), effect.separation_shift_at_dmag) == (8.049, 8.306)
+    assert effect.summary() == '-0.122 mag at 7.188"; sep +8.05" at 8.31 mag'
+
+
+def test_envelope_shift_on_a_small_curve(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("0.1,2\n0.2,5\n0.3,4\n0.4,6\n")  # the 5 at 0.2" is undone by the 4 at 0.3"
+    curve = load_exofop_contrast_curve_dat(path, band="K")
+    assert curve.delta_mag == (2.0, 4.0, 4.0, 6.0)
+    effect = curve.envelope_effect
+    assert (effect.points_lowered, effect.largest_dmag_change, effect.largest_dmag_change_at) == (1, 1.0, 0.2)
+    # Delta-mag 5 was reached at 0.2"; on the envelope only at 0.4".
+    assert (effect.largest_separation_shift, effect.separation_shift_at_dmag) == (pytest.approx(0.2), 5.0)
+    none = load_exofop_contrast_curve_dat(path, band="K", envelope="none")
+    assert none.delta_mag == (2.0, 5.0, 4.0, 6.0) and none.envelope_effect.dips == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# Ranking (issue 15, 4)
+
+
+def _curve(tmp_path: Path, name: str, band: str, rows: str) -> ContrastCurve:
+    path = tmp_path / name
+    path.write_text(rows)
+    return load_exofop_contrast_curve_dat(path, band=band)
+
+
+def test_ranking_rule(tmp_path: Path) -> None:
+    vis_deep = _curve(tmp_path, "a.csv", "562nm", "0.1,3\n0.5,7.5\n1.0,8\n")
+    k = _curve(tmp_path, "b.csv", "Brgamma", "0.1,3\n0.5,6.0\n1.0,7\n")
+    i_band = _curve(tmp_path, "c.csv", "832nm", "0.1,3\n0.5,6.5\n1.0,7\n")
+    i_same = _curve(tmp_path, "d.csv", "880nm", "0.1,3\n0.5,6.5\n1.0,9\n")
+    j_tie = _curve(tmp_path, "e.csv", "J", "0.1,3\n0.5,6.5\n1.0,9\n")
+    short = _curve(tmp_path, "f.csv", "K", "0.05,3\n0.2,6\n0.4,9\n")  # never reaches 0.5"
+    ranked = rank_contrast_curves([vis_deep, k, short, j_tie, i_band, i_same])
+    # Vis last whatever its depth; 6.5 mag beats 6.0; at equal depth the band closest to TESS (832 nm
+    # before 880 nm before J); a curve that does not reach 0.5" after those that do.
+    assert ranked == [i_band, i_same, j_tie, k, short, vis_deep]
+    assert "0.5 arcsec" in RANKING_RULE and "Vis" in RANKING_RULE
+    assert k.delta_mag_at(0.75) == pytest.approx(6.5) and short.delta_mag_at(0.5) is None
+
+
+def test_collect_ranks_and_exports_only_the_best(tmp_path: Path) -> None:
+    manifest = make_cache(tmp_path / "tic_1", IMAGING_CSV)
+    reports = collect_contrast_curves(manifest)
+    ranks = {r.file_id: r.rank for r in reports}
+    # PHARO K 6.96 mag at 0.5", Zorro 832 nm 6.17, TOI-4155 4.48; the 562 nm (Vis) curve last.
+    assert ranks == {12: 4, 13: 1, 16: 3, 17: None, 40: 2}
+    best = best_contrast_curve(reports)
+    assert best is not None and best.file_id == 13 and best.to_dict()["recommended"] is True
+    out = tmp_path / "best"
+    only = collect_contrast_curves(manifest, export_dir=out, best_only=True)
+    assert [r.file_id for r in only if r.exported] == [13]
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"13_{PHARO.stem}_triceratops.csv",
+        f"13_{PHARO.stem}_triceratops.json",
+    ]
+    assert json.loads((out / f"13_{PHARO.stem}_triceratops.json").read_text())["recommended"] is True
+
+
+# ------------------------------------------------------------------------------------------------
+# No silent skips (issue 15, 6)
+
+
+def _cache_with(tmp_path: Path, files: list[tuple[int, bytes, str]]) -> Path:
+    manifest = make_cache(tmp_path / "exofop" / "tic_1", IMAGING_CSV)
+    data = json.loads(manifest.read_text())
+    data["files"] = []
+    folder = tmp_path / "exofop" / "tic_1" / "files"
+    for file_id, content, name in files:
+        (folder / f"{file_id}_{name}").write_bytes(content)
+        data["files"].append(_entry(file_id, None, name, "Image", 100))
+    manifest.write_text(json.dumps(data))
+    return manifest
+
+
+def test_a_file_named_like_a_curve_that_is_not_one_is_reported(tmp_path: Path) -> None:
+    manifest = _cache_with(
+        tmp_path,
+        [
+            (60, b"<!DOCTYPE html><html>login</html>", "TOI1I-ab20240101-832_sensitivity.dat"),
+            (61, b"Seeing was poor\nno curve here\n", "TOI1_contrast_notes.txt"),
+            (62, GEMINI_562.read_bytes(), GEMINI_562.name),
+        ],
+    )
+    reports = collect_contrast_curves(manifest)
+    assert [(r.file_id, r.status) for r in reports] == [(60, "skipped"), (61, "skipped"), (62, "converted")]
+    assert reports[0].skipped == "not a contrast curve: it is an HTML page, not a text table"
+    assert reports[1].skipped is not None and "usable (separation, delta-mag)" in reports[1].skipped
+    assert find_contrast_curves(manifest) == [reports[2].source_path]
+
+
+def test_cli_warns_per_skipped_file_and_exits_3_when_nothing_converted(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    _cache_with(tmp_path, [(60, b"%PDF-1.4\n", "TOI1I-ab20240101-832_sensitivity.dat")])
+    result = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1"])
+    assert result.exit_code == 3
+    assert result.stdout.splitlines()[0] == "# 0 contrast curves, 1 skipped"
+    assert "warning: TOI1I-ab20240101-832_sensitivity.dat: skipped: not a contrast curve: it is a PDF" in (
+        result.stderr
+    )
+    assert "error: nothing could be converted" in result.stderr
+    # With one curve converted beside it, the skip is a warning and the exit code 0.
+    tmp_path = tmp_path / "second"
+    _cache_with(
+        tmp_path,
+        [
+            (60, b"%PDF-1.4\n", "TOI1I-ab20240101-832_sensitivity.dat"),
+            (62, GEMINI_562.read_bytes(), "x_sensitivity.dat"),
+        ],
+    )
+    again = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1", "--json"])
+    assert again.exit_code == 0, again.stderr
+    assert "skipped: not a contrast curve" in again.stderr  # JSON or not
+    assert [r["status"] for r in json.loads(again.stdout)] == ["skipped", "converted"]
+
+
+# ------------------------------------------------------------------------------------------------
+# The command line
+
+
+def _invoke(tmp_path: Path, *args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    return CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", *args])
+
+
+def test_cli_filter_envelope_best_and_calc_probs_arguments(tmp_path: Path) -> None:
+    make_cache(tmp_path / "exofop" / "tic_1", IMAGING_CSV)
+    out = tmp_path / "out"
+    result = _invoke(
+        tmp_path, "1", "--filter", "17=I", "--filter", "K", "--envelope", "none", "--export", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()[2:]]
+    assert {r[0]: r[3] for r in rows} == {"12": "K", "13": "K", "16": "K", "17": "TESS", "40": "K"}
+    assert {r[0]: r[8] for r in rows}["13"] == "off (41 dip(s))"
+    assert "recommended curve" in result.stderr and RANKING_RULE in result.stderr
+    assert "TRICERATOPS+ / TRICERATOPS 1.0.x: contrast_curve_file='" in result.stderr
+    assert "TRICERATOPS 1.1.0 (several curves): contrast_curve_file=[" in result.stderr
+    best = _invoke(tmp_path, "1", "--best", "--json", "--filter", "17=TESS")
+    assert best.exit_code == 0, best.stderr
+    (row,) = json.loads(best.stdout)
+    assert (row["file_id"], row["rank"], row["recommended"]) == (13, 1, True)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["1", "--filter", "x=K"], "expected FILT or FILE_ID=FILT"),
+        (["1", "--filter", "K", "--filter", "J"], "two filters for every curve"),
+        (["1", "--filter", "13=K", "--filter", "13=J"], "two filters for file 13"),
+        (["1", "--filter", "17=L'"], "maps to no TRICERATOPS filter"),
+        (["1", "--envelope", "loose"], "loose"),
+        ([], "give a TARGET"),
+    ],
+)
+def test_cli_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    make_cache(tmp_path / "exofop" / "tic_1", IMAGING_CSV)
+    result = _invoke(tmp_path, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_cli_bands(tmp_path: Path) -> None:
+    result = _invoke(tmp_path, "--bands")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1] == "Band\tfilt\tReason\tWhere"
+    table = {line.split("\t")[0]: line.split("\t")[1:] for line in lines[2:]}
+    assert table["LP600"][0] == "TESS" and table["Br-gamma (2.17)"][0] == "K"
+    assert table["clear"][0] == "refused" and table["any other centre 400-600 nm"][0] == "Vis"
+    as_json = json.loads(_invoke(tmp_path, "--bands", "--json").stdout)
+    assert {"band", "triceratops_filter", "reason", "rule", "seen"} <= set(as_json[0])

@@ -11,6 +11,7 @@ import json
 import random
 import shutil
 import statistics
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 
 from exofop_cli.errors import InvalidInputError
 from exofop_cli.ops.lightcurves import (
+    KEEP_RULE,
     ExternalLightCurve,
     band_from_filename,
     collect_lightcurves,
@@ -65,6 +67,11 @@ def synthetic_aij(
     extra_rows: list[dict[str, str]] | None = None,
     drop: tuple[str, ...] = (),
     nan: tuple[str, ...] = (),
+    sigma: float = 0.0002,
+    start: float = BJD_START,
+    airmass: Callable[[float], float] = lambda dt: 1.0296,  # the sample's first AIRMASS
+    trend: Callable[[float, float], float] = lambda dt, x: 1.0,  # systematics factor of (dt, airmass)
+    seed: int = 263,
 ) -> list[float]:
     """Write an AstroImageJ table from the real header; return the BJD_TDB of each written row."""
     lines = AIJ_HEAD.read_text().splitlines()
@@ -72,12 +79,13 @@ def synthetic_aij(
     template = lines[1].split("\t")
     keep = [i for i, name in enumerate(header) if name not in drop]
     index = {name: i for i, name in enumerate(header)}
-    noise = random.Random(263)
+    noise = random.Random(seed)
     rows: list[dict[str, str]] = []
     for k in range(n_rows):
-        bjd = BJD_START + k * CADENCE
+        bjd = start + k * CADENCE
         jd_utc = bjd - 0.003291  # the sample's BJD_TDB - JD_UTC
-        flux = BASE_FLUX * model(bjd - T_MID) + noise.gauss(0.0, 0.0002)
+        x = airmass(bjd - T_MID)
+        flux = BASE_FLUX * model(bjd - T_MID) * trend(bjd - T_MID, x) + noise.gauss(0.0, sigma)
         rows.append(
             {
                 " ": str(k + 1),
@@ -88,6 +96,7 @@ def synthetic_aij(
                 "BJD_TDB": f"{bjd:.6f}",
                 "rel_flux_T1": f"{flux:.6f}",
                 "rel_flux_err_T1": f"{ERR:.6f}",
+                "AIRMASS": f"{x:.6f}",
             }
         )
     rows += extra_rows or []
@@ -101,6 +110,14 @@ def synthetic_aij(
         out.append("\t".join(fields[i] for i in keep))
     path.write_bytes(("\r\n".join(out) + "\r\n").encode())  # CRLF like the real file
     return [float(r["BJD_TDB"]) for r in rows]
+
+
+NO_DURATION = "transit duration unknown"
+
+
+def other_warnings(lc: ExternalLightCurve) -> tuple[str, ...]:
+    """The warnings except the one every light curve loaded without a transit duration carries."""
+    return tuple(w for w in lc.warnings if not w.startswith(NO_DURATION))
 
 
 def read_triceratops_file(path: Path) -> list[tuple[float, float, float]]:
@@ -162,7 +179,8 @@ def test_without_duration_the_median_of_all_points_is_used(aij: Path) -> None:
     lc = load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID)
     assert lc.normalization == "median_of_all"
     assert statistics.median(lc.flux) == pytest.approx(1.0, abs=1e-12)
-    assert lc.warnings == ()
+    (warning,) = lc.warnings  # said, because the out-of-transit level then sits above 1
+    assert warning.startswith(NO_DURATION) and "--duration" in warning
 
 
 def test_duration_too_long_for_the_data_falls_back(aij: Path) -> None:
@@ -209,7 +227,7 @@ def test_jd_utc_when_bjd_is_missing_or_empty(tmp_path: Path, how: str) -> None:
     # HJD_UTC would come first but is all NaN in the real file (and so here); J.D.-2400000 and JD_UTC
     # are the same clock, JD_UTC is named first in the rules.
     assert lc.time_from_midtransit_days[0] == pytest.approx(BJD_START - 0.003291 - T_MID, abs=1e-6)
-    (warning,) = lc.warnings
+    (warning,) = other_warnings(lc)
     assert "'JD_UTC'" in warning and "barycentric" in warning
 
 
@@ -263,7 +281,7 @@ def test_named_columns(tmp_path: Path, header: str, sep: str) -> None:
     if header.startswith("time"):
         assert any("taken as BJD_TDB" in w for w in lc.warnings)
     else:
-        assert lc.warnings == ()
+        assert other_warnings(lc) == ()
 
 
 def test_offset_in_the_column_name(tmp_path: Path) -> None:
@@ -272,7 +290,7 @@ def test_offset_in_the_column_name(tmp_path: Path) -> None:
     path.write_text("BJD_TDB-2457000,rel_flux,rel_flux_err\n" + "\n".join(rows) + "\n")
     lc = load_sg1_lightcurve(path, period=PERIOD, epoch=T_MID)
     assert lc.time_from_midtransit_days[0] == pytest.approx(0.0, abs=1e-6)
-    assert lc.warnings == ()
+    assert other_warnings(lc) == ()
 
 
 def test_headerless_bjd(tmp_path: Path) -> None:
@@ -536,7 +554,7 @@ def test_collect_lightcurves(cache: Path, tmp_path: Path) -> None:
     reports = collect_lightcurves(
         cache, period=PERIOD, epoch=T_MID, export_dir=out, duration_hours=DURATION_H
     )
-    assert [r.file_id for r in reports] == [12, 30, 32, 33, 35]
+    assert [r.file_id for r in reports] == [12, 30, 32, 33, 34, 35]
     by_id = {r.file_id: r for r in reports}
     assert by_id[12].lightcurve is not None and by_id[12].lightcurve.filter == "g"
     assert by_id[30].lightcurve is not None and by_id[30].lightcurve.filter == "i"
@@ -550,8 +568,15 @@ def test_collect_lightcurves(cache: Path, tmp_path: Path) -> None:
     exported = by_id[30].exported
     assert exported == out / "30_TIC120916706-01_20181213_LCO-SAAO-1m_ip_measurements_triceratops.txt"
     assert len(read_triceratops_file(exported)) == N_ROWS
+    # A real Excel file named like a measurements table is not read, and says why (no silent skip).
+    excel = by_id[34]
+    assert excel.lightcurve is None and excel.error is None and excel.status == "skipped"
+    assert excel.skipped is not None and "an Excel/OLE document, not a text table" in excel.skipped
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        r.exported.name for r in reports if r.exported is not None
+        name
+        for r in reports
+        if r.exported is not None
+        for name in (r.exported.name, r.exported.with_suffix(".json").name)
     )
     data = json.loads(json.dumps([r.to_dict() for r in reports]))
     assert data[2]["lightcurve"] is None and data[1]["exported"] == str(exported)
@@ -563,7 +588,8 @@ def test_collect_lightcurves(cache: Path, tmp_path: Path) -> None:
 
 def test_collect_with_a_band_override(cache: Path) -> None:
     reports = collect_lightcurves(cache, period=PERIOD, epoch=T_MID, band="zs")
-    assert all(r.lightcurve is not None and r.lightcurve.filter == "z" for r in reports)
+    assert [r.file_id for r in reports if r.lightcurve is None] == [34]  # the binary Excel file
+    assert all(r.lightcurve.filter == "z" for r in reports if r.lightcurve is not None)
     assert all(r.exported is None for r in reports)
 
 
@@ -587,4 +613,214 @@ def test_more_than_seven_light_curves(tmp_path: Path) -> None:
     ]
     assert flagged == [8, 9]
     last = reports[-1].lightcurve
-    assert last is not None and any("curve 9 of 9" in w for w in last.warnings)
+    assert last is not None and any("ranks 9 of 9" in w and "leave it out" in w for w in last.warnings)
+    assert [r.keep for r in reports] == [True] * 7 + [False] * 2
+
+
+# ------------------------------------------------------------------------------------------------
+# Normalisation, detrending, the out-of-transit check (issue 15, 5)
+
+
+def oot_median(lc: ExternalLightCurve, edge: float = 0.6 * DURATION_H / 24) -> float:
+    return statistics.median(
+        f for t, f in zip(lc.time_from_midtransit_days, lc.flux, strict=True) if abs(t) > edge
+    )
+
+
+def test_normalize_modes(aij: Path) -> None:
+    oot = load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H)
+    assert oot.normalization == "out_of_transit_median" and oot_median(oot) == pytest.approx(1.0, abs=1e-12)
+    assert oot.out_of_transit is not None and oot.out_of_transit.level == pytest.approx(1.0, abs=1e-12)
+    assert oot.warnings == ()
+    # The median of all points lies inside the transit's pull: the baseline ends up above 1, and is said.
+    median = load_sg1_lightcurve(
+        aij, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H, normalize="median"
+    )
+    assert median.normalization == "median_of_all"
+    assert median.out_of_transit is not None
+    shift = median.out_of_transit.level - 1
+    assert shift > median.out_of_transit.level_error > 0  # 560 ppm against 290 ppm
+    (warning,) = median.warnings
+    assert (
+        warning.startswith("the out-of-transit level after processing is 1.00")
+        and "--normalize oot" in warning
+    )
+    # none: the file's own numbers, untouched.
+    none = load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H, normalize="none")
+    assert none.normalization == "as_given"
+    assert none.flux == pytest.approx([f * BASE_FLUX for f in oot.flux], rel=0.01)
+    assert none.flux_err[0] == ERR
+    assert any("out-of-transit level after processing is 0.08" in w for w in none.warnings)
+
+
+def test_normalize_defaults_to_oot_only_when_the_duration_is_known(aij: Path) -> None:
+    assert load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID).normalization == "median_of_all"
+    with pytest.raises(InvalidInputError, match="--normalize oot needs the transit duration") as info:
+        load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, normalize="oot")
+    assert info.value.hint is not None and "--duration" in info.value.hint
+    with pytest.raises(InvalidInputError, match="normalize must be one of oot, median, none"):
+        load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, normalize="mean")
+
+
+def test_triceratops_plus_sample_kept_as_given_with_normalize_none() -> None:
+    # The TRICERATOPS+ J example is already normalised: the median of its points is not its baseline.
+    given = load_sg1_lightcurve(TPLUS_J, period=3.0, epoch=2459000.0, normalize="none")
+    assert given.flux == tuple(float(line.split()[1]) for line in TPLUS_J.read_text().splitlines())
+    rescaled = load_sg1_lightcurve(TPLUS_J, period=3.0, epoch=2459000.0)
+    assert rescaled.flux != given.flux
+
+
+def _airmass_night(dt: float) -> float:
+    return 1.05 + 4.0 * (dt + 0.1) ** 2 + 1.5 * (dt + 0.1)  # rising through the night: 1.05 -> ~1.35
+
+
+def test_airmass_detrend_removes_an_airmass_trend(tmp_path: Path) -> None:
+    path = tmp_path / NAME
+    synthetic_aij(path, airmass=_airmass_night, trend=lambda dt, x: 1.0 - 0.04 * (x - 1.0), sigma=0.00005)
+    plain = load_sg1_lightcurve(path, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H)
+    assert any("a trend remains; try --detrend airmass or --detrend linear" in w for w in plain.warnings)
+    lc = load_sg1_lightcurve(path, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H, detrend="airmass")
+    assert lc.detrending is not None and lc.detrending.method == "airmass"
+    assert lc.detrending.to_dict()["fractional_slope"] == pytest.approx(-0.04, abs=0.004)
+    assert not any("trend" in w for w in lc.warnings), lc.warnings
+    assert oot_median(lc) == pytest.approx(1.0, abs=1e-12)
+    bottom = [f for t, f in zip(lc.time_from_midtransit_days, lc.flux, strict=True) if abs(t) < 0.01]
+    assert statistics.mean(bottom) == pytest.approx(1 - DEPTH, abs=0.001)
+    assert lc.out_of_transit is not None
+    assert lc.to_dict()["detrending"]["fit_points"] == lc.out_of_transit.points == 90
+
+
+def test_linear_detrend_in_time(tmp_path: Path) -> None:
+    path = tmp_path / NAME
+    synthetic_aij(path, trend=lambda dt, x: 1.0 + 0.05 * dt, sigma=0.00005)
+    lc = load_sg1_lightcurve(path, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H, detrend="linear")
+    assert lc.detrending is not None
+    assert lc.detrending.to_dict()["fractional_slope"] == pytest.approx(0.05, abs=0.005)
+    assert not any("trend" in w for w in lc.warnings)
+    # Out-of-transit points on one side only: the baseline is extrapolated, and that is said.
+    one_side = tmp_path / "one_side_ip_measurements.tbl"
+    synthetic_aij(one_side, n_rows=70, trend=lambda dt, x: 1.0 + 0.05 * dt, sigma=0.00005)
+    lc = load_sg1_lightcurve(
+        one_side, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H, detrend="linear"
+    )
+    assert any("only before the transit: the linear baseline is extrapolated" in w for w in lc.warnings)
+
+
+def test_detrend_errors(tmp_path: Path, aij: Path) -> None:
+    with pytest.raises(InvalidInputError, match="--detrend airmass needs the transit duration"):
+        load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, detrend="airmass")
+    with pytest.raises(InvalidInputError, match="detrend must be one of none, airmass, linear"):
+        load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H, detrend="poly")
+    path = tmp_path / "x_ip_measurements.tbl"
+    synthetic_aij(path, drop=("AIRMASS",))
+    with pytest.raises(InvalidInputError, match="no AIRMASS column") as info:
+        load_sg1_lightcurve(path, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H, detrend="airmass")
+    assert info.value.hint == "use --detrend linear instead"
+    with pytest.raises(InvalidInputError, match="too few to fit"):
+        load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, duration_hours=8.0, detrend="linear")
+
+
+def test_a_lone_short_time_step_is_flagged(tmp_path: Path) -> None:
+    path = tmp_path / NAME
+    extra = [
+        {
+            "BJD_TDB": f"{BJD_START + 10 * CADENCE + 0.0001:.6f}",
+            "rel_flux_T1": "0.087",
+            "rel_flux_err_T1": "0.0005",
+        }
+    ]
+    synthetic_aij(path, extra_rows=extra)
+    lc = load_sg1_lightcurve(path, period=PERIOD, epoch=T_MID, duration_hours=DURATION_H)
+    assert any("smallest time step (8.6 s) is under half the typical cadence" in w for w in lc.warnings)
+
+
+def test_light_curve_sidecar(cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    reports = collect_lightcurves(
+        cache, period=PERIOD, epoch=T_MID, export_dir=out, duration_hours=DURATION_H, detrend="linear"
+    )
+    report = next(r for r in reports if r.file_id == 30)
+    assert report.exported is not None and report.sidecar == report.exported.with_suffix(".json")
+    sidecar = json.loads(report.sidecar.read_text())
+    assert sidecar["triceratops_plus"] == {"external_lc_files": [report.exported.name], "filt_lcs": ["i"]}
+    assert sidecar["normalization"] == "out_of_transit_median" and sidecar["detrending"]["method"] == "linear"
+    assert sidecar["source"]["file_id"] == 30 and sidecar["keep_for_triceratops_plus"] is True
+    assert (sidecar["period_days"], sidecar["epoch_bjd_tdb"], sidecar["duration_hours"]) == (
+        PERIOD,
+        T_MID,
+        DURATION_H,
+    )
+    assert sidecar["out_of_transit"]["level"] == pytest.approx(1.0)
+    assert "flux" not in sidecar and len(read_triceratops_file(report.exported)) == N_ROWS
+
+
+# ------------------------------------------------------------------------------------------------
+# Which 7 to keep (issue 15, 7)
+
+
+def test_the_keep_rule_takes_one_curve_per_filter_first(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    specs: list[tuple[int, Path | bytes | None, str, str, int | None]] = []
+    for i in range(1, 9):  # eight i-band curves, noisier with the file id
+        source = sources / f"ip{i}.tbl"
+        synthetic_aij(source, sigma=0.0002 * i, seed=i)
+        specs.append((i, source, f"TIC1-01_2018121{i}_LCO_ip_measurements.tbl", "Light_Curve", None))
+    noisy_z = sources / "zs.tbl"
+    synthetic_aij(noisy_z, sigma=0.004, seed=20)
+    specs.append((20, noisy_z, "TIC1-01_20181220_LCO_zs_measurements.tbl", "Light_Curve", None))
+    off_transit = sources / "off.tbl"
+    synthetic_aij(off_transit, start=BJD_START + 0.25, seed=21)  # no point in transit
+    specs.append((21, off_transit, "TIC1-01_20181221_LCO_gp_measurements.tbl", "Light_Curve", None))
+    reports = collect_lightcurves(
+        make_cache(tmp_path / "tic_1", specs), period=PERIOD, epoch=T_MID, duration_hours=DURATION_H
+    )
+    rank = {r.file_id: r.rank for r in reports}
+    # The i-band leader, then the z-band one (the only z, however noisy), then the other i by precision;
+    # the g-band curve with no point in transit measures no depth: last, though it is a filter of its own.
+    assert rank == {1: 1, 20: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8, 8: 9, 21: 10}
+    kept = sorted(r.file_id for r in reports if r.keep)
+    assert kept == [1, 2, 3, 4, 5, 6, 20]
+    last = next(r.lightcurve for r in reports if r.file_id == 21)
+    assert last is not None
+    (dropped,) = [w for w in last.warnings if "at most 7" in w]
+    assert "ranks 10 of 10" in dropped and KEEP_RULE in dropped
+
+
+def test_cli_lightcurves_keep_list_skips_and_exit_codes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    source = tmp_path / "one.tbl"
+    synthetic_aij(source)
+    specs: list[tuple[int, Path | bytes | None, str, str, int | None]] = [
+        (i, source, f"TIC1-01_2018121{i}_LCO_ip_measurements.tbl", "Light_Curve", None) for i in range(1, 10)
+    ]
+    specs.append(
+        (40, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "TIC1-01_measurements.xls", "Light_Curve", None)
+    )
+    make_cache(tmp_path / "exofop" / "tic_1", specs)
+    out = tmp_path / "out"
+    args = ["--cache-dir", str(tmp_path), "--offline", "lightcurves", "1", "--period", str(PERIOD)]
+    args += ["--epoch", str(T_MID), "--duration", str(DURATION_H)]
+    result = CliRunner().invoke(app, [*args, "--export", str(out)])
+    assert result.exit_code == 0, result.stderr  # one skip beside converted curves: a warning only
+    assert result.stdout.splitlines()[0] == "# 9 light curves, 1 skipped"
+    assert "warning: TIC1-01_measurements.xls: skipped: it is an Excel/OLE document" in result.stderr
+    assert (
+        "TRICERATOPS+ accepts at most 7 external light curves and 9 loaded: keep file ids 1, 2, 3, 4, 5, 6, 7; "
+        "leave out 8, 9 (rule: " in result.stderr
+    )
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("TRICERATOPS+: external_lc_files=")]
+    assert line.count("_triceratops.txt") == 7 and line.endswith(
+        "filt_lcs=['i', 'i', 'i', 'i', 'i', 'i', 'i']"
+    )
+    # Nothing convertible at all: exit 3, and said.
+    only_bad = tmp_path / "bad"
+    make_cache(only_bad / "exofop" / "tic_1", [specs[-1]])
+    bad = CliRunner().invoke(app, ["--cache-dir", str(only_bad), *args[2:]])
+    assert bad.exit_code == 3
+    assert "skipped: it is an Excel/OLE document" in bad.stderr and "nothing could be converted" in bad.stderr
+    usage = CliRunner().invoke(app, [*args[:-2], "--detrend", "airmass"])
+    assert usage.exit_code == 2 and "--detrend airmass needs the transit duration" in usage.stderr
