@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import config
-from .errors import CacheError, ExoFopError, InvalidInputError
+from .errors import ExoFopError, InvalidInputError
 from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget
 from .progress import NullProgress, ProgressListener
 from .remote.service import ExoFopRemote
 from .store.cache import CacheStore
-from .targets import parse_target
 
 # Parsers, tables and the fetch machinery are imported inside the methods that use them: a warm ``fetch``
 # replayed by ``store.warm`` needs none of them, and every module kept off that path is start-up time saved.
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from .ops.batch import FetchJob
     from .ops.catalogs import CatalogTable
     from .ops.resolve import Resolver
     from .ops.results import FileListing, SummariesResult
@@ -254,7 +254,9 @@ class ExoFopClient:
         from .ops.catalogs import load_catalog
         from .store.catalogs import CatalogStore
 
-        self.progress.begin(endpoints_description(kind), 1)
+        progress, label = self.progress, endpoints_description(kind)
+        progress.stars(1)
+        progress.star_begin(label, 0)
         try:
             return load_catalog(
                 kind,
@@ -262,34 +264,45 @@ class ExoFopClient:
                 remote=self.remote,
                 max_age=max_age,
                 refresh=refresh,
-                on_bytes=self.progress.advance,
+                on_start=lambda size: progress.transfer_begin(label, label, size),
+                on_bytes=lambda n: progress.transfer_bytes(label, label, n),
             )
         finally:
-            self.progress.end()
+            progress.transfer_end(label, label, 0, 0)
+            progress.star_end(label)
 
     # -- archives -------------------------------------------------------------------------------------------
     def download_all_files_zip(self, *, tic_id: int, force: bool = False, fmt: str = "zip") -> Path:
         """The whole-star archive (``download_files_zip.php``, or ``fmt="tar"``) under ``archives/``."""
         from .ops.archive import download_archive
 
-        return download_archive(
-            self.remote, self.layout(tic_id), fmt=fmt, force=force, on_bytes=self.progress.advance
-        )
+        label, key = f"TIC {tic_id}", f"the {fmt} archive"
+        progress = self.progress
+        progress.stars(1)
+        progress.star_begin(label, 0)
+        try:
+            return download_archive(
+                self.remote,
+                self.layout(tic_id),
+                fmt=fmt,
+                force=force,
+                on_start=lambda size: progress.transfer_begin(label, key, size),
+                on_bytes=lambda n: progress.transfer_bytes(label, key, n),
+            )
+        finally:
+            progress.transfer_end(label, key, 0, 0)
+            progress.star_end(label)
 
     # -- fetch ----------------------------------------------------------------------------------------------
     def fetch_many(
         self, targets: Sequence[str | int], **options: Any
     ) -> list[ExoFopFetchResult | ExoFopError]:
-        """``fetch`` each target in turn; a target that fails is returned as its error, the rest go on."""
-        outcomes: list[ExoFopFetchResult | ExoFopError] = []
-        for target in targets:
-            try:
-                outcomes.append(self.fetch(target=target, **options))
-            except CacheError:
-                raise  # the disk is the problem, not the target: stop here
-            except ExoFopError as exc:
-                outcomes.append(exc)
-        return outcomes
+        """Fetch several targets, overlapped (``jobs`` requests at most in all); one outcome per target.
+
+        Targets naming the same star are fetched once (they share the outcome); a target that fails is
+        returned as its error and the others go on; a full disk (``CacheError``) stops everything.
+        """
+        return self._job(**options).many(targets)
 
     def fetch(
         self,
@@ -300,49 +313,37 @@ class ExoFopClient:
         force_refresh: bool = False,
         force_download: bool = False,
         verify: bool = False,
-        archive: str | None = None,
+        archive: str | None = "auto",
     ) -> ExoFopFetchResult:
         """Download the selected files (and summaries) of one target into the cache; write ``manifest.json``.
 
         ``force_refresh`` re-reads the file list and summaries; ``force_download`` re-downloads files;
-        ``verify`` re-hashes cached files; ``archive`` ("zip"/"tar") gets files from the whole-star archive.
-        Per-item failures end up in ``result.errors`` (and the manifest); failures that leave nothing to
-        do (no file list, unknown target) raise.
+        ``verify`` re-hashes cached files; ``archive``: ``"auto"`` takes a whole star from its zip when that
+        saves round trips, ``"zip"``/``"tar"`` always use the archive, ``"off"`` (or None) one file at a time.
+        Per-item failures end up in ``result.errors`` (and the manifest); failures that leave nothing to do
+        (no file list, unknown target) raise.
         """
-        from .store import warm
-
-        query = parse_target(target)
-        key = warm.request_key(
-            base_url=self.base_url,
+        return self._job(
             selectors=selectors,
             include_summaries=include_summaries,
-            archive=archive,
-            cookie_jar_used=self.cookie_jar_used,
-        )
-        if not (force_refresh or force_download or verify):
-            replayed = warm.replay(self.cache.resolutions, self.cache_root, query.key, key, self.notices)
-            if replayed is not None:
-                return replayed
-
-        from .ops.fetcher import Fetcher, FetchOptions
-
-        options = FetchOptions(
-            selectors=selectors,
-            include_summaries=include_summaries,
-            refresh=force_refresh,
-            force=force_download,
+            force_refresh=force_refresh,
+            force_download=force_download,
             verify=verify,
             archive=archive,
-        )
-        with Fetcher(
+        ).one(target)
+
+    def _job(self, **options: Any) -> FetchJob:
+        from .ops.batch import FetchJob, FetchRequest
+
+        return FetchJob(
             remote=self.remote,
             cache=self.cache,
             resolver=self.resolver,
             jobs=self.jobs,
             progress=self.progress,
             notices=self.notices,
-        ) as fetcher:
-            return fetcher.run(query, options, warm_key=key)
+            request=FetchRequest(**options),
+        )
 
 
 def endpoints_description(kind: str) -> str:

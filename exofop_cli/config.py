@@ -14,6 +14,10 @@ DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 MAX_RETRY_AFTER_SECONDS = 120.0
+# How `fetch` gets files: "auto" takes a whole star from its zip when that saves round trips, "zip"/"tar"
+# always use the star's archive, "off" asks for each file by id.
+ARCHIVE_MODES = ("auto", "zip", "tar", "off")
+DEFAULT_ARCHIVE = "auto"
 DEFAULT_USER_AGENT = "exofop-cli/{version} (+https://pypi.org/project/exofop-cli/)"
 
 ENV_CACHE_DIR = "EXOFOP_CACHE_DIR"

@@ -234,6 +234,14 @@ class ExoFopSelectors:
         object.__setattr__(self, "telescopes", _many(self.telescopes))
 
     @property
+    def selects_all(self) -> bool:
+        """True when no criterion is given: every file of the star is selected."""
+        return (
+            not (self.types or self.filename_regex is not None or self.tag_ids or self.max_files is not None)
+            and not self.needs_summaries
+        )
+
+    @property
     def needs_summaries(self) -> bool:
         """True when matching needs the summary tables (instrument/telescope join by Tag)."""
         return bool(self.instruments or self.telescopes)

@@ -1,39 +1,54 @@
-"""The progress interface the library reports to; the CLI plugs a Rich bar in, library users anything else."""
+"""The progress interface the library reports to; the CLI plugs a Rich view in, library users anything else.
 
-from __future__ import annotations
+A fetch reports, for each star (``star`` is a label such as ``TIC 365938305``), how many files it will
+download, then each transfer (``key``: one file, the star's archive, a catalogue) as it begins (with its size
+when the server sent a Content-Length), its bytes, and its end with how many files it completed or failed.
+Calls come from worker threads, for several stars at once; a retried transfer begins again after its bytes
+were taken back (a negative count).
+"""
 
 from typing import Protocol
-
-from .models import ExoFopFileRow
 
 
 class ProgressListener(Protocol):
     """Receives fetch progress; every method may be called from worker threads."""
 
-    def begin(self, label: str, total_files: int) -> None:
-        """Downloads of ``total_files`` files for ``label`` are about to start."""
+    def stars(self, total: int) -> None:
+        """A fetch of ``total`` stars begins."""
 
-    def advance(self, nbytes: int) -> None:
-        """``nbytes`` more bytes arrived (negative when a failed attempt is rolled back)."""
+    def star_begin(self, star: str, files: int) -> None:
+        """``files`` downloads of this star are about to start."""
 
-    def file_done(self, row: ExoFopFileRow, ok: bool) -> None:
-        """One file finished (or failed for good)."""
+    def transfer_begin(self, star: str, key: str, size: int | None) -> None:
+        """A transfer's answer began; ``size`` in bytes when known."""
 
-    def end(self) -> None:
-        """All downloads of the current target are over."""
+    def transfer_bytes(self, star: str, key: str, nbytes: int) -> None:
+        """``nbytes`` more bytes arrived (negative when a failed attempt is taken back)."""
+
+    def transfer_end(self, star: str, key: str, done: int, failed: int) -> None:
+        """A transfer is over: it completed ``done`` files and ``failed`` could not be had."""
+
+    def star_end(self, star: str) -> None:
+        """This star's downloads are over."""
 
 
 class NullProgress:
     """A listener that ignores everything (the library default)."""
 
-    def begin(self, label: str, total_files: int) -> None:
+    def stars(self, total: int) -> None:
         """Ignore."""
 
-    def advance(self, nbytes: int) -> None:
+    def star_begin(self, star: str, files: int) -> None:
         """Ignore."""
 
-    def file_done(self, row: ExoFopFileRow, ok: bool) -> None:
+    def transfer_begin(self, star: str, key: str, size: int | None) -> None:
         """Ignore."""
 
-    def end(self) -> None:
+    def transfer_bytes(self, star: str, key: str, nbytes: int) -> None:
+        """Ignore."""
+
+    def transfer_end(self, star: str, key: str, done: int, failed: int) -> None:
+        """Ignore."""
+
+    def star_end(self, star: str) -> None:
         """Ignore."""

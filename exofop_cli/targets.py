@@ -126,3 +126,17 @@ def toi_sort_key(toi: str) -> tuple[int, int]:
 def sorted_tois(tois: Iterable[str | None]) -> tuple[str, ...]:
     """Unique, numerically sorted TOIs."""
     return tuple(sorted({t for t in tois if t}, key=toi_sort_key))
+
+
+def target_lines(text: str) -> list[str]:
+    """Targets of a list (``exofop fetch -`` / ``--from FILE``): one per line, names with spaces kept whole.
+
+    Blank lines are skipped, and so are comments: a line starting with ``#``, or the rest of a line after
+    `` #`` (a name never holds that). Each target is checked later, so one bad line cannot stop the others.
+    """
+    out = []
+    for raw in text.splitlines():
+        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].strip()
+        if line:
+            out.append(line)
+    return out

@@ -268,7 +268,7 @@ def test_unknown_tic_overview_is_not_found(client: ExoFopClient) -> None:
 # -- fetch: file list, files, summaries ------------------------------------------------------------------------
 def test_fetch_toi_678_writes_the_manifest_from_real_and_documented_responses(client: ExoFopClient) -> None:
     with cassette("fetch_tic294395926"):
-        result = client.fetch(target=f"TIC {TOI678}")
+        result = client.fetch(target=f"TIC {TOI678}", archive="off")  # the cassette holds get_file answers
     assert result.tic_id == TOI678
     assert result.target.toi == "678.01"
     assert result.target.aliases == {} and result.target.names == ("TOI-678",)
@@ -332,7 +332,7 @@ def test_fetch_with_an_expired_session_reports_it(client: ExoFopClient, tmp_path
         ExoFopClient(cache_dir=tmp_path / "jar-cache", cookie_jar_path=jar) as with_jar,
         cassette("fetch_tic294395926"),
     ):
-        result = with_jar.fetch(target=f"TIC {TOI678}")
+        result = with_jar.fetch(target=f"TIC {TOI678}", archive="off")
     (error,) = result.errors
     assert error.kind == "auth_required" and error.file_id == build.FID_TOI678_PROPRIETARY
     assert "cookie jar was sent" in error.message

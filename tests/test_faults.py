@@ -508,7 +508,7 @@ def test_two_concurrent_processes_both_succeed(fake: FakeExoFop, cache_dir: Path
     fake.faults.latency = 0.003  # enough overlap for both runs to download the same files at once
     procs = [
         subprocess.Popen(
-            exofop_cmd("fetch", str(tic), "--jobs", "4"),
+            exofop_cmd("fetch", str(tic), "--jobs", "4", "--archive", "off"),
             env=cli_env(fake, cache_dir),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

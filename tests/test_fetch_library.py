@@ -32,7 +32,7 @@ def assert_manifest_matches_disk(manifest_path: Path) -> dict[str, object]:
 
 
 def test_fetch_everything_for_a_tic(client: ExoFopClient, fake: FakeExoFop) -> None:
-    result = client.fetch(target=str(DEMO_TIC))
+    result = client.fetch(target=str(DEMO_TIC), archive="off")
     public = [f for f in fake.targets[DEMO_TIC].files if not f.proprietary]
     assert result.n_downloaded == len(public)
     assert result.tic_id == DEMO_TIC

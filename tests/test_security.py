@@ -111,7 +111,7 @@ def test_server_names_cannot_inject_terminal_escapes(fake: FakeExoFop, cache_dir
     name = "\x1b]0;pwned\x07\x1b[2J\x7fevil.txt"
     fake.add_target(FakeTarget(tic_id=42, files=[FakeFile(4201, name, content=b"x")]))
     fake.faults.fail("get_file.php", 404, file_id=4201)
-    fetched = run_cli(fake, cache_dir, "fetch", "42", "--no-summaries")
+    fetched = run_cli(fake, cache_dir, "fetch", "42", "--no-summaries", "--archive", "off")
     listing = run_cli(fake, cache_dir, "ls", "42")
     assert fetched.exit_code == 4 and listing.exit_code == 0  # its one file not found: nothing obtained
     for text in (fetched.stdout, fetched.stderr, listing.stdout, listing.stderr):

@@ -3,6 +3,8 @@
 # No `from __future__ import annotations` here: Typer would eval every string annotation on each start
 # (about 5 ms); real annotations are compiled into the .pyc once.
 
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -120,10 +122,18 @@ def fetch(
         bool, typer.Option("--verify", help="Re-hash cached files; re-download damaged ones.")
     ] = False,
     archive: Annotated[
-        str | None,
+        str,
         typer.Option(
             "--archive",
-            help="Get files from the whole-star archive (zip or tar) instead of one by one.",
+            help="auto: take a whole star from its zip when that saves round trips (the default); zip or "
+            "tar: always use the star's archive; off: ask for each file by id.",
+        ),
+    ] = config.DEFAULT_ARCHIVE,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Read targets from FILE, one per line (# comments and blank lines skipped); - is stdin.",
             show_default=False,
         ),
     ] = None,
@@ -133,13 +143,14 @@ def fetch(
     as_json: JsonOpt = False,
 ) -> None:
     """Download files and summary tables into the cache; write manifest.json."""
-    targets = all_targets(targets, tic)
+    targets = all_targets(_with_listed(targets, from_file), tic)
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
-    if archive is not None and archive not in ("zip", "tar"):
+    if archive not in config.ARCHIVE_MODES:
         from ..errors import InvalidInputError
 
         raise InvalidInputError(
-            f"--archive must be zip or tar, not {archive!r}", hint="use --archive zip or --archive tar"
+            f"--archive must be one of {', '.join(config.ARCHIVE_MODES)}, not {archive!r}",
+            hint="auto (the default) takes a whole star from its zip; off asks for each file by id",
         )
     with make_client(ctx, jobs=jobs, progress=True) as client:
         outcomes = client.fetch_many(
@@ -151,7 +162,7 @@ def fetch(
             verify=verify,
             archive=archive,
         )
-    codes = [_render_outcome(target, outcome) for target, outcome in zip(targets, outcomes, strict=True)]
+    codes = _render_outcomes(targets, outcomes)
     if as_json:
         emit_json(
             [
@@ -160,12 +171,65 @@ def fetch(
             ]
         )
     else:
-        for outcome in outcomes:
+        for outcome in _distinct(outcomes):
             if not isinstance(outcome, Exception):
                 emit_line(f"{outcome.cache_root}\t{outcome.manifest_path}")
     code = _combine(codes)
     if code:
         raise typer.Exit(code)
+
+
+def _with_listed(targets: list[str] | None, from_file: Path | None) -> list[str]:
+    """Targets given as arguments, with those of ``-`` (stdin) and ``--from FILE`` in their place."""
+    from ..targets import target_lines
+
+    out: list[str] = []
+    listed = False
+    for target in targets or ():
+        if target == "-":
+            out += target_lines(sys.stdin.read())
+            listed = True
+        else:
+            out.append(target)
+    if from_file is not None:
+        text = sys.stdin.read() if str(from_file) == "-" else _read_list(from_file)
+        out += target_lines(text)
+        listed = True
+    if listed and not out:
+        raise typer.BadParameter("the target list holds no target", param_hint="- / --from")
+    return out
+
+
+def _read_list(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror or exc}", param_hint="--from") from exc
+
+
+def _distinct(outcomes: list[Any]) -> list[Any]:
+    """Outcomes once each: targets naming one star share theirs."""
+    seen: set[int] = set()
+    out = []
+    for outcome in outcomes:
+        if id(outcome) not in seen:
+            seen.add(id(outcome))
+            out.append(outcome)
+    return out
+
+
+def _render_outcomes(targets: list[str], outcomes: list[Any]) -> list[int]:
+    """stderr summary of each star once (saying which targets named the same star); the exit codes."""
+    named: dict[int, list[str]] = {}
+    for target, outcome in zip(targets, outcomes, strict=True):
+        named.setdefault(id(outcome), []).append(target)
+    codes = []
+    for outcome in _distinct(outcomes):
+        names = named[id(outcome)]
+        if len(names) > 1 and not isinstance(outcome, Exception):
+            note_line(f"{' and '.join(names)} name the same star (TIC {outcome.tic_id}): fetched once")
+        codes.append(_render_outcome(names[0], outcome))
+    return codes
 
 
 def _error_dict(target: str, exc: Exception) -> dict[str, Any]:

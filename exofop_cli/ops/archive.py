@@ -226,6 +226,7 @@ def download_archive(
     *,
     fmt: str = "zip",
     force: bool = False,
+    on_start: Callable[[int | None], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
 ) -> Path:
     """The whole-star archive (``download_files_zip.php``, or ``fmt="tar"``) under ``archives/``."""
@@ -235,7 +236,12 @@ def download_archive(
     if dest.is_file() and not force:
         return dest
     remote.download_archive(
-        layout.tic_id, fmt, lambda: AtomicWriter(dest), expected_filename=dest.name, on_bytes=on_bytes
+        layout.tic_id,
+        fmt,
+        lambda: AtomicWriter(dest),
+        expected_filename=dest.name,
+        on_start=on_start,
+        on_bytes=on_bytes,
     )
     return dest
 
@@ -247,16 +253,26 @@ def fetch_from_archive(
     *,
     fmt: str,
     force: bool,
+    keep: bool = True,
+    download: Callable[[], Path] | None = None,
+    on_start: Callable[[int | None], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES,
 ) -> tuple[dict[int, int], list[str]]:
     """Fill ``files/`` for ``rows`` from the whole-star archive; return {file_id: bytes} done and notes.
 
-    Rows whose base name is missing from the archive, or ambiguous (shared by two rows or two members), are
-    left for the caller to download one by one.
+    ``download`` gives the archive's path when it was already asked for (started alongside the file list);
+    otherwise it is downloaded here. ``keep=False`` removes it once its files are in place (``--archive
+    auto``: it was only a faster way to get them). Rows whose base name is missing from the archive, or
+    ambiguous (shared by two rows or two members), are left for the caller to download one by one.
     """
     try:
-        path = download_archive(remote, layout, fmt=fmt, force=force, on_bytes=on_bytes)
+        if download is not None:
+            path = download()
+        else:
+            path = download_archive(
+                remote, layout, fmt=fmt, force=force, on_start=on_start, on_bytes=on_bytes
+            )
     except (RequestError, OfflineError) as exc:
         # The archive is a shortcut: without it every file is still fetched (or reported) one by one.
         return {}, [f"archive: could not get the {fmt} archive ({exc}); downloading files one by one"]
@@ -269,7 +285,8 @@ def fetch_from_archive(
         )
     except InvalidResponseError as exc:
         notes.append(f"archive: {exc.message}; downloading the other files one by one")
-        # A damaged or oversized archive must not be reused by the next run: it would fail the same way.
+        keep = False  # a damaged or oversized archive must not be reused: it would fail the same way
+    if not keep:
         with contextlib.suppress(OSError):
             path.unlink()
     return done, notes

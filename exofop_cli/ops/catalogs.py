@@ -108,6 +108,7 @@ def load_catalog(
     remote: ExoFopRemote,
     max_age: float | str | timedelta | None = None,
     refresh: bool = False,
+    on_start: Callable[[int | None], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
 ) -> CatalogTable:
     """The ``toi``/``ctoi`` catalogue: cached unless older than ``max_age`` or ``refresh``; see the module."""
@@ -125,7 +126,7 @@ def load_catalog(
     if cached is not None and cached_table is not None and not refresh and cached.age_seconds() <= limit:
         return CatalogTable(kind, cached_table, cached.fetched_at, from_cache=True)
     try:
-        content, source = remote.catalog(kind, on_bytes=on_bytes)
+        content, source = remote.catalog(kind, on_start=on_start, on_bytes=on_bytes)
     except (RequestError, OfflineError) as exc:
         if cached is None or cached_table is None:
             raise

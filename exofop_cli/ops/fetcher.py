@@ -35,7 +35,14 @@ from ..store.manifest import ManifestInputs, converge_manifest
 from ..store.records import sha256_of, write_record
 from ..targets import sorted_tois
 from . import browse
-from .plan import OBSERVATION_KINDS, download_action, observation_index, select_rows
+from .plan import (
+    OBSERVATION_KINDS,
+    archive_choice,
+    download_action,
+    observation_index,
+    select_rows,
+    speculate_archive,
+)
 from .results import issue_from
 
 if TYPE_CHECKING:
@@ -65,7 +72,7 @@ class FetchOptions:
     refresh: bool = False
     force: bool = False
     verify: bool = False
-    archive: str | None = None
+    archive: str | None = "auto"  # "auto", "zip", "tar", or "off"/None: one file at a time
 
     @property
     def may_replay(self) -> bool:
@@ -98,6 +105,8 @@ class _Run:
     overview: Future[Overview] | None = None
     filelist: Future[bytes] | None = None
     summaries: dict[str, Future[bytes]] = field(default_factory=dict)
+    archive: Future[Path] | None = None  # the star's zip, asked for alongside its file list
+    archive_used: bool = False
     requested: int = 0  # files asked of the server (one by one or from the archive)
     skipped: list[str] = field(default_factory=list)  # ExoFOP names of selected files already cached
     downloaded: list[Path] = field(default_factory=list)
@@ -109,6 +118,11 @@ class _Run:
         return self.store.layout
 
     @property
+    def label(self) -> str:
+        """``TIC <id>``: how progress and messages name the star."""
+        return f"TIC {self.store.tic_id}"
+
+    @property
     def went_online(self) -> bool:
         """True when anything was asked of the server (then the run is not a replayable no-op)."""
         return (
@@ -116,6 +130,7 @@ class _Run:
             or self.overview is not None
             or self.filelist is not None
             or bool(self.summaries)
+            or self.archive is not None
         )
 
 
@@ -159,31 +174,47 @@ class Fetcher:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def run(
-        self, query: TargetQuery, options: FetchOptions, *, warm_key: Mapping[str, Any] | None = None
+        self,
+        query: TargetQuery,
+        options: FetchOptions,
+        *,
+        warm_key: Mapping[str, Any] | None = None,
+        identified: tuple[int, tuple[str, ...]] | None = None,
     ) -> ExoFopFetchResult:
-        """Fetch one target; with ``warm_key`` a run that had nothing to do records a warm stamp."""
-        run = self._begin(query, options)
-        self._observe(run, record_warm=warm_key is not None)
-        self._start_missing(run)
-        rows, filelist_warnings = self._read_filelist(run)
-        selected = self._select(run, rows)
-        to_download = self._decide(run, selected)
-        self._download(run, to_download)
-        refusals.remember_refusals(run.layout, selected, run.errors)
-        self._collect_summaries(run)
-        target = self._target(run, rows)
-        manifest = self._write_manifest(run, target, rows, filelist_warnings)
-        result = self._result(run, target, selected, manifest, filelist_warnings)
-        if warm_key is not None:
-            self._record_warm(run, warm_key, result, manifest, filelist_warnings)
-        return result
+        """Fetch one target; with ``warm_key`` a run that had nothing to do records a warm stamp.
+
+        ``identified`` is the (TIC, TOIs) a batch already looked up for this query.
+        """
+        run = self._begin(query, options, identified)
+        try:
+            self._observe(run, record_warm=warm_key is not None)
+            self._start_missing(run)
+            rows, filelist_warnings = self._read_filelist(run)
+            selected = self._select(run, rows)
+            to_download = self._decide(run, selected)
+            self._download(run, to_download, rows)
+            refusals.remember_refusals(run.layout, selected, run.errors)
+            self._collect_summaries(run)
+            target = self._target(run, rows)
+            manifest = self._write_manifest(run, target, rows, filelist_warnings)
+            result = self._result(run, target, selected, manifest, filelist_warnings)
+            if warm_key is not None:
+                self._record_warm(run, warm_key, result, manifest, filelist_warnings)
+            return result
+        finally:
+            self._discard_unused_archive(run)
+            self.progress.star_end(run.label)
 
     # -- steps ----------------------------------------------------------------------------------------------
-    def _begin(self, query: TargetQuery, options: FetchOptions) -> _Run:
+    def _begin(
+        self, query: TargetQuery, options: FetchOptions, identified: tuple[int, tuple[str, ...]] | None
+    ) -> _Run:
         """Identify the star (from the resolution cache when possible) and set up the run."""
         cached_target = self.resolver.cached(query)
         if cached_target is not None:
             tic, id_tois = cached_target.tic_id, cached_target.tois
+        elif identified is not None:
+            tic, id_tois = identified
         else:
             tic, id_tois = self.resolver.identify(query)
         return _Run(
@@ -209,12 +240,15 @@ class Fetcher:
         remove_stale_temps(self.cache.root, recursive=False)  # a killed resolutions.json write
 
     def _start_missing(self, run: _Run) -> None:
-        """Start everything the cache lacks at once: overview, file list, summary tables."""
+        """Start everything the cache lacks at once: overview, file list, summary tables (and the zip)."""
         store, options = run.store, run.options
         if run.cached_target is None:
             run.overview = self._submit(self.remote.overview, store.tic_id)
         if options.refresh or not store.has_filelist():
             run.filelist = self._submit(browse.fetch_filelist, store, self.remote)
+        cached_anything = store.has_filelist() or _any_entry(store.layout.records_dir)
+        if speculate_archive(options.archive, selectors=options.selectors, cached_anything=cached_anything):
+            run.archive = self._submit(self._archive_file, run, "zip")
         for kind in options.summary_kinds():
             if (
                 options.refresh
@@ -297,26 +331,79 @@ class Fetcher:
             )
         return to_download
 
-    def _download(self, run: _Run, rows: list[ExoFopFileRow]) -> None:
-        """Get the files: from the whole-star archive when asked, the rest one by one in parallel."""
+    def _download(self, run: _Run, rows: list[ExoFopFileRow], listed: list[ExoFopFileRow]) -> None:
+        """Get the files: from the star's archive when that saves round trips, the rest one by one."""
         run.requested = len(rows)
-        if rows and run.options.archive:
-            from .archive import fetch_from_archive
-
-            done, notes = fetch_from_archive(
-                self.remote,
-                run.layout,
-                rows,
-                fmt=run.options.archive,
-                force=run.options.force,
-                on_bytes=self.progress.advance,
-            )
-            run.notes.extend(notes)
-            run.downloaded += [run.layout.file_path(r.file_id, r.filename) for r in rows if r.file_id in done]
-            run.nbytes += sum(done.values())
-            rows = [r for r in rows if r.file_id not in done]
+        options, progress = run.options, self.progress
+        fmt = "zip" if run.archive is not None else None
+        fmt = fmt or archive_choice(
+            options.archive,
+            wanted=rows,
+            listed=listed,
+            refused={e.file_id for e in run.errors if e.file_id is not None},
+            jobs=self.jobs,
+        )
+        if not rows and run.archive is None:
+            return
+        progress.star_begin(run.label, len(rows))
+        if fmt is not None:
+            rows = self._from_archive(run, rows, fmt)
         if rows:
             self._download_all(run, rows)
+
+    def _from_archive(self, run: _Run, rows: list[ExoFopFileRow], fmt: str) -> list[ExoFopFileRow]:
+        """Take what the archive has; the rows it lacked (proprietary files, duplicates) are returned."""
+        from .archive import fetch_from_archive
+
+        key = f"the {fmt} archive"
+        speculative, run.archive_used = run.archive, True
+        done, notes = fetch_from_archive(
+            self.remote,
+            run.layout,
+            rows,
+            fmt=fmt,
+            force=run.options.force,
+            keep=run.options.archive in ("zip", "tar"),  # auto: only a faster way to the files
+            download=speculative.result if speculative is not None else None,
+            on_start=lambda size: self.progress.transfer_begin(run.label, key, size),
+            on_bytes=lambda n: self.progress.transfer_bytes(run.label, key, n),
+        )
+        self.progress.transfer_end(run.label, key, len(done), 0)
+        run.notes.extend(notes)
+        run.downloaded += [run.layout.file_path(r.file_id, r.filename) for r in rows if r.file_id in done]
+        run.nbytes += sum(done.values())
+        return [r for r in rows if r.file_id not in done]
+
+    def _discard_unused_archive(self, run: _Run) -> None:
+        """A zip asked for alongside the file list but never used (the run failed first) is not kept."""
+        if run.archive is None or run.archive_used:
+            return
+        if not run.archive.done():
+            self.cancel.set()  # it stops at its next chunk and leaves nothing (the run is over anyway)
+            return
+        if not run.archive.cancelled() and run.archive.exception() is None:
+            with contextlib.suppress(OSError):
+                run.archive.result().unlink()
+
+    def _archive_file(self, run: _Run, fmt: str) -> Path:
+        """Download the star's archive into ``archives/`` (in a worker, alongside the file list)."""
+        from .archive import download_archive
+
+        key = f"the {fmt} archive"
+
+        def on_bytes(n: int) -> None:
+            if self.cancel.is_set():
+                raise Cancelled()
+            self.progress.transfer_bytes(run.label, key, n)
+
+        return download_archive(
+            self.remote,
+            run.layout,
+            fmt=fmt,
+            force=True,
+            on_start=lambda size: self.progress.transfer_begin(run.label, key, size),
+            on_bytes=on_bytes,
+        )
 
     def _collect_summaries(self, run: _Run) -> None:
         """Wait for the summary tables that ran alongside; a failed one is an error of this run."""
@@ -484,17 +571,22 @@ class Fetcher:
         )
         return True
 
-    def _download_one(self, layout: TargetLayout, row: ExoFopFileRow) -> tuple[Path, int]:
-        progress = self.progress
+    def _download_one(self, run: _Run, row: ExoFopFileRow) -> tuple[Path, int]:
+        progress, label, key = self.progress, run.label, f"{row.file_id} {row.filename}"
 
         def on_bytes(n: int) -> None:
             if self.cancel.is_set():
                 raise Cancelled()
-            progress.advance(n)
+            progress.transfer_bytes(label, key, n)
 
+        layout = run.layout
         dest = layout.file_path(row.file_id, row.filename)
         saved = self.remote.download_file(
-            row.file_id, row.filename, lambda: AtomicWriter(dest), on_bytes=on_bytes
+            row.file_id,
+            row.filename,
+            lambda: AtomicWriter(dest),
+            on_start=lambda size: progress.transfer_begin(label, key, size),
+            on_bytes=on_bytes,
         )
         write_record(
             layout, row, sha256=saved.sha256, size=saved.size, mtime_ns=saved.mtime_ns, source_url=saved.url
@@ -504,28 +596,32 @@ class Fetcher:
     def _download_all(self, run: _Run, rows: list[ExoFopFileRow]) -> None:
         from concurrent.futures import as_completed
 
-        layout, progress = run.layout, self.progress
-        progress.begin(f"TIC {layout.tic_id}", len(rows))
-        futures = {self._submit(self._download_one, layout, row): row for row in rows}
+        progress = self.progress
+        futures = {self._submit(self._download_one, run, row): row for row in rows}
         fatal: BaseException | None = None
-        try:
-            for fut in as_completed(futures):
-                row = futures[fut]
-                try:
-                    path, size = fut.result()
-                    run.nbytes += size
-                    run.downloaded.append(path)
-                    progress.file_done(row, True)
-                except (RequestError, OfflineError) as exc:
-                    run.errors.append(issue_from(exc, file_id=row.file_id, endpoint=endpoints.GET_FILE))
-                    progress.file_done(row, False)
-                except CacheError as exc:
-                    # Disk full / unwritable: every other file would fail the same way.
-                    fatal = fatal or exc
-                    self.cancel.set()
-                except Cancelled:
-                    pass
-        finally:
-            progress.end()
+        for fut in as_completed(futures):
+            row = futures[fut]
+            key = f"{row.file_id} {row.filename}"
+            try:
+                path, size = fut.result()
+                run.nbytes += size
+                run.downloaded.append(path)
+                progress.transfer_end(run.label, key, 1, 0)
+            except (RequestError, OfflineError) as exc:
+                run.errors.append(issue_from(exc, file_id=row.file_id, endpoint=endpoints.GET_FILE))
+                progress.transfer_end(run.label, key, 0, 1)
+            except CacheError as exc:
+                # Disk full / unwritable: every other file would fail the same way.
+                fatal = fatal or exc
+                self.cancel.set()
+            except Cancelled:
+                pass
         if fatal is not None:
             raise fatal
+
+
+def _any_entry(folder: Path) -> bool:
+    try:
+        return any(folder.iterdir())
+    except OSError:
+        return False

@@ -5,7 +5,7 @@ every decision is unit-testable without a server or a disk.
 """
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Literal
 
 from ..models import ExoFopFileRow, ExoFopSelectors
@@ -102,3 +102,34 @@ def date_sort_key(text: str | None) -> tuple[int, ...]:
     g = match.groupdict()
     date = (g["y"], g["m"], g["d"]) if g["y"] else (g["us_y"], g["us_m"], g["us_d"])
     return tuple(int(v or 0) for v in (*date, g["H"], g["M"], g["S"]))
+
+
+def archive_choice(
+    mode: str | None,
+    *,
+    wanted: Sequence[ExoFopFileRow],
+    listed: Sequence[ExoFopFileRow],
+    refused: Collection[int],
+    jobs: int,
+) -> str | None:
+    """Which archive (``zip``/``tar``) to take the ``wanted`` files from, or None for one by one.
+
+    ``zip``/``tar`` are the user's choice. ``auto`` takes the zip only when it saves round trips without
+    extra bytes: more files than ``jobs`` parallel requests fetch in one round, and every listed file that
+    can be had (not refused for lack of a login) is wanted, so the archive carries nothing unwanted.
+    """
+    if mode in ("zip", "tar"):
+        return mode
+    if mode != "auto" or len(wanted) <= jobs:
+        return None
+    obtainable = {r.file_id for r in listed if r.file_id not in refused}
+    return "zip" if obtainable <= {r.file_id for r in wanted} else None
+
+
+def speculate_archive(mode: str | None, *, selectors: ExoFopSelectors | None, cached_anything: bool) -> bool:
+    """Start the star's zip alongside its file list? Only with ``auto`` for a whole star seen for the first time.
+
+    Then every file will be wanted (no selection, nothing cached), and waiting for the list before asking for
+    the archive would cost a round trip. Files the archive lacks are fetched by id afterwards.
+    """
+    return mode == "auto" and (selectors is None or selectors.selects_all) and not cached_anything

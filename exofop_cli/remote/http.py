@@ -189,6 +189,9 @@ class HttpSession:
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
         self._count_lock = threading.Lock()  # worker threads count requests concurrently
+        # At most max_connections requests at once, whatever asks: the fetch of many stars runs many threads,
+        # and `--jobs` is the limit across all of them. Held for one attempt, not across a backoff sleep.
+        self._slots = threading.BoundedSemaphore(self.max_connections)
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def url(self, endpoint: str, params: Mapping[str, str | int | None] | None = None) -> str:
@@ -378,7 +381,8 @@ class HttpSession:
                 )
                 self.sleep(delay)
             try:
-                return attempt_fn()
+                with self._slots:
+                    return attempt_fn()
             except _Retryable as exc:
                 last = exc
         assert last is not None
@@ -395,6 +399,7 @@ class HttpSession:
         what: str,
         allow_html: bool = False,
         max_bytes: int = 512 * 1024 * 1024,
+        on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> Body:
         """GET a body into memory (tables, JSON), with retries and HTML sniffing; ``on_bytes`` sees progress."""
@@ -406,6 +411,8 @@ class HttpSession:
             total = 0
             try:
                 self._check_status(response, what=what, endpoint=endpoint)
+                if on_start is not None:
+                    on_start(body_size(response))
                 for chunk in self._iter_body(response, what=what, endpoint=endpoint):
                     total += len(chunk)
                     if total > max_bytes:
@@ -475,9 +482,14 @@ class HttpSession:
         *,
         what: str,
         expected_filename: str = "",
+        on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> Saved:
-        """Stream a body into a fresh sink per attempt (sniffed first, committed only when complete)."""
+        """Stream a body into a fresh sink per attempt (sniffed first, committed only when complete).
+
+        ``on_start`` hears the size (Content-Length, None when unknown) when each attempt's answer begins,
+        ``on_bytes`` every chunk (a negative count takes back a failed attempt's bytes).
+        """
         url = self.url(endpoint, params)
 
         def attempt() -> Saved:
@@ -488,6 +500,8 @@ class HttpSession:
             try:
                 self._check_status(response, what=what, endpoint=endpoint)
                 content_type = response.headers.get("content-type", "")
+                if on_start is not None:
+                    on_start(body_size(response))
 
                 def sniff(head: bytes) -> None:
                     self._sniff_file(
@@ -600,6 +614,13 @@ class HttpSession:
                         f"transfer of {what} was cut short ({got} of {expected} bytes)", endpoint=endpoint
                     )
                 )
+
+
+def body_size(response: httpx.Response) -> int | None:
+    """The body's size from Content-Length when that counts the bytes we will see (no content encoding)."""
+    length = response.headers.get("content-length", "")
+    encoding = response.headers.get("content-encoding", "identity").lower()
+    return int(length) if length.isdigit() and encoding in ("", "identity") else None
 
 
 def describe_error(exc: BaseException) -> str:

@@ -155,7 +155,13 @@ class ExoFopRemote:
         check_summary_table(body.content, spec)
         return body.content
 
-    def catalog(self, kind: str, *, on_bytes: Callable[[int], None] | None = None) -> tuple[bytes, str]:
+    def catalog(
+        self,
+        kind: str,
+        *,
+        on_start: Callable[[int | None], None] | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> tuple[bytes, str]:
         """A whole catalogue (``toi``, ``ctoi``), checked; CSV, else pipe. Returns (body, relative URL)."""
         from ..errors import InvalidResponseError
         from .catalogs import check_catalog
@@ -164,7 +170,9 @@ class ExoFopRemote:
         last: InvalidResponseError | None = None
         for output in endpoints.CATALOG_OUTPUTS:
             params = spec.params(output)
-            body = self.http.get(spec.endpoint, params, what=spec.description, on_bytes=on_bytes)
+            body = self.http.get(
+                spec.endpoint, params, what=spec.description, on_start=on_start, on_bytes=on_bytes
+            )
             try:
                 check_catalog(body.content, spec)
             except InvalidResponseError as exc:
@@ -181,6 +189,7 @@ class ExoFopRemote:
         filename: str,
         open_sink: Callable[[], Sink],
         *,
+        on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> Saved:
         """Stream one file (``get_file.php``) into a sink; refused pages and cut bodies never commit."""
@@ -190,6 +199,7 @@ class ExoFopRemote:
             open_sink,
             what=f"file {file_id} ({filename})",
             expected_filename=filename,
+            on_start=on_start,
             on_bytes=on_bytes,
         )
 
@@ -200,6 +210,7 @@ class ExoFopRemote:
         open_sink: Callable[[], Sink],
         *,
         expected_filename: str,
+        on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> Saved:
         """Stream the whole-star archive (``download_files_zip.php``, or tar) into a sink."""
@@ -210,6 +221,7 @@ class ExoFopRemote:
             open_sink,
             what=f"the {fmt} archive of TIC {tic_id}",
             expected_filename=expected_filename,
+            on_start=on_start,
             on_bytes=on_bytes,
         )
 

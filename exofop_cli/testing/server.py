@@ -14,11 +14,13 @@ Every request is logged (``server.requests``), with bytes sent, so tests can ass
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import tarfile
 import threading
 import time
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -171,6 +173,41 @@ class Faults:
         self.chunk_delay = 0.0
 
 
+class InFlight:
+    """How many requests the server answers at once: the peak, and which stars' requests overlapped.
+
+    A request names a star by its ``id``/``target``/``tid`` parameter (get_file ids are files, not stars).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._now: list[str] = []
+        self.peak = 0
+        self.stars_together = 0  # the most distinct stars with requests in flight at one moment
+
+    @contextlib.contextmanager
+    def track(self, path: str) -> Iterator[None]:
+        """Count one request while it is being answered."""
+        params = parse_qs(urlsplit(path).query)
+        star = next((params[k][0] for k in ("target", "tid", "id") if k in params), "")
+        if "get_file.php" in path:
+            star = ""
+        with self._lock:
+            self._now.append(star)
+            self.peak = max(self.peak, len(self._now))
+            self.stars_together = max(self.stars_together, len({s for s in self._now if s}))
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._now.remove(star)
+
+    def reset(self) -> None:
+        """Forget the peaks."""
+        with self._lock:
+            self.peak = self.stars_together = 0
+
+
 @dataclass(frozen=True)
 class LoggedRequest:
     """One request the server answered."""
@@ -203,6 +240,7 @@ class FakeExoFop:
         self.faults = Faults()
         self.accounts = Accounts()
         self.requests: list[LoggedRequest] = []
+        self.in_flight = InFlight()
         # Whether anonymous file lists show proprietary rows is unknown (reference §3); showing them is the
         # harder case for a client (the row exists, the download answers with the login page).
         self.list_proprietary_anonymously = True
@@ -414,6 +452,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
+        with self.fake.in_flight.track(self.path):
+            self._answer()
+
+    def _answer(self) -> None:
         parts = urlsplit(self.path)
         endpoint = parts.path.rsplit("/", 1)[-1]
         query = parse_qs(parts.query, keep_blank_values=True)
@@ -570,7 +612,9 @@ class _Handler(BaseHTTPRequestHandler):
         if endpoint == "download_files_zip.php":
             with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
                 for f in files:
-                    zf.writestr(f"{folder}/{f.filename}", f.body())
+                    with warnings.catch_warnings():  # two notes.txt: real stars have them, on purpose
+                        warnings.simplefilter("ignore", UserWarning)
+                        zf.writestr(f"{folder}/{f.filename}", f.body())
             ctype = "application/zip"
         else:
             with tarfile.open(fileobj=buf, mode="w") as tf:

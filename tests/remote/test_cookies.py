@@ -402,7 +402,7 @@ def test_cookie_values_never_reach_library_logs(
     jar = write_jar(tmp_path / "jar.txt", curl_jar("127.0.0.1", session))
     fake.faults.fail("get_file.php", 503, times=1, file_id=1003)  # a retry, logged at INFO
     with make_client(fake, cache_dir, cookie_jar_path=jar) as client:
-        result = client.fetch(target=str(DEMO_TIC))
+        result = client.fetch(target=str(DEMO_TIC), archive="off")
     assert result.ok
     assert "waiting" in caplog.text and "HTTP Request" in caplog.text
     assert session not in caplog.text
