@@ -97,6 +97,10 @@ IMAGING_COLUMNS = cells(
     "TIC ID|TIC|TOI|Telescope|Instrument|Filter|Image Type|Pixel Scale|PSF|Contrast|Obs Date|User|Group|Tag|Notes"
 )
 OBSNOTES_COLUMNS = cells("ID|TIC ID|Username|Groupname|TAG ID|Lastmod|notes")
+TSERIES_COLUMNS = cells(
+    "TIC ID|TIC|TOI|Telescope|Camera|Filter|Pixel Scale|PSF|Phot Aperture Rad|Obs Date|Obs Duration|Num Obs"
+    "|Obs Type|Transit Coverage|Delta Mag|User|Group|Tag|Notes"
+)
 FILELIST_COLUMNS = cells("Type|File Name|File ID|TIC|TOI|Date|User|Group|Tag|Description")  # [DOC]
 # GUESS headers: ExoFOP does not document them (reference §2, "Full headers unknown"); `Table` is [DOC/CODE].
 STELLAR_COLUMNS = cells(
@@ -331,7 +335,7 @@ TOI678_SUMMARY_URLS = {
     ),
     "tseries": (
         f"download_tseries.php?target={TIC_TOI678}&output=csv",
-        "GUESS: an empty result is an empty body",
+        "REAL header; REAL (KevinArce/ExoNotes WORKLOG): no rows is the bare header, an empty body is throttling",
     ),
     "obsnotes": (f"download_obsnotes.php?tid={TIC_TOI678}&output=csv", "REAL columns; header only"),
     "stellar": (f"download_stellar.php?id={TIC_TOI678}&output=pipe", "GUESS header and values"),
@@ -368,7 +372,9 @@ def toi678_summaries() -> dict[str, bytes]:
     return {
         "spect": csv_table(SPECT_COLUMNS, []),  # GUESS: an empty result as a bare header
         "imaging": csv_table(IMAGING_COLUMNS, imaging),
-        "tseries": b"",  # GUESS: an empty result as an empty body
+        # An empty result is the bare header (ExoNotes measured 51 bytes for a star without notes); an empty
+        # body is ExoFOP throttling, never "no rows" (reference §7).
+        "tseries": csv_table(TSERIES_COLUMNS, []),
         "obsnotes": csv_table(OBSNOTES_COLUMNS, []),
         "stellar": pipe_table(STELLAR_COLUMNS, stellar),
         "planet": pipe_table(PLANET_COLUMNS, planet),

@@ -287,9 +287,9 @@ def test_fetch_toi_678_writes_the_manifest_from_real_and_documented_responses(cl
     assert not list((result.cache_root / "files").glob(f"{build.FID_TOI678_PROPRIETARY}_*"))
     assert set(manifest["summaries"]) == set(endpoints.SUMMARY_KINDS)
     assert manifest["filelist"]["n_rows"] == 2
-    # Raw bytes are stored as served: the BOM stays in filelist.csv, the empty tseries body stays empty.
+    # Raw bytes are stored as served: the BOM stays in filelist.csv, the bare tseries header stays bare.
     assert (result.cache_root / "filelist.csv").read_bytes().startswith(b"\xef\xbb\xbfType,File Name")
-    assert (result.cache_root / "summaries" / "tseries.csv").read_bytes() == b""
+    assert (result.cache_root / "summaries" / "tseries.csv").read_bytes().startswith(b"TIC ID,TIC,TOI,")
 
     rows = client.file_list(tic_id=TOI678)
     assert [r.description for r in rows] == [

@@ -233,7 +233,14 @@ def main_callback(
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds before one request times out.")
+        float,
+        typer.Option(
+            "--timeout",
+            min=0.1,
+            help="Read timeout: seconds ExoFOP may stay silent before a request times out (a slow download "
+            f"that keeps sending never does; connecting has its own {config.DEFAULT_CONNECT_TIMEOUT_SECONDS:g} s "
+            "limit).",
+        ),
     ] = config.DEFAULT_TIMEOUT_SECONDS,
     offline: Annotated[
         bool,

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from ..remote.answers import Overview
+    from ..remote.http import Saved
     from ..remote.service import ExoFopRemote
     from ..remote.tables import Table
     from ..store.cache import CacheStore, TargetStore
@@ -482,7 +483,7 @@ class Fetcher:
         )
         return True
 
-    def _download_one(self, layout: TargetLayout, row: ExoFopFileRow) -> int:
+    def _download_one(self, layout: TargetLayout, row: ExoFopFileRow) -> Saved:
         progress = self.progress
 
         def on_bytes(n: int) -> None:
@@ -497,7 +498,7 @@ class Fetcher:
         write_record(
             layout, row, sha256=saved.sha256, size=saved.size, mtime_ns=saved.mtime_ns, source_url=saved.url
         )
-        return saved.size
+        return saved
 
     def _download_all(self, run: _Run, rows: list[ExoFopFileRow]) -> None:
         from concurrent.futures import as_completed
@@ -510,7 +511,9 @@ class Fetcher:
             for fut in as_completed(futures):
                 row = futures[fut]
                 try:
-                    run.nbytes += fut.result()
+                    saved = fut.result()
+                    run.nbytes += saved.size
+                    run.notes.extend(saved.warnings)  # e.g. Content-Disposition names another file
                     run.downloaded += 1
                     progress.file_done(row, True)
                 except (RequestError, OfflineError) as exc:

@@ -3,9 +3,10 @@
 * ``gototicid.php?target=X&json`` → ``{"status": "OK", "num": 1, "TIC": "138969239"}`` or
   ``{"status": "ERROR", "message": "No object found."}`` [DOC]. With ``num`` > 1 the shape is unknown: a list,
   a comma-separated string or a single value are all accepted.
-* ``download_toi.php?toi=N&output=pipe`` → TOI rows with ``TIC ID`` and ``TOI`` columns [REAL].
-* ``target.php?id=TIC&json`` → overview JSON: ``basic_info.star_names`` (", "-separated) and
-  ``tois[].toi`` [CODE].
+* ``download_toi.php?toi=N&output=pipe`` → TOI rows with ``TIC ID`` and ``TOI`` columns [REAL]; a TOI it
+  rejects gets "Sorry, entered TOI is invalid", plain or inside HTML [REAL, tess-vetter].
+* ``target.php?id=TIC&json`` → overview JSON [REAL, rzellem/EXOTIC ``exotic/api/tic-all.json``]:
+  ``basic_info.star_names`` is ONE string of names separated by ", " and ``tois[].toi`` reads ``TOI 1725.01``.
   For an unknown id the body contains ``No TIC object found`` and may not be JSON, with status 200 [CODE].
 """
 
@@ -74,7 +75,12 @@ def _tic_ids(value: Any) -> list[int]:
 
 
 def parse_toi_table(content: bytes, *, toi: str) -> tuple[int, tuple[str, ...]]:
-    """(TIC, TOIs) from ``download_toi.php`` rows for one TOI; ``TargetNotFoundError`` when none match."""
+    """(TIC, TOIs) from ``download_toi.php`` rows for one TOI; ``TargetNotFoundError`` when none match, or
+    when ExoFOP answers "Sorry, entered TOI is invalid" (plain or inside HTML)."""
+    from .sniff import looks_like_invalid_toi
+
+    if looks_like_invalid_toi(content):
+        raise TargetNotFoundError(f"TOI-{toi}", detail="ExoFOP: 'Sorry, entered TOI is invalid'")
     table = parse_table(content, what="the TOI table", endpoint="download_toi.php")
     tic_col = table.column("TIC ID", "TIC")
     toi_col = table.column("TOI")
