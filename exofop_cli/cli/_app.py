@@ -48,6 +48,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lightcurves": ("science_cmd", "lightcurves_app", "Convert cached SG1 light curves for TRICERATOPS+."),
     "cache": ("cache_cmd", "cache_app", "Inspect and maintain the local cache (never uses the network)."),
     "auth": ("auth_cmd", "auth_app", "Log in to ExoFOP for proprietary (TFOP working group) data."),
+    "doctor": (
+        "doctor_cmd",
+        "doctor_app",
+        "Check ExoFOP against what exofop assumes, live (PASS/WARN/FAIL per check).",
+    ),
     "completion": (
         "completion_cmd",
         "completion_app",

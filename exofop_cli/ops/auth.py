@@ -147,7 +147,8 @@ def check_session(http: HttpSession) -> tuple[OnlineState, str]:
     from ..remote.login import shows_logged_in
 
     jar = http.cookie_jar
-    if jar is None or jar.header_for(http.base_url) is None:
+    sent = (jar.header_for(http.base_url) or "") if jar is not None else ""
+    if not any(pair.strip().startswith(f"{SESSION_COOKIE}=") for pair in sent.split(";")):
         return "anonymous", "no ExoFOP session cookie is sent to " + http.base_url
     probe = http.probe("index.php", what="ExoFOP's home page")
     if probe.status_code >= 400 or not probe.content.strip():

@@ -35,7 +35,7 @@ def parse_gototicid(content: bytes, *, query: str) -> list[int]:
     if status != "OK":
         raise TargetNotFoundError(query, detail=str(data.get("message") or "no object found").strip())
     tics: list[int] = []
-    for tic in _tic_ids(data.get("TIC", data.get("tic"))):
+    for tic in tic_ids(data.get("TIC", data.get("tic"))):
         if tic > 0 and tic not in tics:
             tics.append(tic)
     if not tics:
@@ -48,7 +48,7 @@ def parse_gototicid(content: bytes, *, query: str) -> list[int]:
 _TIC_KEYS = ("TIC", "tic", "tic_id", "TIC ID", "ticid")
 
 
-def _tic_ids(value: Any) -> list[int]:
+def tic_ids(value: Any) -> list[int]:
     """TIC ids in a gototicid ``TIC`` value, whatever shape several matches take (unknown, reference §1).
 
     Accepted: "138969239", 138969239, a list of those, "1, 2" or "TIC 1 TIC 2", and objects carrying a TIC
@@ -61,13 +61,13 @@ def _tic_ids(value: Any) -> list[int]:
     if isinstance(value, float):
         return [int(value)] if value.is_integer() else []
     if isinstance(value, list):
-        return [tic for item in value for tic in _tic_ids(item)]
+        return [tic for item in value for tic in tic_ids(item)]
     if isinstance(value, dict):
         key = next((k for k in _TIC_KEYS if k in value), None)
         if key is not None:
-            return _tic_ids(value[key])
+            return tic_ids(value[key])
         # PHP's json_encode writes an array with gaps in its keys as an object: {"0": "1", "2": "3"}.
-        return [t for k, v in value.items() if str(k).isdigit() for t in _tic_ids(v)]
+        return [t for k, v in value.items() if str(k).isdigit() for t in tic_ids(v)]
     if isinstance(value, str):
         tokens = re.split(r"[\s,;|]+", re.sub(r"(?i)\btic[\s_-]*", " ", value))
         return [int(t.split(".")[0]) for t in tokens if re.fullmatch(r"\d+(?:\.0+)?", t)]

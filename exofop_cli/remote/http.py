@@ -195,7 +195,8 @@ def backoff_delay(attempt: int, base: float, *, rng: Callable[[], float] = rando
     return rng() * min(config.MAX_BACKOFF_SECONDS, base * (2.0 ** min(attempt, _MAX_BACKOFF_EXPONENT)))
 
 
-def _filename_from_disposition(value: str | None) -> str | None:
+def filename_from_disposition(value: str | None) -> str | None:
+    """The file name a ``Content-Disposition`` header gives (``filename*`` decoded), or None."""
     if not value:
         return None
     from email.message import Message
@@ -723,7 +724,7 @@ class HttpSession:
                     if on_bytes is not None and head:
                         on_bytes(len(head))
                 st = writer.commit()
-                served = _filename_from_disposition(response.headers.get("content-disposition"))
+                served = filename_from_disposition(response.headers.get("content-disposition"))
                 return Saved(
                     url=url,
                     size=writer.size,
