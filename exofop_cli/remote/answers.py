@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from ..errors import InvalidInputError, InvalidResponseError, TargetNotFoundError
 from ..targets import normalize_toi_cell, sorted_tois
-from .tables import parse_table, to_int
+from .tables import parse_table, tic_cell
 
 
 def parse_gototicid(content: bytes, *, query: str) -> list[int]:
@@ -90,7 +90,7 @@ def parse_toi_table(content: bytes, *, toi: str) -> tuple[int, tuple[str, ...]]:
     matches: list[tuple[int, str]] = []
     for row in table.rows:
         row_toi = normalize_toi_cell(row.get(toi_col or ""))
-        tic = to_int(row.get(tic_col or ""))
+        tic = tic_cell(row.get(tic_col or ""))  # "365938305", or "TIC 365938305" as other tables write it
         if row_toi is None or tic is None or row_toi.split(".")[0] != system:
             continue
         matches.append((tic, row_toi))

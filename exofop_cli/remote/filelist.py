@@ -12,22 +12,9 @@ Cell shapes follow the real ``target.php`` JSON of the same files (reference §7
 
 from __future__ import annotations
 
-import re
-
 from ..models import ExoFopFileRow
 from ..targets import normalize_toi_cell
-from .tables import Table, parse_table, to_int
-
-_TIC_CELL = r"(?i)^\s*(?:tic[\s_\-]*)?0*(\d{1,12})(?:\.\d{1,2})?\s*$"
-
-
-def tic_cell(value: str | None) -> int | None:
-    """A TIC from a table cell: ``86396382``, ``TIC 86396382``, ``TIC 86396382.01`` (a CTOI), ``86396382.0``."""
-    if value is None:
-        return None
-    match = re.match(_TIC_CELL, value)
-    return int(match.group(1)) if match else to_int(value)
-
+from .tables import Table, parse_table, tic_cell, to_int
 
 _ALIASES = {
     "file_id": ("File ID", "FileID", "File_ID", "fid", "ID"),

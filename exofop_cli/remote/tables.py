@@ -339,6 +339,18 @@ def to_float(value: str | None) -> float | None:
     return number if math.isfinite(number) else None  # "1e400" is garbage, not infinity
 
 
+_TIC_CELL = r"(?i)^\s*(?:tic[\s_\-]*)?0*(\d{1,12})(?:\.\d{1,2})?\s*$"
+
+
+def tic_cell(value: str | None) -> int | None:
+    """A TIC from a table cell: ``86396382``, ``TIC 86396382``, ``TIC 86396382.01`` (the CTOI form of the real
+    ``target.php`` JSON, reference §7), ``TIC0086396382``, ``86396382.0``; None otherwise."""
+    if value is None:
+        return None
+    match = re.match(_TIC_CELL, value)
+    return int(match.group(1)) if match else to_int(value)
+
+
 def to_int(value: str | None) -> int | None:
     """Read an integer cell exactly, accepting float spellings of integers (``1494.0``); None otherwise."""
     if value is None:

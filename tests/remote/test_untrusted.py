@@ -21,13 +21,7 @@ from exofop_cli.errors import (
     ServerError,
     SessionExpiredError,
 )
-from exofop_cli.remote.sniff import (
-    describe_page,
-    looks_like_invalid_toi,
-    looks_like_login_page,
-    refused_file,
-    same_file_name,
-)
+from exofop_cli.remote.sniff import looks_like_login_page
 from exofop_cli.remote.tables import parse_table
 from exofop_cli.testing.server import LOGIN_PAGE, page
 
@@ -153,6 +147,8 @@ def test_a_refusal_with_a_cookie_jar_sent_is_session_expired(tmp_path: Path) -> 
 def test_short_files_that_are_files_are_kept(
     tmp_path: Path, body: bytes, name: str, content_type: str, refused: bool
 ) -> None:
+    from exofop_cli.remote.sniff import refused_file
+
     assert (refused_file(body, name, content_type) is not None) is refused
     http, _ = session(Recorder(status(200, {"Content-Type": content_type}, body)))
     if refused:
@@ -187,6 +183,8 @@ def test_a_refusal_where_a_table_was_expected() -> None:
 def test_content_disposition_names_after_plausible_normalisations(
     served: str, listed: str, same: bool
 ) -> None:
+    from exofop_cli.remote.sniff import same_file_name
+
     assert same_file_name(served, listed) is same
 
 
@@ -257,6 +255,8 @@ def test_a_login_form_is_a_login_page(form: bytes) -> None:
     ],
 )
 def test_pages_are_described_by_title_or_first_heading(html: bytes, described: str) -> None:
+    from exofop_cli.remote.sniff import describe_page
+
     assert describe_page(html) == described
 
 
@@ -270,6 +270,8 @@ def test_pages_are_described_by_title_or_first_heading(html: bytes, described: s
     ],
 )
 def test_the_invalid_toi_answer_is_recognised(body: bytes) -> None:
+    from exofop_cli.remote.sniff import looks_like_invalid_toi
+
     assert looks_like_invalid_toi(body)
 
 
@@ -355,7 +357,8 @@ def test_every_row_wider_than_a_free_text_header_is_a_warning() -> None:
 
 # -- 9. real cell shapes ----------------------------------------------------------------------------------------
 def test_prefixed_file_list_cells_read_as_the_bare_forms() -> None:
-    from exofop_cli.remote.filelist import parse_filelist, tic_cell
+    from exofop_cli.remote.filelist import parse_filelist
+    from exofop_cli.remote.tables import tic_cell
 
     header = "Type,File Name,File ID,TIC,TOI,Date,User,Group,Tag,Description\n"
     bare = header + (
