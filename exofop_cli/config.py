@@ -5,7 +5,11 @@ import sys
 from pathlib import Path
 
 DEFAULT_BASE_URL = "https://exofop.ipac.caltech.edu/tess/"
-DEFAULT_TIMEOUT_SECONDS = 30.0
+# The read timeout: how long ExoFOP may stay silent (not how long a transfer may take: a slow download that
+# keeps sending never times out). Full tables take 20-32 s on the real site and a peer client went from
+# 30 s to 180 s (reference §7). Connecting has its own, short limit.
+DEFAULT_TIMEOUT_SECONDS = 180.0
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
 # ExoFOP publishes no rate limit; known clients use 1-2 concurrent requests. 4 keeps bulk fetches fast over
 # high-latency links while staying polite (one keep-alive pool, at most this many connections to the host).
 DEFAULT_JOBS = 4

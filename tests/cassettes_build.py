@@ -97,6 +97,10 @@ IMAGING_COLUMNS = cells(
     "TIC ID|TIC|TOI|Telescope|Instrument|Filter|Image Type|Pixel Scale|PSF|Contrast|Obs Date|User|Group|Tag|Notes"
 )
 OBSNOTES_COLUMNS = cells("ID|TIC ID|Username|Groupname|TAG ID|Lastmod|notes")
+TSERIES_COLUMNS = cells(
+    "TIC ID|TIC|TOI|Telescope|Camera|Filter|Pixel Scale|PSF|Phot Aperture Rad|Obs Date|Obs Duration|Num Obs"
+    "|Obs Type|Transit Coverage|Delta Mag|User|Group|Tag|Notes"
+)
 FILELIST_COLUMNS = cells("Type|File Name|File ID|TIC|TOI|Date|User|Group|Tag|Description")  # [DOC]
 # GUESS headers: ExoFOP does not document them (reference §2, "Full headers unknown"); `Table` is [DOC/CODE].
 STELLAR_COLUMNS = cells(
@@ -302,6 +306,7 @@ HOME_PAGE = b"""<!DOCTYPE html>
 <html>
 <head><title>ExoFOP-TESS</title></head>
 <body>
+<div class="menu"><a href="/tess/">Home</a> | <a href="/tess/logout.php">Logout</a></div>
 <p>Logged in.</p>
 </body>
 </html>
@@ -343,7 +348,7 @@ TOI678_SUMMARY_URLS = {
     ),
     "tseries": (
         f"download_tseries.php?target={TIC_TOI678}&output=csv",
-        "GUESS: an empty result is an empty body",
+        "REAL header; REAL (KevinArce/ExoNotes WORKLOG): no rows is the bare header, an empty body is throttling",
     ),
     "obsnotes": (f"download_obsnotes.php?tid={TIC_TOI678}&output=csv", "REAL columns; header only"),
     "stellar": (f"download_stellar.php?id={TIC_TOI678}&output=pipe", "GUESS header and values"),
@@ -385,7 +390,9 @@ def toi678_summaries() -> dict[str, bytes]:
     return {
         "spect": csv_table(SPECT_COLUMNS, []),  # GUESS: an empty result as a bare header
         "imaging": csv_table(IMAGING_COLUMNS, imaging),
-        "tseries": b"",  # GUESS: an empty result as an empty body
+        # An empty result is the bare header (ExoNotes measured 51 bytes for a star without notes); an empty
+        # body is ExoFOP throttling, never "no rows" (reference §7).
+        "tseries": csv_table(TSERIES_COLUMNS, []),
         "obsnotes": csv_table(OBSNOTES_COLUMNS, []),
         "stellar": pipe_table(STELLAR_COLUMNS, stellar),
         "planet": pipe_table(PLANET_COLUMNS, planet),
@@ -424,6 +431,141 @@ def plain_tar(members: Sequence[tuple[str, bytes]]) -> bytes:
             info.size, info.mode, info.mtime = len(data), 0o644, 1609718400
             tf.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+# -- real shapes (reference §7) ------------------------------------------------------------------------------
+# target.php?id=86396382&json as captured in rzellem/EXOTIC exotic/api/tic-all.json @ 146598d7 (branch
+# issue_1250, 2024-04): every top-level key in the real order, the real values of basic_info, coordinates,
+# tois[0] and the units, and a few real rows of each list (the capture holds 31 files and 25 time-series rows).
+EXOTIC_CAPTURE = "rzellem/EXOTIC exotic/api/tic-all.json @ 146598d781066a9e8c7dc5da5c251916250dd681"
+TIC_WASP12 = 86396382
+WASP12_STAR_NAMES = (
+    "TIC 86396382, 1SWASP J063032.79+294020.4, 2MASS J06303279+2940202, APASS 47765762, "
+    "Gaia DR2 3435282862461427072, TOI-1725, TYC 1891-01178-1, TYC 1891-1178-1, UCAC4 599-033160, WASP-12, "
+    "WASP-12 A, WISE J063032.78+294020.2"
+)
+WASP12_FILES: list[dict[str, str]] = [
+    {"ftype": "Light_Curve", "fname": "TIC86396382-01_20221225_MLO-Lewin-0m4_R_WCS.fits",
+     "fctoi": "TIC 86396382.01", "ftoi": "TOI 1725.01", "fdesc": "Plate Solved Representative FITS Image",
+     "fdate": "2022-12-31 12:01:18", "fuser": "lewin", "fgroup": "tfopwg", "ftag": "423692", "fobid": "1061",
+     "fid": "898418", "fext": "fits"},
+    {"ftype": "Light_Curve", "fname": "TIC86396382-01_20221225_MLO-Lewin-0m4_R_seeing-profile.png",
+     "fctoi": "TIC 86396382.01", "ftoi": "TOI 1725.01", "fdesc": "Seeing Profile",
+     "fdate": "2022-12-31 12:01:17", "fuser": "lewin", "fgroup": "tfopwg", "ftag": "423692", "fobid": "1061",
+     "fid": "898417", "fext": "png"},
+    {"ftype": "Spectrum", "fname": "TIC0086396382S-ab20200921.fits", "fctoi": "", "ftoi": "",
+     "fdesc": "TRES extracted spectra", "fdate": "2020-09-21 10:07:44", "fuser": "bieryla", "fgroup": "",
+     "ftag": "35938", "fobid": "7", "fid": "83292", "fext": "fits"},
+    {"ftype": "Other", "fname": "TOI1725.01O-cbTEC-SPOC-S20-S20-PN1.pdf", "fctoi": "TIC 86396382.01",
+     "ftoi": "TOI 1725.01", "fdesc": "TEC Ames Vetting Doc Sector 20", "fdate": "2020-03-12 17:35:24",
+     "fuser": "burke", "fgroup": "", "ftag": "18075", "fobid": "496", "fid": "57058", "fext": "pdf"},
+]  # fmt: skip
+
+
+def wasp12_overview() -> bytes:
+    """The real ``target.php`` JSON shape of TIC 86396382 (values from the capture; lists cut to a few rows)."""
+    data = {
+        "basic_info": {
+            "tic_id": "86396382",
+            "star_names": WASP12_STAR_NAMES,
+            "confirmed_planets": "WASP-12 b",
+            "k2_campaign": "",
+            "tic_contamination_ratio": "0.033642",
+        },
+        "coordinates": {
+            "ra": "97.636644999811907", "dec": "+29.672266247041001", "galactic_long": "184.0831",
+            "galactic_lat": "8.9364", "ecliptic_long": "96.67232", "ecliptic_lat": "6.409723",
+            "pm_ra": "-1.57989", "pm_ra_error": ".0675524", "pm_dec": "-6.95773", "pm_dec_error": ".0577792",
+        },
+        "tois": [
+            {"toi": "TOI 1725.01", "ctoi": "TIC 86396382.01", "pri_m": "5", "pri_1a": "5", "pri_1b": "5",
+             "pri_2": "5", "pri_3": "5", "pri_4": "5", "pri_5": "5", "editpri": "1725.01", "esm": "243.1",
+             "tsm": "336.9", "predicted_mass": "317", "disp_tess": "KP", "disp_tfop": "KP", "editdisp": "1725.01",
+             "signal": "1", "source": "qlp-s45-tois", "sector": "20,43,44,45", "notes": "WASP-12 b",
+             "date": "2022-12-14 12:09:24", "toidate1": "2020-02-19", "toidate2": "2022-03-10"},
+        ],
+        "ctois": [],
+        "planet_units": {"epoch": "BJD", "per": "days", "dep_m": "mmag", "dep_p": "ppm", "dur": "hrs"},
+        "planet_parameters": [
+            {"prov": "confirmed", "prov_title": "Confirmed Planets (Exoplanet Archive)", "prov_num": "1"},
+        ],
+        "stellar_units": {"teff": "K", "logg": "", "srad": "R_Sun"},
+        "stellar_parameters": [
+            {"prov": "tic", "prov_title": "TESS Input Catalog Stellar Parameters", "prov_num": "1"},
+        ],
+        "stellar_companions_units": {"sep": "arcsec", "pa": "E of N (deg)", "filt": "", "dmag": "", "odate": "UT"},
+        "stellar_companions": [],
+        "magnitudes": [
+            {"band": "TESS", "value": "11.0967", "value_e": "0.0126", "mnotes": "TIC v8.2", "mdate": "2019-04-15",
+             "muser": "TESS project", "mgroup": "", "mtag": "", "mtabname": "tmag"},
+        ],
+        "imaging_units": {"itel": "", "iinst": "", "ifilt": "", "itype": "", "ipix": "arcsec", "ipsf": "arcsec",
+                          "icont": "", "idate": "UT"},
+        "imaging": [],
+        "spectroscopy_units": {"stel": "", "sinst": "", "ssres": "R", "swave": "", "ssnr1": "", "ssnr2": "",
+                               "sapp": "", "sdate": "UT"},
+        "spectroscopy": [
+            {"stic": "", "stoi": "", "stel": "FLWO (1.5 m)", "sinst": "TRES", "ssres": "44000",
+             "swave": "3850 to 9096 Angstroms", "ssnr1": "30.7", "ssnr2": "5110 Angstroms", "sapp": "No",
+             "sdate": "2020-09-21 11:08:24", "snotes": "", "specuser": "bieryla", "sgroup": "", "stag": "35938",
+             "specobid": "7", "spid": "6367"},
+        ],
+        "time_series_units": {"tstel": "", "tscam": "", "tsfilt": "", "tspix": "arcsec", "tspsf": "arcsec",
+                              "tspar": "pixel", "tstcov": "", "tsmag": "", "tsdate": "UT", "tsdur": "m", "tsnum": "",
+                              "tstype": ""},
+        "time_series": [
+            {"tstic": "TIC 86396382.01", "tstoi": "TOI 1725.01", "tstel": "MLO-Lewin-0m4 (0.4 m)",
+             "tscam": "ZWO ASI1600Pro", "tsfilt": "R", "tspix": "0.606", "tspsf": "4.65", "tspar": "18.0",
+             "tstcov": "Full", "tsmag": None, "tsdate": "2022-12-25", "tsdur": "247", "tsnum": "48",
+             "tstype": "Continuous", "tsnotes": "", "tsuser": "lewin", "tsgroup": "tfopwg", "tstag": "423692",
+             "tsobid": "1061", "tsid": "16284"},
+        ],
+        "files": WASP12_FILES,
+    }  # fmt: skip
+    return json.dumps(data, indent=4, ensure_ascii=False).encode()  # the capture is indented by 4, too
+
+
+def wasp12_filelist() -> bytes:
+    """INFERENCE: ``download_filelist.php`` rows holding what the real ``files[]`` rows hold, cell for cell
+    (``fctoi`` in the TIC column, ``ftoi`` in TOI, ``fdate`` with its time). No raw file list is public."""
+    rows = [
+        [f["ftype"], f["fname"], f["fid"], f["fctoi"], f["ftoi"], f["fdate"], f["fuser"], f["fgroup"], f["ftag"],
+         f["fdesc"]]
+        for f in WASP12_FILES
+    ]  # fmt: skip
+    return csv_table(FILELIST_COLUMNS, rows)
+
+
+# The real nearby-target CSV of 2020 lacked its "Distance Err (pc)" header and spelled "Distance(pc)"
+# (golmschenk/ramjet ramjet/photometric_database/tess_target.py @ 2a9f17de, test comment "As of 2020-10-5, they
+# incorrectly leave out the header for distance error"); the other names in the order of etta's 2021 rendering.
+NEARBY_HEADER_SHORT = cells(
+    "TIC ID|TOI|RA|Dec|TESS Mag|GAIA DR2|GAIA Mag|Distance(pc)|PM RA (mas/yr)|PM RA Err (mas/yr)|PM Dec (mas/yr)"
+    "|PM Dec Err (mas/yr)|Separation (arcsec)|Position Angle (deg E. of N.)"
+)
+# TIC 231663902's PM RA 25.0485, separation 18.1 and distance error 54 are ramjet's test values; the other
+# cells are made up (the neighbours 1989124451 and 1989124456 are the ones ramjet's test expects).
+NEARBY_ROWS = [
+    cells("231663901|101|21:14:56.88|-55:52:18.44|11.885|6479124653912345678|12.43|378.2|2.1|-3.32|0.03|-8.1|0.03|0|0"),
+    cells("231663902||21:14:58.61|-55:52:21.09|15.13|6479124653912345679|15.9|980|54|25.0485|0.05|-2.2|0.04|18.1|96"),
+    cells("1989124451||21:14:55.01|-55:52:40.2|18.7|6479124653912345680|19.2|2100|610|-1.1|0.4|-0.7|0.4|26.3|210"),
+    cells("1989124456||21:14:54.2|-55:51:59.9|19.1|6479124653912345681|19.6|1700|520|0.6|0.5|-1.9|0.5|28.9|318"),
+]  # fmt: skip
+# ExoNotes (KevinArce/ExoNotes WORKLOG @ 00f7e8eb, REAL, measured on the wire): a star with no notes answers the
+# bare header, exactly 51 bytes as pipe; under load the same request gets an empty 200 (480 / 0 / 480 bytes).
+OBSNOTES_HEADER_ONLY_PIPE = b"ID|TIC ID|Username|Groupname|TAG ID|Lastmod|notes\n\n"
+TIC_NO_NOTES = 14956304
+INVALID_TOI = 99998
+INVALID_TOI_PAGE = b"""<!DOCTYPE html>
+<html>
+<head><title>ExoFOP-TESS</title></head>
+<body>
+<div class="menu"><a href="/tess/">Home</a> | <a href="/tess/login.php?ref=/tess/">Login</a></div>
+<h3>Sorry, entered TOI is invalid</h3>
+</body>
+</html>
+"""
+REFUSAL_TEXT = b"Sorry, you do not have permission to access this file."
 
 
 # -- the cassettes ------------------------------------------------------------------------------------------
@@ -827,7 +969,7 @@ def build_cassettes() -> list[Cassette]:
         ),
         Cassette(
             "login_success",
-            "`exofop auth login` that works: PHPSESSID set (fake value), redirect to /tess/",
+            "`exofop auth login` that works: PHPSESSID set (fake value), redirect to /tess/index.php",
             "DOC form, GUESS redirect; fake cookie",
             False,
             (
@@ -841,18 +983,130 @@ def build_cassettes() -> list[Cassette]:
                 Interaction(
                     "password_check.php",
                     b"",
-                    "GUESS: 302 to ref_page with a regenerated (fake) PHPSESSID",
+                    "CODE: a good login redirects to tess/index.php (dgegen/exofop src/exofop/download/"
+                    "authenticator.py @ 4251229c); GUESS: with a regenerated (fake) PHPSESSID",
                     status=302,
                     reason="Found",
                     content_type=HTML,
-                    extra_headers=(session_cookie(FAKE_SESSION_AFTER), ("Location", "/tess/")),
+                    extra_headers=(session_cookie(FAKE_SESSION_AFTER), ("Location", "/tess/index.php")),
                     method="POST",
                     request_body="username=USERNAME&password=PASSWORD&ref=login_user&ref_page=%2Ftess%2F",
                 ),
-                Interaction("", HOME_PAGE, "GUESS home page", content_type=HTML),
+                Interaction("index.php", HOME_PAGE, "GUESS home page with a Logout link", content_type=HTML),
             ),
         ),
+        *real_shape_cassettes(),
     ]
+
+
+def real_shape_cassettes() -> list[Cassette]:
+    """Scenarios built from the real shapes of reference §7 (issue 11): each body says what is REAL in it."""
+    toi678_overview, toi678_filelist = _toi678_common()
+    return [
+        Cassette(
+            "overview_tic86396382_real_shape",
+            "`target.php?id=86396382&json` in its real shape: 18 keys, `star_names` as one string, `TOI 1725.01`",
+            "REAL shape and values (a few rows of each list)",
+            True,
+            (Interaction(f"target.php?id={TIC_WASP12}&json", wasp12_overview(), f"REAL: {EXOTIC_CAPTURE}",
+                         content_type=HTML),),
+        ),
+        Cassette(
+            "filelist_tic86396382_real_cells",
+            "file list of TIC 86396382 with the real cells of `files[]`: `TIC 86396382.01`, `TOI 1725.01`, dates "
+            "with a time",
+            "REAL values, INFERENCE layout",
+            False,
+            (
+                Interaction(
+                    f"download_filelist.php?id={TIC_WASP12}&output=csv",
+                    wasp12_filelist(),
+                    f"INFERENCE: DOC columns holding the REAL files[] cells of {EXOTIC_CAPTURE}",
+                ),
+            ),
+        ),
+        Cassette(
+            "summary_obsnotes_throttled_tic138968089",
+            "observing notes under load: an empty 200 first, the rows on the second try (never 'no notes')",
+            "REAL pattern (480 / 0 / 480 bytes) + RENDERED rows",
+            False,
+            (
+                Interaction(
+                    f"download_obsnotes.php?tid={TIC_OBSNOTES}&output=csv",
+                    b"",
+                    "REAL pattern: ExoFOP throttles with an empty 200 (KevinArce/ExoNotes WORKLOG @ 00f7e8eb)",
+                    content_type=HTML,
+                ),
+                Interaction(
+                    f"download_obsnotes.php?tid={TIC_OBSNOTES}&output=csv",
+                    csv_table(OBSNOTES_COLUMNS, OBSNOTES_TIC138968089_ROWS),
+                    "RENDERED (jennywwww/etta tutorial.ipynb @ fe3673e6) re-typed as CSV",
+                ),
+            ),
+        ),
+        Cassette(
+            "summary_obsnotes_no_notes_tic14956304",
+            "a star without notes: the bare header, 51 bytes as pipe (a valid empty table, not throttling)",
+            "REAL bytes",
+            True,
+            (
+                Interaction(
+                    f"download_obsnotes.php?tid={TIC_NO_NOTES}&output=pipe",
+                    OBSNOTES_HEADER_ONLY_PIPE,
+                    "REAL: 51 bytes on three tries (KevinArce/ExoNotes WORKLOG @ 00f7e8eb)",
+                ),
+            ),
+        ),
+        Cassette(
+            "resolve_toi_invalid",
+            "`TOI-99998`: 'Sorry, entered TOI is invalid' inside a page, then gototicid ERROR → not found",
+            "REAL text, GUESS markup + DOC error JSON",
+            False,
+            (
+                Interaction(
+                    f"download_toi.php?toi={INVALID_TOI}&output=pipe",
+                    INVALID_TOI_PAGE,
+                    "REAL text (bittr-ai/tess-vetter platform/catalogs/exofop_toi_table.py @ 148851a3); GUESS markup",
+                    content_type=HTML,
+                ),
+                Interaction(
+                    f"gototicid.php?target=TOI{INVALID_TOI}&json",
+                    json_body({"status": "ERROR", "message": "No object found."}),
+                    "DOC shape",
+                    content_type=HTML,
+                ),
+            ),
+        ),
+        Cassette(
+            "fetch_refused_plain_text_tic294395926",
+            "a file refused with a short `text/plain` message: classified auth_required, never saved",
+            "GUESS refusal (what an anonymous request for a proprietary file gets is unknown)",
+            False,
+            (
+                toi678_overview,
+                toi678_filelist,
+                Interaction(
+                    f"get_file.php?id={FID_TOI678_PROPRIETARY}",
+                    REFUSAL_TEXT,
+                    "GUESS: a plain-text refusal, one of the plausible answers of reference §7",
+                ),
+            ),
+        ),
+        Cassette(
+            "nearby_target_short_header_tic231663901",
+            "nearby targets of TIC 231663901 with the header short by `Distance Err (pc)`, as in 2020",
+            "REAL header bug (ramjet) + REAL values of one row, other cells made up",
+            True,
+            (
+                Interaction(
+                    f"download_nearbytarget.php?id={TIC_TOI101}&output=csv",
+                    csv_table(NEARBY_HEADER_SHORT, NEARBY_ROWS),
+                    "REAL: golmschenk/ramjet tess_target.py @ 2a9f17de (header short by one name); TIC 231663902's "
+                    "PM RA, separation and distance error from its test; other cells made up",
+                ),
+            ),
+        ),
+    ]  # fmt: skip
 
 
 # -- YAML ---------------------------------------------------------------------------------------------------

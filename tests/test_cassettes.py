@@ -287,9 +287,9 @@ def test_fetch_toi_678_writes_the_manifest_from_real_and_documented_responses(cl
     assert not list((result.cache_root / "files").glob(f"{build.FID_TOI678_PROPRIETARY}_*"))
     assert set(manifest["summaries"]) == set(endpoints.SUMMARY_KINDS)
     assert manifest["filelist"]["n_rows"] == 2
-    # Raw bytes are stored as served: the BOM stays in filelist.csv, the empty tseries body stays empty.
+    # Raw bytes are stored as served: the BOM stays in filelist.csv, the bare tseries header stays bare.
     assert (result.cache_root / "filelist.csv").read_bytes().startswith(b"\xef\xbb\xbfType,File Name")
-    assert (result.cache_root / "summaries" / "tseries.csv").read_bytes() == b""
+    assert (result.cache_root / "summaries" / "tseries.csv").read_bytes().startswith(b"TIC ID,TIC,TOI,")
 
     rows = client.file_list(tic_id=TOI678)
     assert [r.description for r in rows] == [
@@ -496,3 +496,98 @@ def test_login_saves_the_session_cookie_privately(tmp_path: Path) -> None:
         assert f"PHPSESSID\t{build.FAKE_SESSION_AFTER}" in text
         assert text.count("PHPSESSID") == 1
         assert result.expires is not None
+
+
+# -- real shapes (reference §7, issue 11) -----------------------------------------------------------------------
+def test_the_real_overview_shape_resolves(client: ExoFopClient) -> None:
+    with cassette("overview_tic86396382_real_shape"):
+        target = client.resolve_target(f"TIC {build.TIC_WASP12}")
+    assert target.tic_id == build.TIC_WASP12
+    assert "1725.01" in target.toi  # sent as "TOI 1725.01"
+    assert "WASP-12" in target.names and "TOI-1725" in target.names  # one ", "-separated string
+    assert target.aliases["wasp"] == "WASP-12" and "toi" not in target.aliases
+    if not LIVE:
+        assert target.toi == "1725.01" and target.tois == ("1725.01",)
+        assert len(target.names) == 12 and target.names[0] == "TIC 86396382"
+            # One per catalogue, ExoFOP's first spelling; TIC and TOI are no aliases (fields of their own).
+            assert target.aliases == {
+                "1swasp": "1SWASP J063032.79+294020.4",
+                "2mass": "2MASS J06303279+2940202",
+                "apass": "APASS 47765762",
+                "gaia_dr2": "Gaia DR2 3435282862461427072",
+                "tyc": "TYC 1891-01178-1",
+                "ucac4": "UCAC4 599-033160",
+                "wasp": "WASP-12",
+                "wise": "WISE J063032.78+294020.2",
+            }
+
+
+def test_real_file_list_cells_read_as_the_bare_forms(client: ExoFopClient) -> None:
+    with cassette("filelist_tic86396382_real_cells"):
+        rows, warnings = client.file_list_with_warnings(tic_id=build.TIC_WASP12)
+    assert warnings == []
+    by_id = {r.file_id: r for r in rows}
+    assert [r.file_id for r in rows] == [57058, 83292, 898417, 898418]
+    wcs = by_id[898418]
+    assert (wcs.tic_id, wcs.toi, wcs.date_utc, wcs.tag) == (
+        86396382,
+        "1725.01",
+        "2022-12-31 12:01:18",
+        423692,
+    )
+    assert by_id[83292].toi is None and by_id[83292].tic_id == 86396382  # star-level: empty TIC/TOI cells
+    newest = client.list_files(f"TIC {build.TIC_WASP12}", selectors=ExoFopSelectors(max_files=1))
+    assert [r.file_id for r in newest.rows] == [898418]  # 12:01:18 beats 12:01:17 on the same day
+
+
+def test_an_empty_answer_is_throttling_and_the_second_try_has_the_rows(tmp_path: Path) -> None:
+    with (
+        ExoFopClient(cache_dir=tmp_path / "cache", backoff_seconds=0.01) as fast,
+        cassette("summary_obsnotes_throttled_tic138968089") as cass,
+    ):
+        table = fast.summary_tables(tic_id=build.TIC_OBSNOTES, kinds=["obsnotes"])["obsnotes"]
+    assert cass.play_count == 2
+    (row,) = table.rows
+    assert (row["ID"], row["TAG ID"]) == ("2747", "3059")
+
+
+def test_the_51_byte_header_is_no_notes_not_throttling(client: ExoFopClient) -> None:
+    with cassette("summary_obsnotes_no_notes_tic14956304"):
+        body = client.http.get(
+            "download_obsnotes.php", {"tid": str(build.TIC_NO_NOTES), "output": "pipe"}, what="obs notes"
+        ).content
+    table = parse_table(body, what="the obsnotes table")
+    assert table.columns == ("ID", "TIC ID", "Username", "Groupname", "TAG ID", "Lastmod", "notes")
+    if not LIVE:
+        assert len(body) == 51 and table.rows == ()
+
+
+def test_the_invalid_toi_page_falls_back_and_is_not_found(client: ExoFopClient) -> None:
+    with cassette("resolve_toi_invalid"), pytest.raises(TargetNotFoundError, match="TOI-99998"):
+        client.resolve_target(f"TOI-{build.INVALID_TOI}")
+
+
+def test_a_plain_text_refusal_is_never_saved(client: ExoFopClient) -> None:
+    selectors = ExoFopSelectors(filename_regex="CHIRON")
+    with cassette("fetch_refused_plain_text_tic294395926"):
+        result = client.fetch(target=f"TIC {TOI678}", selectors=selectors, include_summaries=False)
+    (error,) = result.errors
+    assert (error.kind, error.file_id) == ("auth_required", build.FID_TOI678_PROPRIETARY)
+    assert "Sorry, you do not have permission" in error.message
+    assert result.files == [] and list((result.cache_root / "files").iterdir()) == []
+
+
+def test_the_nearby_table_short_by_a_header_name(client: ExoFopClient) -> None:
+    with cassette("nearby_target_short_header_tic231663901"):
+        body = client.http.get(
+            "download_nearbytarget.php", {"id": str(build.TIC_TOI101), "output": "csv"}, what="nearby targets"
+        ).content
+    table = parse_table(body, what="the nearby-target table")
+    row = next(r for r in table.rows if r["TIC ID"] == "231663902")
+    assert to_float(row["PM RA (mas/yr)"]) == pytest.approx(25.0485)
+    assert to_float(row["Separation (arcsec)"]) == pytest.approx(18.1)
+    assert table.column("Distance Err (pc)") is not None
+    if not LIVE:
+        assert row["Distance Err (pc)"] == "54"
+        (warning,) = table.warnings
+        assert warning.startswith("the nearby-target table: the header lacks a name that all 4 row(s) have")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from exofop_cli import ExoFopClient, ExoFopSelectors, TargetNotFoundError, read_manifest
-from exofop_cli.errors import InvalidResponseError
+from exofop_cli.errors import InvalidResponseError, ServerError
 from exofop_cli.testing import DEMO_TIC, FakeExoFop
 
 from .conftest import make_client
@@ -254,11 +254,15 @@ def test_text_that_is_not_the_table_is_refused_and_not_cached(
     assert result.n_downloaded > 0  # the rest of the fetch went on
 
 
-def test_empty_summary_answers_are_still_empty_tables(client: ExoFopClient, fake: FakeExoFop) -> None:
-    fake.targets[DEMO_TIC].summary_raw["spect"] = b""
+def test_a_bare_header_is_an_empty_table_but_an_empty_body_is_not(
+    client: ExoFopClient, fake: FakeExoFop
+) -> None:
     fake.targets[DEMO_TIC].summary_raw["stellar"] = b"Table|TIC ID|Teff (K)\n"
-    tables = client.summary_tables(tic_id=DEMO_TIC, kinds=["spect", "stellar"])
-    assert tables["spect"].rows == () and tables["stellar"].rows == ()
+    assert client.summary_tables(tic_id=DEMO_TIC, kinds=["stellar"])["stellar"].rows == ()
+    fake.targets[DEMO_TIC].summary_raw["spect"] = b""
+    with pytest.raises(ServerError, match="empty answer for the spect table"):
+        client.summary_tables(tic_id=DEMO_TIC, kinds=["spect"])
+    assert not client.cache.target(DEMO_TIC).summary_path("spect").exists()
 
 
 def test_summary_tables_accepts_one_kind_as_a_string(client: ExoFopClient) -> None:

@@ -54,6 +54,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lightcurves": ("science_cmd", "lightcurves_app", "Convert cached SG1 light curves for TRICERATOPS+."),
     "cache": ("cache_cmd", "cache_app", "Inspect and maintain the local cache (never uses the network)."),
     "auth": ("auth_cmd", "auth_app", "Log in to ExoFOP for proprietary (TFOP working group) data."),
+    "doctor": (
+        "doctor_cmd",
+        "doctor_app",
+        "Check ExoFOP against what exofop assumes, live (PASS/WARN/FAIL per check).",
+    ),
     "completion": (
         "completion_cmd",
         "completion_app",
@@ -310,7 +315,14 @@ def main_callback(
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds before one request times out.")
+        float,
+        typer.Option(
+            "--timeout",
+            min=0.1,
+            help="Read timeout: seconds ExoFOP may stay silent before a request times out (a slow download "
+            f"that keeps sending never does; connecting has its own {config.DEFAULT_CONNECT_TIMEOUT_SECONDS:g} s "
+            "limit).",
+        ),
     ] = config.DEFAULT_TIMEOUT_SECONDS,
     offline: Annotated[
         bool,

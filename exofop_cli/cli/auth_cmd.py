@@ -70,25 +70,50 @@ def auth_login(
 def auth_status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Also ask ExoFOP whether it still accepts the session.")
+    ] = False,
 ) -> None:
     """Show whether a saved session exists and when it expires."""
     from ..ops.auth import status
 
-    info = status(options(ctx).cookie_jar)
+    opts = options(ctx)
+    info = status(opts.cookie_jar, base_url=opts.base_url)
     for warning in info.warnings:
         warn_line(warning)
-    if as_json:
-        emit_json(info.to_dict())
-        return
     data = info.to_dict()
-    state = "logged in" if info.has_session else ("session expired" if info.exists else "not logged in")
+    if check:
+        data["online"] = _check_online(ctx) if info.exists else None
+    if as_json:
+        emit_json(data)
+        return
+    expires = data["expires"]
+    state = {
+        "logged_in": "logged in",
+        "expired": f"session expired{' on ' + expires if expires else ''}: log in again (`exofop auth login`)",
+        "anonymous": "anonymous (the jar holds no ExoFOP session cookie)",
+        "none": "not logged in",
+    }[info.state]
     emit_line(f"status\t{state}")
     emit_line(f"jar\t{data['jar_path']}")
     if info.exists:
         emit_line(f"saved\t{data['saved_at']}")
-        emit_line(
-            f"expires\t{data['expires'] or 'unknown (browser-session cookie; ExoFOP sessions last ~7 days)'}"
-        )
+        if info.state != "anonymous":
+            emit_line(
+                f"expires\t{expires or 'unknown (browser-session cookie; ExoFOP sessions last ~7 days)'}"
+            )
+    if data.get("online"):
+        emit_line(f"online\t{data['online']['state']}: {data['online']['seen']}")
+
+
+def _check_online(ctx: typer.Context) -> dict[str, str]:
+    """{state, seen} from asking ExoFOP's home page with the jar (``ops.auth.check_session``)."""
+    from ..ops.auth import check_session
+    from ._app import make_client
+
+    with make_client(ctx) as client:
+        state, seen = check_session(client.http)
+    return {"state": state, "seen": seen}
 
 
 @auth_app.command("logout")

@@ -297,6 +297,9 @@ def summaries(
         result = client.collect_summaries(one_target(target, tic), kinds=kinds or None, refresh=refresh)
     for issue in result.errors:
         error_line(f"{issue.endpoint}: {issue.message} [{issue.kind}]")
+    for table in result.tables.values():
+        for warning in table.warnings:  # e.g. rows with more fields than the header names
+            warn_line(warning)
     if as_json:
         emit_json(result.to_dict())
     else:

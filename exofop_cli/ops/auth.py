@@ -2,7 +2,10 @@
 
 The exchange itself is ``remote.login``; this module decides where the session is kept: a curl-compatible
 jar, mode 0600, under the platform config folder (``config.default_cookie_jar_path``), used by default
-afterwards.
+afterwards. ``status`` reads a jar (no network) and says which of four states it is in: ``logged_in`` (an
+unexpired ``PHPSESSID``), ``expired`` (its ``PHPSESSID`` is past its expiry), ``anonymous`` (a jar without
+an ExoFOP session: requests go out as if there were none) or ``none`` (no jar). ``check_session`` asks
+ExoFOP whether it still accepts the session (its home page shows "Logout" only to a logged-in user).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import config
 from ..errors import InvalidInputError, OfflineError
@@ -21,6 +24,10 @@ from ..store.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     import httpx
+
+    from ..remote.http import HttpSession
+
+SessionState = Literal["logged_in", "expired", "anonymous", "none"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,16 @@ class AuthStatus:
     expires: int | None
     saved_at: float | None
     warnings: tuple[str, ...] = ()
+    has_session_cookie: bool = False  # a PHPSESSID, expired or not
+
+    @property
+    def state(self) -> SessionState:
+        """``logged_in``, ``expired`` (the session cookie is past its expiry), ``anonymous``, ``none``."""
+        if not self.exists:
+            return "none"
+        if self.has_session:
+            return "logged_in"
+        return "expired" if self.has_session_cookie else "anonymous"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape for ``exofop auth status --json`` (never includes cookie values)."""
@@ -51,7 +68,9 @@ class AuthStatus:
         return {
             "jar_path": str(self.jar_path),
             "exists": self.exists,
+            "state": self.state,
             "logged_in": self.has_session,
+            "expired": self.state == "expired",
             "expires": iso(self.expires),
             "saved_at": iso(self.saved_at),
             "warnings": list(self.warnings),
@@ -91,20 +110,52 @@ def login(
     return LoginResult(jar_path=path, expires=session.expires)
 
 
-def status(jar_path: str | os.PathLike[str] | None = None) -> AuthStatus:
-    """Whether a session jar exists and when it expires (reads the jar; no network)."""
+def status(jar_path: str | os.PathLike[str] | None = None, *, base_url: str | None = None) -> AuthStatus:
+    """Whether a session jar exists, its state and when it expires (reads the jar; no network).
+
+    With ``base_url``, a session kept for another host is said to go unused there (a warning).
+    """
     path = Path(jar_path).expanduser() if jar_path else config.default_cookie_jar_path()
     if not path.is_file():
         return AuthStatus(jar_path=path, exists=False, has_session=False, expires=None, saved_at=None)
     jar = CookieJar.load(path)
+    warnings = list(jar.warnings)
+    if base_url is not None and jar.has_session() and jar.header_for(config.base_url(base_url)) is None:
+        warnings.append(
+            f"the session in {path} is not for {config.base_url(base_url)}: requests there go out anonymously"
+        )
     return AuthStatus(
         jar_path=path,
         exists=True,
         has_session=jar.has_session(),
         expires=jar.session_expires(),
         saved_at=path.stat().st_mtime,
-        warnings=jar.warnings,
+        warnings=tuple(warnings),
+        has_session_cookie=any(c.name == SESSION_COOKIE for c in jar.cookies),
     )
+
+
+OnlineState = Literal["valid", "expired", "anonymous", "unknown"]
+
+
+def check_session(http: HttpSession) -> tuple[OnlineState, str]:
+    """Ask ExoFOP whether it accepts the session the HTTP session sends: (state, what was seen).
+
+    ``valid``: its home page shows "Logout"; ``expired``: the cookie was sent and the page shows a visitor;
+    ``anonymous``: no session cookie goes to this host; ``unknown``: the answer was not a page.
+    """
+    from ..remote.login import shows_logged_in
+
+    jar = http.cookie_jar
+    sent = (jar.header_for(http.base_url) or "") if jar is not None else ""
+    if not any(pair.strip().startswith(f"{SESSION_COOKIE}=") for pair in sent.split(";")):
+        return "anonymous", "no ExoFOP session cookie is sent to " + http.base_url
+    probe = http.probe("index.php", what="ExoFOP's home page")
+    if probe.status_code >= 400 or not probe.content.strip():
+        return "unknown", f"HTTP {probe.status_code}, {len(probe.content)} bytes"
+    if shows_logged_in(probe.content):
+        return "valid", "the home page shows Logout"
+    return "expired", "the session cookie was sent and the home page shows a visitor (no Logout)"
 
 
 def logout(jar_path: str | os.PathLike[str] | None = None) -> bool:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from ..remote.answers import Overview
+    from ..remote.http import Saved
     from ..remote.service import ExoFopRemote
     from ..remote.tables import Table
     from ..store.cache import CacheStore, TargetStore
@@ -571,7 +572,7 @@ class Fetcher:
         )
         return True
 
-    def _download_one(self, run: _Run, row: ExoFopFileRow) -> tuple[Path, int]:
+    def _download_one(self, run: _Run, row: ExoFopFileRow) -> tuple[Path, Saved]:
         progress, label, key = self.progress, run.label, f"{row.file_id} {row.filename}"
 
         def on_bytes(n: int) -> None:
@@ -591,7 +592,7 @@ class Fetcher:
         write_record(
             layout, row, sha256=saved.sha256, size=saved.size, mtime_ns=saved.mtime_ns, source_url=saved.url
         )
-        return dest, saved.size
+        return dest, saved
 
     def _download_all(self, run: _Run, rows: list[ExoFopFileRow]) -> None:
         from concurrent.futures import as_completed
@@ -603,9 +604,10 @@ class Fetcher:
             row = futures[fut]
             key = f"{row.file_id} {row.filename}"
             try:
-                path, size = fut.result()
-                run.nbytes += size
+                path, saved = fut.result()
+                run.nbytes += saved.size
                 run.downloaded.append(path)
+                run.notes.extend(saved.warnings)  # e.g. Content-Disposition names another file
                 progress.transfer_end(run.label, key, 1, 0)
             except (RequestError, OfflineError) as exc:
                 run.errors.append(issue_from(exc, file_id=row.file_id, endpoint=endpoints.GET_FILE))

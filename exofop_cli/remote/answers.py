@@ -3,9 +3,10 @@
 * ``gototicid.php?target=X&json`` → ``{"status": "OK", "num": 1, "TIC": "138969239"}`` or
   ``{"status": "ERROR", "message": "No object found."}`` [DOC]. With ``num`` > 1 the shape is unknown: a list,
   a comma-separated string or a single value are all accepted.
-* ``download_toi.php?toi=N&output=pipe`` → TOI rows with ``TIC ID`` and ``TOI`` columns [REAL].
-* ``target.php?id=TIC&json`` → overview JSON: ``basic_info.star_names`` (", "-separated) and
-  ``tois[].toi`` [CODE].
+* ``download_toi.php?toi=N&output=pipe`` → TOI rows with ``TIC ID`` and ``TOI`` columns [REAL]; a TOI it
+  rejects gets "Sorry, entered TOI is invalid", plain or inside HTML [REAL, tess-vetter].
+* ``target.php?id=TIC&json`` → overview JSON [REAL, rzellem/EXOTIC ``exotic/api/tic-all.json``]:
+  ``basic_info.star_names`` is ONE string of names separated by ", " and ``tois[].toi`` reads ``TOI 1725.01``.
   For an unknown id the body contains ``No TIC object found`` and may not be JSON, with status 200 [CODE].
 """
 
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 
 from ..errors import InvalidInputError, InvalidResponseError, TargetNotFoundError
 from ..targets import normalize_toi_cell, sorted_tois
-from .tables import parse_table, to_int
+from .tables import parse_table, tic_cell
 
 
 def parse_gototicid(content: bytes, *, query: str) -> list[int]:
@@ -34,7 +35,7 @@ def parse_gototicid(content: bytes, *, query: str) -> list[int]:
     if status != "OK":
         raise TargetNotFoundError(query, detail=str(data.get("message") or "no object found").strip())
     tics: list[int] = []
-    for tic in _tic_ids(data.get("TIC", data.get("tic"))):
+    for tic in tic_ids(data.get("TIC", data.get("tic"))):
         if tic > 0 and tic not in tics:
             tics.append(tic)
     if not tics:
@@ -47,7 +48,7 @@ def parse_gototicid(content: bytes, *, query: str) -> list[int]:
 _TIC_KEYS = ("TIC", "tic", "tic_id", "TIC ID", "ticid")
 
 
-def _tic_ids(value: Any) -> list[int]:
+def tic_ids(value: Any) -> list[int]:
     """TIC ids in a gototicid ``TIC`` value, whatever shape several matches take (unknown, reference §1).
 
     Accepted: "138969239", 138969239, a list of those, "1, 2" or "TIC 1 TIC 2", and objects carrying a TIC
@@ -60,13 +61,13 @@ def _tic_ids(value: Any) -> list[int]:
     if isinstance(value, float):
         return [int(value)] if value.is_integer() else []
     if isinstance(value, list):
-        return [tic for item in value for tic in _tic_ids(item)]
+        return [tic for item in value for tic in tic_ids(item)]
     if isinstance(value, dict):
         key = next((k for k in _TIC_KEYS if k in value), None)
         if key is not None:
-            return _tic_ids(value[key])
+            return tic_ids(value[key])
         # PHP's json_encode writes an array with gaps in its keys as an object: {"0": "1", "2": "3"}.
-        return [t for k, v in value.items() if str(k).isdigit() for t in _tic_ids(v)]
+        return [t for k, v in value.items() if str(k).isdigit() for t in tic_ids(v)]
     if isinstance(value, str):
         tokens = re.split(r"[\s,;|]+", re.sub(r"(?i)\btic[\s_-]*", " ", value))
         return [int(t.split(".")[0]) for t in tokens if re.fullmatch(r"\d+(?:\.0+)?", t)]
@@ -74,7 +75,12 @@ def _tic_ids(value: Any) -> list[int]:
 
 
 def parse_toi_table(content: bytes, *, toi: str) -> tuple[int, tuple[str, ...]]:
-    """(TIC, TOIs) from ``download_toi.php`` rows for one TOI; ``TargetNotFoundError`` when none match."""
+    """(TIC, TOIs) from ``download_toi.php`` rows for one TOI; ``TargetNotFoundError`` when none match, or
+    when ExoFOP answers "Sorry, entered TOI is invalid" (plain or inside HTML)."""
+    from .sniff import looks_like_invalid_toi
+
+    if looks_like_invalid_toi(content):
+        raise TargetNotFoundError(f"TOI-{toi}", detail="ExoFOP: 'Sorry, entered TOI is invalid'")
     table = parse_table(content, what="the TOI table", endpoint="download_toi.php")
     tic_col = table.column("TIC ID", "TIC")
     toi_col = table.column("TOI")
@@ -84,7 +90,7 @@ def parse_toi_table(content: bytes, *, toi: str) -> tuple[int, tuple[str, ...]]:
     matches: list[tuple[int, str]] = []
     for row in table.rows:
         row_toi = normalize_toi_cell(row.get(toi_col or ""))
-        tic = to_int(row.get(tic_col or ""))
+        tic = tic_cell(row.get(tic_col or ""))  # "365938305", or "TIC 365938305" as other tables write it
         if row_toi is None or tic is None or row_toi.split(".")[0] != system:
             continue
         matches.append((tic, row_toi))

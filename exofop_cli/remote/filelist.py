@@ -3,13 +3,18 @@
 Documented columns: ``Type, File Name, File ID, TIC, TOI, Date, User, Group, Tag, Description`` [DOC]. No raw
 sample is public, so every plausible spelling is accepted (``File_Name``, ``Filename``, ``TIC ID``...), the
 ``TIC`` column may be missing (seen by one client), and rows without a usable id are skipped with a warning.
+
+Cell shapes follow the real ``target.php`` JSON of the same files (reference §7, rzellem/EXOTIC
+``exotic/api/tic-all.json``): a ``Date`` with a time (``2022-12-31 12:01:18``, kept as sent), a ``TOI`` cell
+``TOI 1725.01`` and a ``TIC`` cell ``TIC 86396382.01`` (the CTOI form) read the same as ``1725.01`` and
+``86396382``. An empty body is not "no files": it is what ExoFOP sends when it throttles.
 """
 
 from __future__ import annotations
 
 from ..models import ExoFopFileRow
 from ..targets import normalize_toi_cell
-from .tables import Table, parse_table, to_int
+from .tables import Table, parse_table, tic_cell, to_int
 
 _ALIASES = {
     "file_id": ("File ID", "FileID", "File_ID", "fid", "ID"),
@@ -28,7 +33,17 @@ _ALIASES = {
 def parse_filelist(
     data: bytes | str, *, tic_id: int, trusted: bool = False
 ) -> tuple[list[ExoFopFileRow], list[str]]:
-    """Parse a raw file index; return the rows (sorted by file id) and warnings about skipped rows."""
+    """Parse a raw file index; return the rows (sorted by file id) and warnings about skipped rows.
+
+    ``InvalidResponseError`` for an empty body (a throttled answer, or one cached by an older version).
+    """
+    if not data.strip():
+        from ..errors import InvalidResponseError
+
+        raise InvalidResponseError(
+            "the file list is empty (ExoFOP sends nothing when it throttles)",
+            endpoint="download_filelist.php",
+        )
     table = parse_table(data, what="the file list", endpoint="download_filelist.php", trusted=trusted)
     return rows_from_table(table, tic_id=tic_id)
 
@@ -58,7 +73,7 @@ def rows_from_table(table: Table, *, tic_id: int) -> tuple[list[ExoFopFileRow], 
         if file_id is None or file_id < 0 or not filename:
             warnings.append(f"file list row {n}: no usable File ID / File Name; row skipped")
             continue
-        row_tic = to_int(get("tic"))
+        row_tic = tic_cell(get("tic"))
         if row_tic is not None and row_tic != tic_id:
             # A listing for one star should only hold that star; keep the row but say so.
             warnings.append(f"file list row {n}: file {file_id} is listed for TIC {row_tic}, not {tic_id}")

@@ -1,12 +1,27 @@
 """HTTP with ExoFOP: one keep-alive pool, timeouts, bounded retries, classification, safe cookies.
 
-* Retries (exponential backoff with full jitter): connection errors, timeouts, the transient statuses
-  (429, 500, 502-504, 520-524) and bodies cut short of their ``Content-Length``. ``Retry-After`` (seconds or
-  HTTP date) is honoured, capped. Other statuses are never retried.
+The principle: a cache that stores a wrong answer replays it forever, so an answer we cannot trust is an
+error, never data.
+
+* Timeouts: a short connect timeout (``config.DEFAULT_CONNECT_TIMEOUT_SECONDS``) and a long read timeout
+  (``timeout_seconds``, default ``config.DEFAULT_TIMEOUT_SECONDS``; ``--timeout``). httpx's read timeout
+  is a time of *silence*, so a slow but progressing download never times out; full tables take 20-32 s on
+  the real site (reference §7).
+* Retries (exponential backoff with full jitter): connection errors, timeouts (a connection that opens
+  and sends nothing is one: ExoFOP does that when it throttles a host), the transient statuses (429, 500,
+  502-504, 520-524), bodies cut short of their ``Content-Length``, and **empty bodies**: ExoFOP under load
+  answers 200 with nothing (seen 480 / 0 / 480 bytes on three tries, reference §7), so an empty body where
+  data was expected is a server error, retried, and never data. ``Retry-After`` (seconds or HTTP date) is
+  honoured, capped. Other statuses are never retried.
 * Redirects are followed here, not by httpx, so the Cookie header is recomputed from the jar for every hop:
-  a redirect to another host carries no ExoFOP cookie.
-* Every body is sniffed: an HTML page where data was expected is ``auth_required`` (login page) or
-  ``invalid_response``, never data. Works without ``Content-Length`` (chunked bodies).
+  a redirect to another host carries no ExoFOP cookie. Cookies the server sets are never kept: anonymous
+  runs stay anonymous (no PHP session of our own), logged-in runs send only the user's jar.
+* PHP holds a lock on a session for the whole of each request, so ExoFOP serves requests that carry one
+  ``PHPSESSID`` one at a time. Requests that carry the session cookie therefore take turns here, so that the
+  wait happens in this process (where no timer runs) and never turns into read timeouts.
+* Every body is sniffed (``sniff``): an HTML page where data was expected is ``auth_required`` (a login
+  form) or ``invalid_response`` naming the page; a short refusal message is classified by its wording and
+  never saved. Works without ``Content-Length`` (chunked bodies).
 * Offline mode raises ``OfflineError`` before any socket is opened.
 
 httpx is imported lazily, when the first request is really made, so warm runs and TAB never pay for it.
@@ -14,13 +29,14 @@ httpx is imported lazily, when the first request is really made, so warm runs an
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.utils
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
@@ -43,12 +59,18 @@ from .cookies import CookieJar
 from .endpoints import relative_url
 from .sniff import (
     LOGIN_SNIFF_BYTES,
+    REFUSAL_MAX_BYTES,
     SNIFF_BYTES,
+    Refusal,
+    describe_page,
     is_markup_filename,
     looks_like_html,
     looks_like_login_page,
     looks_like_not_found,
     looks_like_page,
+    refusal_message,
+    refused_file,
+    same_file_name,
 )
 
 if TYPE_CHECKING:
@@ -63,6 +85,14 @@ MAX_REDIRECTS = 5
 # base * 2**60 is past the cap for any sane base; bounding the exponent keeps 2.0**n from overflowing.
 _MAX_BACKOFF_EXPONENT = 60
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+EMPTY_ANSWER_HINT = (
+    "ExoFOP answers with empty pages when it is busy or throttling this host; nothing was cached. "
+    "Try again later (minutes to hours), with fewer --jobs"
+)
+SILENT_HINT = (
+    "ExoFOP accepted the connection and sent nothing: it does this when it throttles a host that asked "
+    "too much. It clears on its own; try again later. --timeout SECONDS sets how long a silence may last"
+)
 
 
 @dataclass(frozen=True)
@@ -77,13 +107,31 @@ class Body:
 
 @dataclass(frozen=True)
 class Saved:
-    """A response streamed into a sink and committed."""
+    """A response streamed into a sink and committed; ``warnings`` are for the user (name mismatch...)."""
 
     url: str
     size: int
     sha256: str
     mtime_ns: int
     filename_header: str | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One raw exchange, unclassified (``exofop doctor``): what the server sent, and how long it took."""
+
+    url: str
+    status_code: int
+    header_items: tuple[tuple[str, str], ...]
+    content: bytes
+    complete: bool  # False when the body was longer than the probe reads
+    seconds: float
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (case-insensitive), or None."""
+        wanted = name.lower()
+        return next((v for k, v in self.header_items if k.lower() == wanted), None)
 
 
 class Sink(Protocol):
@@ -147,7 +195,8 @@ def backoff_delay(attempt: int, base: float, *, rng: Callable[[], float] = rando
     return rng() * min(config.MAX_BACKOFF_SECONDS, base * (2.0 ** min(attempt, _MAX_BACKOFF_EXPONENT)))
 
 
-def _filename_from_disposition(value: str | None) -> str | None:
+def filename_from_disposition(value: str | None) -> str | None:
+    """The file name a ``Content-Disposition`` header gives (``filename*`` decoded), or None."""
     if not value:
         return None
     from email.message import Message
@@ -189,11 +238,23 @@ class HttpSession:
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
         self._count_lock = threading.Lock()  # worker threads count requests concurrently
+        # One exchange at a time for requests that carry the session cookie (PHP's session lock).
+        self._session_turn = threading.Lock()
         # At most max_connections requests at once, whatever asks: the fetch of many stars runs many threads,
         # and `--jobs` is the limit across all of them. Held for one attempt, not across a backoff sleep.
         self._slots = threading.BoundedSemaphore(self.max_connections)
 
     # -- plumbing -------------------------------------------------------------------------------------------
+    @property
+    def read_timeout(self) -> float:
+        """Seconds of silence before a request times out (``--timeout``)."""
+        return self.timeout_seconds
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds allowed to open a connection: short, and never longer than the read timeout."""
+        return min(config.DEFAULT_CONNECT_TIMEOUT_SECONDS, self.timeout_seconds)
+
     def url(self, endpoint: str, params: Mapping[str, str | int | None] | None = None) -> str:
         """Absolute URL of an endpoint (see ``endpoints.relative_url``)."""
         return urljoin(self.base_url, relative_url(endpoint, dict(params) if params else None))
@@ -209,8 +270,10 @@ class HttpSession:
                 # user's read-only jar, recomputed per URL in _headers_for. The jar itself is passed: wrapped
                 # in httpx.Cookies it would be copied into a fresh jar and the blocking policy lost.
                 no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+                read = self.read_timeout
                 self._client = httpx.Client(
-                    timeout=httpx.Timeout(self.timeout_seconds),
+                    # read: the longest silence; a trickle that keeps sending never times out.
+                    timeout=httpx.Timeout(read, connect=self.connect_timeout, write=read, pool=read),
                     limits=httpx.Limits(
                         max_connections=self.max_connections,
                         max_keepalive_connections=self.max_connections,
@@ -237,6 +300,21 @@ class HttpSession:
             if cookie:
                 headers["Cookie"] = cookie
         return headers
+
+    @contextlib.contextmanager
+    def _turn(self, url: str) -> Iterator[None]:
+        """Hold the session's turn for one whole exchange when the request carries the session cookie.
+
+        ExoFOP is PHP: a request holds its session's lock until the script ends, so parallel requests with
+        one PHPSESSID are served one after the other anyway (reference §7, standard PHP behaviour). Waiting
+        for our turn here rather than in ExoFOP's queue means no read timeout runs while we wait: a long
+        download never makes the requests behind it time out. Anonymous requests are never held.
+        """
+        if self.cookie_jar is None or self.cookie_jar.header_for(url) is None:
+            yield
+            return
+        with self._session_turn:
+            yield
 
     def _auth_error(self, what: str, endpoint: str) -> AuthRequiredError:
         jar = self.cookie_jar
@@ -290,10 +368,34 @@ class HttpSession:
             f"ExoFOP refused the request for {what} (HTTP {status})", endpoint=endpoint, status_code=status
         )
 
+    def _timeout_error(self, exc: Exception, *, what: str, url: str, endpoint: str) -> _Retryable:
+        """A retryable error that says which timeout fired (connecting, or the server's silence)."""
+        import httpx
+
+        if isinstance(exc, httpx.ConnectTimeout):
+            message = f"timed out connecting to ExoFOP ({self.connect_timeout:g} s) for {what} ({url})"
+            return _Retryable(NetworkError(message, endpoint=endpoint))
+        if isinstance(exc, httpx.PoolTimeout):
+            return _Retryable(
+                NetworkError(f"timed out waiting for a connection for {what}", endpoint=endpoint)
+            )
+        message = f"timed out: ExoFOP sent nothing for {self.read_timeout:g} s when asked for {what} ({url})"
+        return _Retryable(NetworkError(message, endpoint=endpoint, hint=SILENT_HINT))
+
     def _open(
-        self, method: str, url: str, *, what: str, endpoint: str, data: Mapping[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        endpoint: str,
+        data: Mapping[str, str] | None = None,
+        raw: bool = False,
     ) -> httpx.Response:
-        """Send one request, following redirects by hand; the caller must close the returned response."""
+        """Send one request, following redirects by hand; the caller must close the returned response.
+
+        ``raw`` (``probe``) reports a redirect to the login page as the page it leads to, not as an error.
+        """
         import httpx
 
         if self.offline:
@@ -321,9 +423,7 @@ class HttpSession:
                     f"ExoFOP redirected {what} to an unusable URL {current_url!r}", endpoint=endpoint
                 ) from exc
             except httpx.TimeoutException as exc:
-                raise _Retryable(
-                    NetworkError(f"timed out fetching {what} ({current_url})", endpoint=endpoint)
-                ) from exc
+                raise self._timeout_error(exc, what=what, url=current_url, endpoint=endpoint) from exc
             except httpx.RemoteProtocolError as exc:
                 # httpx parses Location itself (even with redirects off) and reports a malformed one as a
                 # protocol error; that is a bad answer to report, not a transfer to retry.
@@ -331,8 +431,10 @@ class HttpSession:
                     raise InvalidResponseError(
                         f"ExoFOP redirected {what} to an unusable URL", endpoint=endpoint
                     ) from exc
+                # "Server disconnected without sending a response": a connection that opened and then
+                # closed silently is throttling too (reference §7).
                 raise _Retryable(
-                    NetworkError(f"network error fetching {what}: {exc}", endpoint=endpoint)
+                    NetworkError(f"network error fetching {what}: {exc}", endpoint=endpoint, hint=SILENT_HINT)
                 ) from exc
             except (httpx.TransportError, OSError) as exc:
                 raise _Retryable(
@@ -350,7 +452,8 @@ class HttpSession:
                     raise InvalidResponseError(
                         f"ExoFOP redirected {what} to an unusable URL", endpoint=endpoint
                     ) from exc
-                if "login" in urlsplit(location).path.lower() and "login" not in urlsplit(url).path.lower():
+                to_login = "login" in urlsplit(location).path.lower()
+                if not raw and to_login and "login" not in urlsplit(url).path.lower():
                     raise self._auth_error(what, endpoint)
                 if response.status_code in (301, 302, 303) and current_method == "POST":
                     current_method, body = "GET", None
@@ -390,6 +493,13 @@ class HttpSession:
         error.message += f" (after {self.retries + 1} attempts)"
         raise error
 
+    @staticmethod
+    def _empty(what: str, endpoint: str) -> _Retryable:
+        """An empty answer where data was expected: ExoFOP's way of throttling (reference §7)."""
+        return _Retryable(
+            ServerError(f"ExoFOP sent an empty answer for {what}", endpoint=endpoint, hint=EMPTY_ANSWER_HINT)
+        )
+
     # -- public API -----------------------------------------------------------------------------------------
     def get(
         self,
@@ -402,35 +512,43 @@ class HttpSession:
         on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> Body:
-        """GET a body into memory (tables, JSON), with retries and HTML sniffing; ``on_bytes`` sees progress."""
+        """GET a body into memory (tables, JSON), with retries and sniffing; ``on_*`` see its progress.
+
+        An empty body is retried and, if it stays empty, a ``ServerError``: it is never data. Unless
+        ``allow_html`` (the caller checks the body itself, see ``check_data``), an HTML page or a refusal
+        message raises the error it stands for.
+        """
         url = self.url(endpoint, params)
 
         def attempt() -> Body:
-            response = self._open("GET", url, what=what, endpoint=endpoint)
-            chunks: list[bytes] = []
-            total = 0
-            try:
-                self._check_status(response, what=what, endpoint=endpoint)
-                if on_start is not None:
-                    on_start(body_size(response))
-                for chunk in self._iter_body(response, what=what, endpoint=endpoint):
-                    total += len(chunk)
-                    if total > max_bytes:
-                        raise InvalidResponseError(
-                            f"{what} is larger than {max_bytes} bytes", endpoint=endpoint
-                        )
-                    chunks.append(chunk)
-                    if on_bytes is not None:
-                        on_bytes(len(chunk))
-                content = b"".join(chunks)
-            except BaseException:
-                if on_bytes is not None and total:
-                    on_bytes(-total)  # a progress bar must not count the bytes of a failed attempt
-                raise
-            finally:
-                response.close()
-            if not allow_html and looks_like_html(content[:SNIFF_BYTES]):
-                self._html_error(content, what=what, endpoint=endpoint)
+            with self._turn(url):
+                response = self._open("GET", url, what=what, endpoint=endpoint)
+                chunks: list[bytes] = []
+                total = 0
+                try:
+                    self._check_status(response, what=what, endpoint=endpoint)
+                    if on_start is not None:
+                        on_start(body_size(response))
+                    for chunk in self._iter_body(response, what=what, endpoint=endpoint):
+                        total += len(chunk)
+                        if total > max_bytes:
+                            raise InvalidResponseError(
+                                f"{what} is larger than {max_bytes} bytes", endpoint=endpoint
+                            )
+                        chunks.append(chunk)
+                        if on_bytes is not None:
+                            on_bytes(len(chunk))
+                    content = b"".join(chunks)
+                except BaseException:
+                    if on_bytes is not None and total:
+                        on_bytes(-total)  # a progress bar must not count the bytes of a failed attempt
+                    raise
+                finally:
+                    response.close()
+            if not content.strip():
+                raise self._empty(what, endpoint)
+            if not allow_html:
+                self.check_data(content, what=what, endpoint=endpoint)
             return Body(
                 url=str(response.url),
                 status_code=response.status_code,
@@ -440,6 +558,55 @@ class HttpSession:
 
         result: Body = self._with_retries(attempt, what=what)
         return result
+
+    def check_data(self, content: bytes, *, what: str, endpoint: str) -> None:
+        """Raise what a body stands for when it is a page or a refusal message, not a table or JSON."""
+        if looks_like_html(content[:SNIFF_BYTES]):
+            self._html_error(content, what=what, endpoint=endpoint)
+        if len(content) <= REFUSAL_MAX_BYTES:
+            refusal = refusal_message(content)
+            if refusal is not None:
+                raise self._refusal_error(refusal, what=what, endpoint=endpoint)
+
+    def probe(
+        self,
+        endpoint: str,
+        params: Mapping[str, str | int | None] | None = None,
+        *,
+        what: str,
+        max_bytes: int = 1024 * 1024,
+    ) -> Probe:
+        """One GET, no retry and no classification: what the server sent, read up to ``max_bytes``.
+
+        For ``exofop doctor``, which compares the real answers with what exofop assumes. Timeouts and
+        connection failures raise ``NetworkError``.
+        """
+        url = self.url(endpoint, params)
+        started = time.perf_counter()
+        try:
+            with self._turn(url):
+                response = self._open("GET", url, what=what, endpoint=endpoint, raw=True)
+                try:
+                    chunks: list[bytes] = []
+                    total, complete = 0, True
+                    for chunk in self._iter_body(response, what=what, endpoint=endpoint):
+                        chunks.append(chunk)
+                        total += len(chunk)
+                        if total >= max_bytes:
+                            complete = False
+                            break
+                finally:
+                    response.close()
+        except _Retryable as exc:
+            raise exc.error from exc
+        return Probe(
+            url=str(response.url),
+            status_code=response.status_code,
+            header_items=tuple(response.headers.multi_items()),
+            content=b"".join(chunks)[:max_bytes],
+            complete=complete,
+            seconds=time.perf_counter() - started,
+        )
 
     def post_form(self, endpoint: str, data: Mapping[str, str], *, what: str) -> tuple[Body, list[str]]:
         """POST a form once (never retried: logins are not idempotent); return body and Set-Cookie headers."""
@@ -494,93 +661,153 @@ class HttpSession:
 
         def attempt() -> Saved:
             self._get_client()  # set-up (certificates, pool) is not part of the transfer time logged below
-            started = time.perf_counter()
-            response = self._open("GET", url, what=what, endpoint=endpoint)
-            sent = 0
-            try:
-                self._check_status(response, what=what, endpoint=endpoint)
-                content_type = response.headers.get("content-type", "")
-                if on_start is not None:
-                    on_start(body_size(response))
-
-                def sniff(head: bytes) -> None:
-                    self._sniff_file(
-                        head,
+            with self._turn(url):
+                started = time.perf_counter()
+                response = self._open("GET", url, what=what, endpoint=endpoint)
+                try:
+                    self._check_status(response, what=what, endpoint=endpoint)
+                    if on_start is not None:
+                        on_start(body_size(response))
+                    saved = self._stream_into(
+                        url,
+                        response,
+                        open_sink,
                         what=what,
                         endpoint=endpoint,
                         filename=expected_filename,
-                        content_type=content_type,
+                        on_bytes=on_bytes,
                     )
-
-                with open_sink() as writer:
-                    head = b""
-                    sniffed = False
-                    for received in self._iter_body(response, what=what, endpoint=endpoint):
-                        chunk = received
-                        if not sniffed:
-                            head += chunk
-                            # An HTML page is read further before deciding: ExoFOP's login form may sit
-                            # below a long page header.
-                            wanted = LOGIN_SNIFF_BYTES if looks_like_page(head, content_type) else SNIFF_BYTES
-                            if len(head) < wanted:
-                                continue
-                            sniff(head)
-                            sniffed = True
-                            chunk, head = head, b""
-                        writer.write(chunk)
-                        sent += len(chunk)
-                        if on_bytes is not None:
-                            on_bytes(len(chunk))
-                    if not sniffed:
-                        sniff(head)
-                        writer.write(head)
-                        sent += len(head)
-                        if on_bytes is not None and head:
-                            on_bytes(len(head))
-                    st = writer.commit()
-                    elapsed = time.perf_counter() - started
-                    # `exofop -v` shows each transfer (request to rename); the benchmark reads it too.
-                    log.info(
-                        "saved %s: %d bytes in %.3f s (%.1f MB/s)",
-                        what,
-                        writer.size,
-                        elapsed,
-                        writer.size / max(elapsed, 1e-9) / 1e6,
-                    )
-                    return Saved(
-                        url=url,
-                        size=writer.size,
-                        sha256=writer.hexdigest(),
-                        mtime_ns=st.st_mtime_ns,
-                        filename_header=_filename_from_disposition(
-                            response.headers.get("content-disposition")
-                        ),
-                    )
-            except BaseException:
-                if on_bytes is not None and sent:
-                    on_bytes(-sent)  # the progress bar must not count bytes of a failed attempt
-                raise
-            finally:
-                response.close()
+                finally:
+                    response.close()
+            elapsed = time.perf_counter() - started
+            # `exofop -v` shows each transfer (request to rename); the benchmark reads it too.
+            log.info(
+                "saved %s: %d bytes in %.3f s (%.1f MB/s)",
+                what,
+                saved.size,
+                elapsed,
+                saved.size / max(elapsed, 1e-9) / 1e6,
+            )
+            return saved
 
         result: Saved = self._with_retries(attempt, what=what)
         return result
+
+    def _stream_into(
+        self,
+        url: str,
+        response: httpx.Response,
+        open_sink: Callable[[], Sink],
+        *,
+        what: str,
+        endpoint: str,
+        filename: str,
+        on_bytes: Callable[[int], None] | None,
+    ) -> Saved:
+        """Sniff the head of a body, stream the rest into a sink, commit when whole and trustworthy."""
+        content_type = response.headers.get("content-type", "")
+        sent = 0
+
+        def sniff(head: bytes, *, complete: bool) -> None:
+            self._sniff_file(
+                head,
+                what=what,
+                endpoint=endpoint,
+                filename=filename,
+                content_type=content_type,
+                complete=complete,
+            )
+
+        try:
+            with open_sink() as writer:
+                head = b""
+                sniffed = False
+                for received in self._iter_body(response, what=what, endpoint=endpoint):
+                    chunk = received
+                    if not sniffed:
+                        head += chunk
+                        # An HTML page is read further before deciding: ExoFOP's login form may sit below a
+                        # long page header.
+                        wanted = LOGIN_SNIFF_BYTES if looks_like_page(head, content_type) else SNIFF_BYTES
+                        if len(head) < wanted:
+                            continue
+                        sniff(head, complete=False)
+                        sniffed = True
+                        chunk, head = head, b""
+                    writer.write(chunk)
+                    sent += len(chunk)
+                    if on_bytes is not None:
+                        on_bytes(len(chunk))
+                if not sniffed:
+                    sniff(head, complete=True)  # the whole body is in `head`
+                    writer.write(head)
+                    sent += len(head)
+                    if on_bytes is not None and head:
+                        on_bytes(len(head))
+                st = writer.commit()
+                served = filename_from_disposition(response.headers.get("content-disposition"))
+                return Saved(
+                    url=url,
+                    size=writer.size,
+                    sha256=writer.hexdigest(),
+                    mtime_ns=st.st_mtime_ns,
+                    filename_header=served,
+                    warnings=self._name_warnings(served, filename, what=what),
+                )
+        except BaseException:
+            if on_bytes is not None and sent:
+                on_bytes(-sent)  # the progress bar must not count bytes of a failed attempt
+            raise
+
+    @staticmethod
+    def _name_warnings(served: str | None, listed: str, *, what: str) -> tuple[str, ...]:
+        """A warning when ``Content-Disposition`` names another file than the file list did."""
+        if not served or not listed or same_file_name(served, listed):
+            return ()
+        return (
+            f"{what}: ExoFOP sent it as {served!r} (Content-Disposition), not under the listed name; "
+            "saved under the listed name. If this repeats, run `exofop doctor --save report/` and report it",
+        )
 
     def _html_error(self, head: bytes, *, what: str, endpoint: str) -> None:
         """Raise the error an HTML page stands for where data was expected (login, not found, other)."""
         if looks_like_login_page(head):
             raise self._auth_error(what, endpoint)
+        page = describe_page(head)
         if looks_like_not_found(head):
-            raise NotFoundError(f"{what} not found on ExoFOP (it sent a 'not found' page)", endpoint=endpoint)
-        raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
+            raise NotFoundError(f"{what} not found on ExoFOP (it sent a page {page})", endpoint=endpoint)
+        raise InvalidResponseError(f"ExoFOP sent an HTML page {page} instead of {what}", endpoint=endpoint)
 
-    def _sniff_file(self, head: bytes, *, what: str, endpoint: str, filename: str, content_type: str) -> None:
-        """Raise when the body starting with ``head`` is a page (login, not found, other), not the file."""
+    def _refusal_error(self, refusal: Refusal, *, what: str, endpoint: str) -> RequestError:
+        """The error a short refusal message stands for (``sniff.refused_file``/``refusal_message``)."""
+        quoted = refusal.text if len(refusal.text) <= 120 else refusal.text[:119] + "…"
+        if refusal.kind == "auth_required":
+            error = self._auth_error(what, endpoint)
+            error.message += f" (ExoFOP said: {quoted!r})"
+            return error
+        if refusal.kind == "not_found":
+            return NotFoundError(f"{what} not found on ExoFOP (it said: {quoted!r})", endpoint=endpoint)
+        return InvalidResponseError(f"ExoFOP sent a message instead of {what}: {quoted!r}", endpoint=endpoint)
+
+    def _sniff_file(
+        self, head: bytes, *, what: str, endpoint: str, filename: str, content_type: str, complete: bool
+    ) -> None:
+        """Raise when the body starting with ``head`` is not the file: empty, a page, or a refusal message.
+
+        ``complete``: ``head`` is the whole body (short bodies are judged whole: a refusal is a sentence).
+        """
+        if complete and not head:
+            raise self._empty(what, endpoint)
         if looks_like_page(head, content_type):
             if looks_like_login_page(head):
                 raise self._auth_error(what, endpoint)
             if not is_markup_filename(filename):
                 self._html_error(head, what=what, endpoint=endpoint)
+            return
+        if complete:
+            refusal = refused_file(head, filename, content_type)
+            if refusal is not None:
+                raise self._refusal_error(refusal, what=what, endpoint=endpoint)
 
     def _iter_body(self, response: httpx.Response, *, what: str, endpoint: str) -> Any:
         """Yield body chunks; a body that breaks off or falls short of Content-Length is retryable."""
@@ -599,7 +826,14 @@ class HttpSession:
                 f"ExoFOP sent an undecodable body for {what}: {exc}", endpoint=endpoint
             ) from exc
         except httpx.TimeoutException as exc:
-            raise _Retryable(NetworkError(f"timed out while receiving {what}", endpoint=endpoint)) from exc
+            raise _Retryable(
+                NetworkError(
+                    f"timed out: ExoFOP stopped sending {what} for {self.read_timeout:g} s "
+                    f"(after {received} bytes)",
+                    endpoint=endpoint,
+                    hint=SILENT_HINT,
+                )
+            ) from exc
         except (httpx.TransportError, OSError) as exc:
             raise _Retryable(
                 NetworkError(f"transfer of {what} broke off: {exc or type(exc).__name__}", endpoint=endpoint)

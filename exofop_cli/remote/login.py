@@ -2,12 +2,19 @@
 
 ExoFOP's documented login is a form POST to ``password_check.php`` with ``username``, ``password``,
 ``ref=login_user`` and ``ref_page=/tess/``; the session is the ``PHPSESSID`` cookie (~7 days). A failed login
-is not an HTTP error: the page (status 200) says "Invalid username or password" (reference §3). Saving the
-session is the caller's business (``ops.auth``): this module never writes a file.
+is not an HTTP error: the page (status 200) says "Invalid username or password" (reference §3).
+
+A login is confirmed, never assumed: the first GET of the login page may already set an anonymous
+``PHPSESSID``, so holding a session cookie proves nothing. Success needs positive evidence: the POST is
+redirected to a page that is not a login page (ExoFOP sends a good login to ``tess/index.php``, reference
+§7, dgegen/exofop), or a page shows what only a logged-in user sees (a "Logout" link). Without either, one
+GET of the home page with the new session decides. Saving the session is the caller's business
+(``ops.auth``): this module never writes a file.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING
@@ -23,6 +30,20 @@ if TYPE_CHECKING:
 
 _MAX_REDIRECTS = 5
 _INVALID_LOGIN = "invalid username or password"
+# What only a logged-in user sees: a way to log out (a link to logout.php, or the word in a menu).
+_LOGGED_IN = re.compile(rb"logout\.php|\blog\s*-?\s*out\b", re.I)
+
+
+def shows_logged_in(page: bytes) -> bool:
+    """True when an ExoFOP page shows a logged-in user (a Logout link) and is not the login form."""
+    from .sniff import looks_like_login_page
+
+    return bool(_LOGGED_IN.search(page[:262144])) and not looks_like_login_page(page)
+
+
+def _is_login_url(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return "login" in path or "password_check" in path
 
 
 def _cookies_from(response: httpx.Response, host: str, secure: bool, now: float) -> list[Cookie]:
@@ -71,13 +92,14 @@ def login_exchange(
     timeout_seconds: float = config.DEFAULT_TIMEOUT_SECONDS,
     transport: httpx.BaseTransport | None = None,
 ) -> list[Cookie]:
-    """Post the login form; the cookies of the new session. ``AuthRequiredError`` when ExoFOP refuses it."""
+    """Post the login form; the cookies of the new session. ``AuthRequiredError`` unless ExoFOP confirms it."""
     import httpx
 
     parts = urlsplit(base_url)
     host, secure = parts.hostname or "", parts.scheme == "https"
     now = time.time()
     cookies: dict[str, Cookie] = {}
+    redirected_away = False  # the POST led to a page that is not a login page
 
     def keep(response: httpx.Response) -> None:
         for c in _cookies_from(response, host, secure, now):
@@ -89,7 +111,9 @@ def login_exchange(
     try:
         with httpx.Client(
             transport=transport,
-            timeout=timeout_seconds,
+            timeout=httpx.Timeout(
+                timeout_seconds, connect=min(config.DEFAULT_CONNECT_TIMEOUT_SECONDS, timeout_seconds)
+            ),
             follow_redirects=False,
             headers={"User-Agent": f"exofop-cli ({endpoints.LOGIN})"},
         ) as client:
@@ -108,12 +132,44 @@ def login_exchange(
                 target = urljoin(str(response.url), location)
                 if urlsplit(target).hostname != host:
                     break  # never carry the session to another host
+                redirected_away = not _is_login_url(target)
                 response = client.get(target, headers=cookie_header())
                 keep(response)
+            _refused_or_failed(response)
+            confirmed = (redirected_away and not _shows_login_form(response)) or shows_logged_in(
+                response.content
+            )
+            if not confirmed and SESSION_COOKIE in cookies:
+                # No redirect and no Logout on the answer: ask for the home page with the new session.
+                home = client.get(urljoin(base_url, "index.php"), headers=cookie_header())
+                confirmed = home.status_code < 400 and shows_logged_in(home.content)
     except httpx.TimeoutException as exc:
         raise NetworkError("timed out while logging in to ExoFOP", endpoint=endpoints.LOGIN) from exc
     except httpx.TransportError as exc:
         raise NetworkError(f"could not reach ExoFOP to log in: {exc}", endpoint=endpoints.LOGIN) from exc
+    if SESSION_COOKIE not in cookies:
+        raise AuthRequiredError(
+            "ExoFOP did not start a session (no PHPSESSID cookie)", endpoint=endpoints.LOGIN
+        )
+    if not confirmed:
+        raise AuthRequiredError(
+            "ExoFOP did not confirm the login: no redirect away from the login page and no page showing a "
+            "logged-in user (Logout); the session was not saved",
+            endpoint=endpoints.LOGIN,
+            hint="check the username and password on the ExoFOP web site; if they work there, run "
+            "`exofop doctor --save report/` and report it",
+        )
+    return list(cookies.values())
+
+
+def _shows_login_form(response: httpx.Response) -> bool:
+    from .sniff import looks_like_login_page
+
+    return looks_like_login_page(response.content)
+
+
+def _refused_or_failed(response: httpx.Response) -> None:
+    """Raise for a server error or ExoFOP's failed-login text on the last page of the exchange."""
     if response.status_code >= 500:
         raise ServerError(
             f"ExoFOP server error (HTTP {response.status_code}) while logging in",
@@ -126,8 +182,3 @@ def login_exchange(
             endpoint=endpoints.LOGIN,
             hint="check the username and password you use on the ExoFOP web site",
         )
-    if SESSION_COOKIE not in cookies:
-        raise AuthRequiredError(
-            "ExoFOP did not start a session (no PHPSESSID cookie)", endpoint=endpoints.LOGIN
-        )
-    return list(cookies.values())

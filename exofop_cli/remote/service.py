@@ -94,25 +94,29 @@ class ExoFopRemote:
     def identify(self, query: TargetQuery) -> tuple[int, tuple[str, ...]]:
         """TIC id of a TOI or a name (and the TOIs learnt on the way), asked online.
 
-        A TOI is looked up in the TOI table first; one the table does not know (yet) falls back to ExoFOP's
-        resolver, as names do.
+        A TOI is looked up in the TOI table first; one the table does not know (yet), or rejects with "Sorry,
+        entered TOI is invalid" (plain or inside a page, reference §7), falls back to ExoFOP's resolver, as
+        names do; the resolver's "No object found" is then ``TargetNotFoundError``.
         """
         from .answers import ambiguous, parse_gototicid, parse_toi_table
+        from .sniff import looks_like_invalid_toi
 
         if query.kind == "tic":
             assert query.tic_id is not None
             return query.tic_id, ()
         if query.kind == "toi":
             assert query.toi is not None and query.toi_number is not None
+            what = f"TOI-{query.toi_number} in the TOI table"
+            # allow_html: the invalid-TOI answer may be a page; every other page still raises below.
             body = self.http.get(
-                endpoints.DOWNLOAD_TOI,
-                endpoints.toi_params(query.toi_number),
-                what=f"TOI-{query.toi_number} in the TOI table",
+                endpoints.DOWNLOAD_TOI, endpoints.toi_params(query.toi_number), what=what, allow_html=True
             )
+            if not looks_like_invalid_toi(body.content):
+                self.http.check_data(body.content, what=what, endpoint=endpoints.DOWNLOAD_TOI)
             try:
                 return parse_toi_table(body.content, toi=query.toi)
             except TargetNotFoundError:
-                pass  # not (yet) in the TOI table: fall back to ExoFOP's resolver below
+                pass  # not (yet) in the TOI table, or rejected: fall back to ExoFOP's resolver below
         body = self.http.get(
             endpoints.GOTOTICID,
             endpoints.gototicid_params(query.exofop_target_param),
@@ -127,12 +131,11 @@ class ExoFopRemote:
         """TOIs and star names of a TIC from ``target.php?json``; ``TargetNotFoundError`` for an unknown TIC."""
         from .answers import parse_overview
 
-        body = self.http.get(
-            endpoints.TARGET,
-            endpoints.target_params(tic_id),
-            what=f"the overview of TIC {tic_id}",
-            allow_html=True,
-        )
+        what = f"the overview of TIC {tic_id}"
+        body = self.http.get(endpoints.TARGET, endpoints.target_params(tic_id), what=what, allow_html=True)
+        if b"no tic object found" not in body.content[:65536].lower():
+            # The one page that is an answer is "not found"; a login page or any other page is not.
+            self.http.check_data(body.content, what=what, endpoint=endpoints.TARGET)
         return parse_overview(body.content, tic_id=tic_id)
 
     # -- tables ---------------------------------------------------------------------------------------------

@@ -4,6 +4,12 @@ Known quirks (reference §1): a BOM; header names with a leading space; renamed 
 with trailing blank lines; CSV fields quoted because they contain commas; free-text last columns whose
 unescaped quotes make rows ragged; numbers without a leading zero (``.386554``); empty field = null. The
 delimiter is sniffed from the header, because whether a script honours ``output=`` is not verified for all.
+
+Header and rows may disagree (reference §7: a real nearby-target CSV lacked its "Distance Err" header, which
+shifted every later column for a positional reader). Values are never silently shifted: rows with more
+fields than the header, and nameless header cells, give one warning naming the table and how many rows
+(``_reconcile``); a known gap is filled, extra values are kept, and a free-text last column still takes the
+delimiters typed into it.
 """
 
 import csv
@@ -87,12 +93,14 @@ def _sniff_delimiter(header: str) -> str:
 
 def check_not_html(head: bytes, *, what: str, endpoint: str | None = None) -> None:
     """Raise ``AuthRequiredError``/``InvalidResponseError`` when a body is an HTML page, not data."""
-    from .sniff import looks_like_html, looks_like_login_page
+    from .sniff import describe_page, looks_like_html, looks_like_login_page
 
     if looks_like_html(head):
         if looks_like_login_page(head):
             raise AuthRequiredError(f"ExoFOP sent its login page instead of {what}", endpoint=endpoint)
-        raise InvalidResponseError(f"ExoFOP sent an HTML page instead of {what}", endpoint=endpoint)
+        raise InvalidResponseError(
+            f"ExoFOP sent an HTML page {describe_page(head)} instead of {what}", endpoint=endpoint
+        )
     if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
         # A table header never starts with markup: "<b>Fatal error</b>: ...", "<table>", "<h1>".
         raise InvalidResponseError(f"ExoFOP sent markup instead of {what}", endpoint=endpoint)
@@ -154,7 +162,8 @@ def parse_table(
     raw_lines = text.splitlines()
     lines = [ln for ln in raw_lines if ln.strip()]
     if not lines:
-        # ExoFOP may answer "no rows" with an empty body instead of a bare header (unknown which).
+        # No table at all. ExoFOP answers "no rows" with the bare header; an empty body is throttling, which
+        # the callers that expect a table refuse (http.get, summaries, filelist): never "no rows".
         return Table(columns=(), rows=())
     delimiter = _sniff_delimiter(lines[0])
     split = _split_pipe if delimiter == "|" else (_split_csv if delimiter == "," else lambda s: s.split("\t"))
@@ -168,8 +177,6 @@ def parse_table(
             f"{what}: expected column(s) {', '.join(missing)} not in header {', '.join(columns)!r}",
             endpoint=endpoint,
         )
-    last_is_free = normalize_name(columns[-1]) in FREE_TEXT_COLUMNS if columns else False
-    rows: list[dict[str, str | None]] = []
     width = len(columns)
     header_at = next(i for i, ln in enumerate(raw_lines) if ln.strip())
     records = (
@@ -177,28 +184,98 @@ def parse_table(
         if delimiter == ","
         else _plain(raw_lines[header_at + 1 :])
     )
+    field_rows: list[list[str]] = []
+    trimmed = popped = 0  # rows whose one field too many was empty: a trailing delimiter, or a nameless value
     for record_line, line in records:
-        lineno = record_line + header_at + 1
         fields = split(line)
         if len(fields) > width and not fields[-1].strip():
             fields.pop()  # a trailing delimiter, with or without one on the header
-        if len(fields) > width:
-            if last_is_free:
-                fields = [*fields[: width - 1], delimiter.join(fields[width - 1 :])]
-            else:
+            popped += 1
+            trimmed += len(fields) == width
+        if len(fields) < width:
+            if len(fields) <= 1 and width > 1:
                 warnings.append(
-                    f"{what}: line {lineno} has {len(fields)} fields for {width} columns; extras dropped"
+                    f"{what}: line {record_line + header_at + 1} is not a row of the table; skipped"
                 )
-                fields = fields[:width]
-        elif len(fields) < width:
-            if len(fields) > 1 or width == 1:
-                # Trailing empty cells are sometimes dropped entirely; missing = null.
-                fields = fields + [""] * (width - len(fields))
-            else:
-                warnings.append(f"{what}: line {lineno} is not a row of the table; skipped")
                 continue
-        rows.append({col: _cell(val) for col, val in zip(columns, fields, strict=True)})
+            fields = fields + [""] * (width - len(fields))  # trailing empty cells dropped: missing = null
+        field_rows.append(fields)
+    if popped == len(field_rows):
+        trimmed = 0  # every row ends with a delimiter: that is the format, not a missing header name
+    columns, notes = _reconcile(columns, header, field_rows, what=what, delimiter=delimiter, trimmed=trimmed)
+    warnings.extend(notes)
+    width = len(columns)
+    rows = [
+        {col: _cell(val) for col, val in zip(columns, [*fields, *[""] * (width - len(fields))], strict=True)}
+        for fields in field_rows
+    ]
     return Table(columns=tuple(columns), rows=tuple(rows), warnings=tuple(warnings), delimiter=delimiter)
+
+
+# Names ExoFOP is known to leave out of a header while its rows keep the value: (the name it comes after,
+# the name that is missing). Real: the nearby-target CSV of 2020 wrote "Distance(pc)" and no "Distance Err
+# (pc)" (reference §7, golmschenk/ramjet ``TessTarget.retrieve_nearby_tic_targets``).
+# The third item: a header holding a name with this (normalised) part already has the missing column.
+_KNOWN_GAPS = (("Distance(pc)", "Distance Err (pc)", "distanceerr"),)
+
+
+def _reconcile(
+    columns: list[str], header: list[str], rows: list[list[str]], *, what: str, delimiter: str, trimmed: int
+) -> tuple[list[str], list[str]]:
+    """The columns to read ``rows`` by (wide rows are fixed in place), and warnings, when header and rows
+    disagree.
+
+    Never a silent shift: rows with more fields than the header (a delimiter inside free text, or a header
+    short by a name) and nameless header cells are reported with the table's name and how many rows they
+    concern. A known gap is filled; extra fields join a free-text last column (as ExoFOP's unescaped notes
+    need: a few ragged rows are notes, every row wider is a short header and warned); otherwise extra values
+    are kept under ``column_<n>`` names, never dropped. ``trimmed`` rows had one empty field too many (taken
+    for a trailing delimiter): alone they are that, beside wider rows they count as wide too.
+    """
+    warnings: list[str] = []
+    width = len(columns)
+    nameless = [i for i, name in enumerate(header[:width]) if not name]
+    for i in nameless:
+        filled = sum(1 for row in rows if i < len(row) and _cell(row[i]) is not None)
+        warnings.append(
+            f"{what}: header column {i + 1} has no name (read as {columns[i]!r}); "
+            f"{filled} of {len(rows)} row(s) have a value there"
+        )
+    wide = [row for row in rows if len(row) > width]
+    if not wide:
+        return columns, warnings
+    widest = max(len(row) for row in wide)
+    n_wide = len(wide) + (trimmed if widest == width + 1 else 0)
+    if widest == width + 1:
+        names = [normalize_name(c) for c in columns]
+        for after, missing, marker in _KNOWN_GAPS:
+            at = names.index(normalize_name(after)) if normalize_name(after) in names else -1
+            if at >= 0 and n_wide == len(rows) and not any(marker in n for n in names):
+                warnings.append(
+                    f"{what}: the header lacks a name that all {len(rows)} row(s) have a value for; read as "
+                    f"{missing!r} after {columns[at]!r} (a known ExoFOP header bug)"
+                )
+                return [*columns[: at + 1], missing, *columns[at + 1 :]], warnings
+    if normalize_name(columns[-1]) in FREE_TEXT_COLUMNS:
+        for row in wide:
+            row[width - 1 :] = [delimiter.join(row[width - 1 :])]
+        # A few ragged rows are delimiters typed into notes (real: ExoNotes, reference §7). Every row of
+        # several wider by the same count is rather a header short by a name: the values are one column off.
+        if n_wide == len(rows) >= 2 and len({len(r) for r in wide}) == 1:
+            warnings.append(
+                f"{what}: all {len(rows)} rows have {widest - width} more field(s) than the header's {width} "
+                f"names (the header is probably missing a name); the extra fields were read as part of the "
+                f"free-text last column {columns[-1]!r}, and values after the missing name may sit one column "
+                "to the left of their own"
+            )
+        return columns, warnings
+    extras = _dedupe([*columns, *[""] * (widest - width)])[width:]
+    warnings.append(
+        f"{what}: {n_wide} of {len(rows)} row(s) have more fields than the header's {width} names (the "
+        f"header is probably missing a name); their extra values are kept as {', '.join(extras)}, and values "
+        "after the missing name may sit one column to the right of their own"
+    )
+    return [*columns, *extras], warnings
 
 
 def _plain(lines: list[str]) -> Iterator[tuple[int, str]]:
@@ -272,6 +349,18 @@ def to_float(value: str | None) -> float | None:
         return None
     number = float(value)
     return number if math.isfinite(number) else None  # "1e400" is garbage, not infinity
+
+
+_TIC_CELL = r"(?i)^\s*(?:tic[\s_\-]*)?0*(\d{1,12})(?:\.\d{1,2})?\s*$"
+
+
+def tic_cell(value: str | None) -> int | None:
+    """A TIC from a table cell: ``86396382``, ``TIC 86396382``, ``TIC 86396382.01`` (the CTOI form of the real
+    ``target.php`` JSON, reference §7), ``TIC0086396382``, ``86396382.0``; None otherwise."""
+    if value is None:
+        return None
+    match = re.match(_TIC_CELL, value)
+    return int(match.group(1)) if match else to_int(value)
 
 
 def to_int(value: str | None) -> int | None:

@@ -3,7 +3,9 @@
 Table headers are the real ones from ``shared/samples`` (reference §2): the 2025 TOI header, the real
 ``download_spect``/``download_tseries`` pipe headers, the rendered imaging and obsnotes columns, and the
 documented file-list columns. Where ExoFOP's header is unknown (stellar, planet, uploads) a plausible header is
-used and marked as such.
+used and marked as such. The ``target.php?json`` overview has the real shape (reference §7: rzellem/EXOTIC
+``exotic/api/tic-all.json``): its 18 top-level keys, ``star_names`` as one ", "-separated string, ``tois[].toi``
+as ``TOI 1262.01``, ``files[]`` rows with their 12 keys and dates with a time.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class FakeFile:
     group: str = "tfopwg"
     toi: str | None = None
     proprietary: bool = False
+    # The name get_file.php puts in Content-Disposition: None = the listed name, "" = no such header.
+    disposition_name: str | None = None
 
     @property
     def length(self) -> int:
@@ -155,39 +159,65 @@ class FakeTarget:
     ctois: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def render_table(columns: tuple[str, ...], rows: list[dict[str, str]], output: str) -> bytes:
-    """A table as ExoFOP prints it: pipe (no quoting, blank lines at the end) or CSV (quoted when needed)."""
+def render_table(
+    columns: tuple[str, ...], rows: list[dict[str, str]], output: str, *, omit_header: str | None = None
+) -> bytes:
+    """A table as ExoFOP prints it: pipe (no quoting, blank lines at the end) or CSV (quoted when needed).
+
+    ``omit_header`` leaves one name out of the header line while rows keep its value: the real nearby-target
+    CSV of 2020 lacked its "Distance Err" header (reference §7, ramjet).
+    """
+    header = [c for c in columns if c != omit_header]
     if output == "pipe":
-        lines = ["|".join(columns)] + ["|".join(str(row.get(c, "")) for c in columns) for row in rows]
+        lines = ["|".join(header)] + ["|".join(str(row.get(c, "")) for c in columns) for row in rows]
         return ("\n".join(lines) + "\n\n\n").encode()
     import csv
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow(header)
     for row in rows:
         writer.writerow([row.get(c, "") for c in columns])
     return buf.getvalue().encode()
 
 
-def filelist_rows(target: FakeTarget, *, include_proprietary: bool) -> list[dict[str, str]]:
-    """File-list rows of a star (proprietary rows only for a logged-in session)."""
-    return [
-        {
-            "Type": f.type,
-            "File Name": f.filename,
-            "File ID": str(f.file_id),
-            "TIC": str(target.tic_id),
-            "TOI": f.toi or "",
-            "Date": f.date,
-            "User": f.user,
-            "Group": f.group,
-            "Tag": "" if f.tag is None else str(f.tag),
-            "Description": f.description,
-        }
-        for f in target.files
-        if include_proprietary or not f.proprietary
-    ]
+def _with_time(date: str) -> str:
+    """``2020-08-15`` → ``2020-08-15 12:01:18``: real ``fdate`` values always carry a time (reference §7)."""
+    return date if " " in date else f"{date} 12:01:18"
+
+
+def filelist_rows(
+    target: FakeTarget, *, include_proprietary: bool, real_shapes: bool = False
+) -> list[dict[str, str]]:
+    """File-list rows of a star (proprietary rows only for a logged-in session).
+
+    ``real_shapes``: cells as the real ``target.php`` JSON writes the same fields (``TOI 1262.01``, the TIC as
+    ``TIC 365938305.01``, dates with a time); otherwise the documented bare forms.
+    """
+    rows = []
+    for f in target.files:
+        if f.proprietary and not include_proprietary:
+            continue
+        toi, tic, date = f.toi or "", str(target.tic_id), f.date
+        if real_shapes:
+            toi = f"TOI {toi}" if toi else ""
+            tic = f"TIC {target.tic_id}.{toi.rsplit('.', 1)[-1]}" if toi else f"TIC {target.tic_id}"
+            date = _with_time(date)
+        rows.append(
+            {
+                "Type": f.type,
+                "File Name": f.filename,
+                "File ID": str(f.file_id),
+                "TIC": tic,
+                "TOI": toi,
+                "Date": date,
+                "User": f.user,
+                "Group": f.group,
+                "Tag": "" if f.tag is None else str(f.tag),
+                "Description": f.description,
+            }
+        )
+    return rows
 
 
 def toi_rows(target: FakeTarget) -> list[dict[str, str]]:
@@ -228,12 +258,58 @@ def ctoi_rows(target: FakeTarget) -> list[dict[str, str]]:
 
 
 def overview_json(target: FakeTarget) -> dict[str, object]:
-    """``target.php?json`` body (the keys public clients read)."""
+    """``target.php?json`` body with the real shape (reference §7): every top-level key, string values."""
     return {
-        "basic_info": {"tic_id": str(target.tic_id), "star_names": ", ".join(target.names)},
-        "coordinates": {"ra": "06:36:52.66", "dec": "-58:01:36.78"},
-        "magnitudes": [{"band": "TESS", "value": "10.1"}],
-        "tois": [{"toi": toi, "disp_tess": "PC"} for toi in target.tois],
+        "basic_info": {
+            "tic_id": str(target.tic_id),
+            "star_names": ", ".join(target.names),  # ONE string, ", "-separated
+            "confirmed_planets": "",
+            "k2_campaign": "",
+            "tic_contamination_ratio": "0.033642",
+        },
+        "coordinates": {"ra": "97.636644999811907", "dec": "+29.672266247041001", "pm_ra": "-1.57989"},
+        "tois": [
+            {
+                "toi": f"TOI {toi}",
+                "ctoi": f"TIC {target.tic_id}.{toi.rsplit('.', 1)[-1]}",
+                "disp_tess": "PC",
+                "disp_tfop": "PC",
+                "editdisp": toi,
+                "sector": "14,15",
+                "notes": "",
+                "date": "2022-12-14 12:09:24",
+            }
+            for toi in target.tois
+        ],
         "ctois": [],
-        "files": [{"fid": str(f.file_id), "fname": f.filename, "ftype": f.type} for f in target.files],
+        "planet_units": {"per": "days"},
+        "planet_parameters": [],
+        "stellar_units": {},
+        "stellar_parameters": [],
+        "stellar_companions_units": {},
+        "stellar_companions": [],
+        "magnitudes": [{"band": "TESS", "value": "10.1", "value_e": "0.0126", "mtabname": "tmag"}],
+        "imaging_units": {},
+        "imaging": [],
+        "spectroscopy_units": {},
+        "spectroscopy": [],
+        "time_series_units": {"tsdate": "UT"},
+        "time_series": [],
+        "files": [
+            {
+                "ftype": f.type,
+                "fname": f.filename,
+                "fctoi": f"TIC {target.tic_id}.{f.toi.rsplit('.', 1)[-1]}" if f.toi else "",
+                "ftoi": f"TOI {f.toi}" if f.toi else "",
+                "fdesc": f.description,
+                "fdate": _with_time(f.date),
+                "fuser": f.user,
+                "fgroup": f.group,
+                "ftag": "" if f.tag is None else str(f.tag),
+                "fobid": "7",
+                "fid": str(f.file_id),
+                "fext": f.filename.rsplit(".", 1)[-1] if "." in f.filename else "",
+            }
+            for f in target.files
+        ],
     }

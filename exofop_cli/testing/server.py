@@ -9,7 +9,43 @@ Usable from any test suite::
         server.faults.fail("get_file.php", 503, times=2, retry_after="1")
 
 Every request is logged (``server.requests``), with bytes sent, so tests can assert "no network at all" or
-"bytes transferred ≈ bytes of the selected files". Cookie values are never logged.
+"bytes transferred ≈ bytes of the selected files". Cookie values are never logged. Every HTML page carries a
+header with a "Login" link (a "Logout" link for a logged-in session), as ExoFOP's pages do.
+
+Fault switches (``server.faults``), each consumed ``times`` times by requests to one endpoint (and file id):
+
+* ``fail(endpoint, status, retry_after=)``: an HTTP error status.
+* ``truncate(endpoint, cut_at)``: the full ``Content-Length`` promised, the body cut, the connection dropped.
+* ``stall(endpoint, seconds)``: sleep before answering normally.
+* ``silent(endpoint, seconds)``: accept the request, send nothing at all for ``seconds``, then close the
+  connection without an answer (ExoFOP throttling a host, reference §7).
+* ``empty(endpoint)``: HTTP 200 with an empty body (ExoFOP throttling under load: 480 / 0 / 480 bytes).
+* ``plain_text(endpoint, message)``: a short ``text/plain`` refusal ("Sorry, you do not have permission…").
+* ``replace_body(endpoint, body, content_type=)``: any other body (an HTML page, garbage, an archive...).
+* ``redirect(endpoint, location)``: a redirect, to this host or another.
+
+Global switches: ``faults.chunked`` (no ``Content-Length``), ``faults.latency`` (seconds before every answer),
+``faults.chunk_delay`` and ``faults.chunk_size`` (a slow but progressing transfer), ``faults.gzip``,
+``faults.clock_offset`` (seconds added to the ``Date`` header: a server clock that is off).
+
+Behaviour switches (on the server):
+
+* ``serialise_sessions``: requests that carry one ``PHPSESSID`` are served one at a time, each holding the
+  session for its whole run, body included (PHP's session lock); ``session_waits`` counts requests that had
+  to queue behind another of their session.
+* ``anonymous_sessions``: every answer to a request without a session cookie sets a new anonymous
+  ``PHPSESSID`` (PHP's ``session_start``); a client that replays it shows up as ``had_cookie`` in the log.
+* ``invalid_toi_answer``: ``"plain"`` or ``"html"``: ``download_toi.php`` answers a TOI no star has with
+  "Sorry, entered TOI is invalid" (as text, or inside an ExoFOP page) instead of the bare header.
+* ``short_headers``: ``{endpoint: column}``: that table's header lacks one name while its rows keep the value
+  (the real nearby-target CSV lacked "Distance Err", reference §7).
+* ``real_cell_shapes``: file-list cells as the real ``target.php`` JSON writes them: ``TOI 1262.01``,
+  ``TIC 365938305.01``, dates with a time. (The overview JSON always has its real shape, see ``data``.)
+* ``login_failure``: what a wrong password gets: ``"message"`` (200, "Invalid username or password" and the
+  form), ``"form"`` (200, the bare form again) or ``"redirect"`` (302 back to ``login.php``). A good login is
+  answered with a new ``PHPSESSID`` and a redirect to ``index.php``, whose page then shows "Logout".
+* ``list_proprietary_anonymously``: whether anonymous file lists show proprietary rows.
+* ``FakeFile.disposition_name``: the name ``get_file.php`` sends in ``Content-Disposition`` (``""``: none).
 """
 
 from __future__ import annotations
@@ -42,14 +78,30 @@ from .data import (
     toi_rows,
 )
 
-LOGIN_PAGE = b"""<!DOCTYPE html>
-<html><head><title>ExoFOP Login</title></head><body>
-<form action="password_check.php" method="post">
+_LOGIN_LINK = b'<a href="/tess/login.php?ref=/tess/">Login</a>'
+_LOGOUT_LINK = b'<a href="/tess/logout.php">Logout</a>'
+
+
+def page(title: str, body: bytes, *, logged_in: bool = False) -> bytes:
+    """An ExoFOP-like page: a header whose menu always has a Login (or Logout) link, then ``body``."""
+    link = _LOGOUT_LINK if logged_in else _LOGIN_LINK
+    return (
+        b"<!DOCTYPE html>\n<html><head><title>" + title.encode() + b"</title></head><body>\n"
+        b'<div class="header"><a href="/tess/">ExoFOP-TESS</a> | <a href="/tess/view_toi.php">TOIs</a> | '
+        + link
+        + b"</div>\n"
+        + body
+        + b"\n</body></html>\n"
+    )
+
+
+_LOGIN_FORM = b"""<form action="password_check.php" method="post">
 <input type="text" name="username"><input type="password" name="password">
 <input type="hidden" name="ref" value="login_user"><input type="hidden" name="ref_page" value="/tess/">
-</form></body></html>
-"""
-INVALID_LOGIN_PAGE = b"<html><body><p>Invalid username or password.</p>" + LOGIN_PAGE + b"</body></html>"
+</form>"""
+LOGIN_PAGE = page("ExoFOP Login", _LOGIN_FORM)
+INVALID_LOGIN_PAGE = page("ExoFOP Login", b"<p>Invalid username or password.</p>\n" + _LOGIN_FORM)
+INVALID_TOI_TEXT = b"Sorry, entered TOI is invalid"
 SUMMARY_ENDPOINTS = {
     "download_spect.php": ("spect", "target"),
     "download_imaging.php": ("imaging", "target"),
@@ -70,7 +122,7 @@ class Fault:
     """One switch: what to do to the next ``times`` requests matching ``endpoint`` (and ``file_id``)."""
 
     endpoint: str
-    kind: str  # status | truncate | stall | body | drop | redirect
+    kind: str  # status | truncate | stall | silent | empty | body | redirect
     times: int = 1
     status: int = 500
     retry_after: str | None = None
@@ -91,7 +143,9 @@ class Faults:
         self.chunked = False  # send bodies without Content-Length
         self.latency = 0.0  # seconds slept before every answer
         self.chunk_delay = 0.0  # seconds slept between body chunks (a slow transfer, to kill mid-download)
+        self.chunk_size = 0  # bytes per body chunk of a file (0: 1 MiB blocks)
         self.gzip = False
+        self.clock_offset = 0.0  # seconds added to the Date header
 
     def add(self, fault: Fault) -> Fault:
         """Arm a fault."""
@@ -120,6 +174,35 @@ class Faults:
     def stall(self, endpoint: str, seconds: float, *, times: int = 1, file_id: int | None = None) -> Fault:
         """Sleep ``seconds`` before answering (to hit the client's timeout)."""
         return self.add(Fault(endpoint, "stall", times=times, stall_seconds=seconds, file_id=file_id))
+
+    def silent(self, endpoint: str, seconds: float, *, times: int = 1, file_id: int | None = None) -> Fault:
+        """Accept the request, send nothing for ``seconds``, then close the connection without an answer."""
+        return self.add(Fault(endpoint, "silent", times=times, stall_seconds=seconds, file_id=file_id))
+
+    def empty(self, endpoint: str, *, times: int = 1, file_id: int | None = None) -> Fault:
+        """Answer HTTP 200 with an empty body (how ExoFOP throttles under load)."""
+        return self.add(Fault(endpoint, "body", times=times, status=200, body=b"", file_id=file_id))
+
+    def plain_text(
+        self,
+        endpoint: str,
+        message: str = "Sorry, you do not have permission to access this file.",
+        *,
+        times: int = 1,
+        file_id: int | None = None,
+    ) -> Fault:
+        """Answer 200 with a short ``text/plain`` message instead of the data (a refusal that is not HTML)."""
+        return self.add(
+            Fault(
+                endpoint,
+                "body",
+                times=times,
+                status=200,
+                body=message.encode(),
+                file_id=file_id,
+                content_type="text/plain; charset=UTF-8",
+            )
+        )
 
     def replace_body(
         self,
@@ -171,6 +254,8 @@ class Faults:
         self.chunked = False
         self.latency = 0.0
         self.chunk_delay = 0.0
+        self.chunk_size = 0
+        self.clock_offset = 0.0
 
 
 class InFlight:
@@ -244,6 +329,14 @@ class FakeExoFop:
         # Whether anonymous file lists show proprietary rows is unknown (reference §3); showing them is the
         # harder case for a client (the row exists, the download answers with the login page).
         self.list_proprietary_anonymously = True
+        self.serialise_sessions = False
+        self.session_waits = 0
+        self.anonymous_sessions = False
+        self.invalid_toi_answer: str | None = None  # None | "plain" | "html"
+        self.short_headers: dict[str, str] = {}
+        self.real_cell_shapes = False
+        self.login_failure = "message"  # "message" | "form" | "redirect"
+        self._session_locks: dict[str, threading.Lock] = {}
         self._log_lock = threading.Lock()
         self._httpd = _Server((host, port), _Handler)
         self._httpd.fake = self
@@ -291,6 +384,11 @@ class FakeExoFop:
         sid = f"fake-session-{self.accounts.counter:04d}"
         self.accounts.sessions.add(sid)
         return sid
+
+    def session_lock(self, sid: str) -> threading.Lock:
+        """The lock that serialises one session's requests (``serialise_sessions``)."""
+        with self._log_lock:
+            return self._session_locks.setdefault(sid, threading.Lock())
 
     def expire_sessions(self) -> None:
         """Forget every session (the next proprietary request gets the login page)."""
@@ -374,13 +472,21 @@ class _Handler(BaseHTTPRequestHandler):
     def fake(self) -> FakeExoFop:
         return self.server.fake
 
-    def _session_ok(self) -> bool:
+    def _session_id(self) -> str | None:
         cookie = self.headers.get("Cookie", "")
         for part in cookie.split(";"):
             name, _, value = part.strip().partition("=")
-            if name == "PHPSESSID" and value in self.fake.accounts.sessions:
-                return True
-        return False
+            if name == "PHPSESSID" and value:
+                return value
+        return None
+
+    def _session_ok(self) -> bool:
+        return self._session_id() in self.fake.accounts.sessions
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header, shifted by ``faults.clock_offset`` (a server clock that is off)."""
+        when = time.time() if timestamp is None else timestamp
+        return super().date_time_string(when + self.fake.faults.clock_offset)
 
     def _send(
         self,
@@ -397,6 +503,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        if (
+            self.fake.anonymous_sessions
+            and self._session_id() is None
+            and "Set-Cookie" not in (headers or {})
+        ):
+            # PHP's session_start on a request without a session: a new anonymous session every time.
+            self.send_header("Set-Cookie", f"PHPSESSID=anon-{time.monotonic_ns()}; path=/; HttpOnly")
         if isinstance(body, bytes):
             length = len(body)
             chunks: Iterator[bytes] = iter([body])
@@ -452,6 +565,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
+        sid = self._session_id()
+        if not (self.fake.serialise_sessions and sid):
+            self._serve()
+            return
+        lock = self.fake.session_lock(sid)
+        if not lock.acquire(blocking=False):
+            with self.fake._log_lock:
+                self.fake.session_waits += 1
+            lock.acquire()
+        try:
+            self._serve()  # the whole request holds its session, as PHP's session lock does
+        finally:
+            lock.release()
+
+    def _serve(self) -> None:
         with self.fake.in_flight.track(self.path):
             self._answer()
 
@@ -468,6 +596,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "stall":
             time.sleep(fault.stall_seconds)
             fault = None
+        if fault is not None and fault.kind == "silent":
+            # The connection stays open and silent, then closes without a single byte of answer.
+            time.sleep(fault.stall_seconds)
+            self.close_connection = True
+            self._finish(endpoint, parts.query, 0, 0)
+            return
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             status = fault.status
@@ -509,9 +643,9 @@ class _Handler(BaseHTTPRequestHandler):
         if endpoint in ("download_files_zip.php", "download_files.php"):
             return self._archive(endpoint, params, cut)
         if endpoint in ("", "index.php"):
-            return 200, self._send(
-                200, b"<html><body>ExoFOP-TESS (fake)</body></html>", content_type="text/html"
-            )
+            logged_in = self._session_ok()
+            body = page("ExoFOP-TESS", b"<h1>ExoFOP-TESS (fake)</h1>", logged_in=logged_in)
+            return 200, self._send(200, body, content_type="text/html; charset=UTF-8")
         if endpoint == "login.php":
             sid = f"anon-{time.monotonic_ns()}"
             return 200, self._send(
@@ -523,7 +657,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self._not_found()
 
     def _not_found(self) -> tuple[int, int]:
-        return 404, self._send(404, b"<html><body>404 Not Found</body></html>", content_type="text/html")
+        body = page("404 Not Found", b"<h1>Not Found</h1>", logged_in=self._session_ok())
+        return 404, self._send(404, body, content_type="text/html")
 
     def _target_for(self, raw: str | None) -> FakeTarget | None:
         if raw is None or not raw.strip().isdigit():
@@ -539,10 +674,12 @@ class _Handler(BaseHTTPRequestHandler):
         _target, f = found
         if f.proprietary and not self._session_ok():
             return 200, self._send(200, LOGIN_PAGE, content_type="text/html; charset=UTF-8")
-        headers = {"Content-Disposition": _disposition(f.filename)}
+        served = f.filename if f.disposition_name is None else f.disposition_name
+        headers = {"Content-Disposition": _disposition(served)} if served else {}
+        chunk_size = self.fake.faults.chunk_size
         return 200, self._send(
             200,
-            f.chunks(),
+            f.chunks(chunk_size) if chunk_size else f.chunks(),
             content_type="application/octet-stream",
             headers=headers,
             length=f.length,
@@ -553,8 +690,10 @@ class _Handler(BaseHTTPRequestHandler):
         target = self._target_for(params.get("id"))
         output = params.get("output", _DEFAULT_OUTPUT["download_filelist.php"])
         show_all = self._session_ok() or self.fake.list_proprietary_anonymously
-        rows = filelist_rows(target, include_proprietary=show_all) if target else []
-        body = render_table(FILELIST_COLUMNS, rows, output)
+        real = self.fake.real_cell_shapes
+        rows = filelist_rows(target, include_proprietary=show_all, real_shapes=real) if target else []
+        omit = self.fake.short_headers.get("download_filelist.php")
+        body = render_table(FILELIST_COLUMNS, rows, output, omit_header=omit)
         return 200, self._send(200, body, cut_at=cut)
 
     def _summary(self, endpoint: str, params: dict[str, str], cut: int | None) -> tuple[int, int]:
@@ -568,7 +707,9 @@ class _Handler(BaseHTTPRequestHandler):
         rows = target.summary_rows.get(kind, []) if target else []
         if output not in ("pipe", "csv"):
             output = "pipe"
-        return 200, self._send(200, render_table(SUMMARY_COLUMNS[kind], rows, output), cut_at=cut)
+        omit = self.fake.short_headers.get(endpoint)
+        body = render_table(SUMMARY_COLUMNS[kind], rows, output, omit_header=omit)
+        return 200, self._send(200, body, cut_at=cut)
 
     def _gototicid(self, params: dict[str, str]) -> tuple[int, int]:
         tics = self.fake.lookup(params.get("target", ""))
@@ -600,6 +741,13 @@ class _Handler(BaseHTTPRequestHandler):
             for row in toi_rows(t)
             if not system or row["TOI"].split(".")[0] == system
         ]
+        if not rows and system and self.fake.invalid_toi_answer == "plain":
+            return 200, self._send(200, INVALID_TOI_TEXT, content_type="text/html; charset=UTF-8")
+        if not rows and system and self.fake.invalid_toi_answer == "html":
+            body = page(
+                "ExoFOP-TESS TOIs", b"<h2>" + INVALID_TOI_TEXT + b"</h2>", logged_in=self._session_ok()
+            )
+            return 200, self._send(200, body, content_type="text/html; charset=UTF-8")
         return 200, self._send(200, render_table(TOI_COLUMNS, rows, params.get("output", "pipe")))
 
     def _archive(self, endpoint: str, params: dict[str, str], cut: int | None) -> tuple[int, int]:
@@ -631,8 +779,11 @@ class _Handler(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         user, password = form.get("username", ""), form.get("password", "")
         if self.fake.accounts.users.get(user) != password or form.get("ref") != "login_user":
-            return 200, self._send(200, INVALID_LOGIN_PAGE, content_type="text/html")
+            if self.fake.login_failure == "redirect":
+                return 302, self._send(302, b"", headers={"Location": "/tess/login.php?ref=/tess/&error=1"})
+            body = LOGIN_PAGE if self.fake.login_failure == "form" else INVALID_LOGIN_PAGE
+            return 200, self._send(200, body, content_type="text/html")
         sid = self.fake.new_session()
-        return 302, self._send(
-            302, b"", headers={"Location": "/tess/", "Set-Cookie": f"PHPSESSID={sid}; path=/; HttpOnly"}
-        )
+        # dgegen/exofop's authenticator notes that a good login redirects to tess/index.php.
+        headers = {"Location": "/tess/index.php", "Set-Cookie": f"PHPSESSID={sid}; path=/; HttpOnly"}
+        return 302, self._send(302, b"", headers=headers)

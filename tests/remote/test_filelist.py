@@ -171,9 +171,15 @@ def test_file_names_are_kept_verbatim_here() -> None:
     assert row.filename == "../../etc/passwd"
 
 
-@pytest.mark.parametrize("body", [b"", b"\n\n", HEADER.encode() + b"\n"])
-def test_empty_listing(body: bytes) -> None:
-    assert parse_filelist(body, tic_id=TIC) == ([], [])
+def test_header_only_is_an_empty_listing() -> None:
+    assert parse_filelist(HEADER.encode() + b"\n", tic_id=TIC) == ([], [])
+
+
+@pytest.mark.parametrize("body", [b"", b"\n\n", b"  \r\n"])
+def test_an_empty_body_is_not_an_empty_listing(body: bytes) -> None:
+    # ExoFOP throttles with empty 200s (reference §7); a cached one (older versions) must read as damaged.
+    with pytest.raises(InvalidResponseError, match="file list is empty"):
+        parse_filelist(body, tic_id=TIC)
 
 
 def test_header_without_file_id_or_name_is_invalid_response() -> None:

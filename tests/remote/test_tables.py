@@ -171,10 +171,15 @@ def test_quoted_line_break_inside_a_note_is_one_record() -> None:
     assert [(r["TIC ID"], r["Notes"]) for r in table.rows] == [("1", "line one\nline two"), ("2", "x")]
 
 
-def test_extra_fields_when_last_column_is_not_free_text_are_dropped_with_a_warning() -> None:
-    table = parse_table(b"TIC ID|Tag\n1|5|surplus\n")
-    assert dict(table.rows[0]) == {"TIC ID": "1", "Tag": "5"}
-    assert table.warnings == ("a table: line 2 has 3 fields for 2 columns; extras dropped",)
+def test_extra_fields_when_last_column_is_not_free_text_are_kept_with_a_warning() -> None:
+    table = parse_table(b"TIC ID|Tag\n1|5|surplus\n2|6\n")
+    assert table.columns == ("TIC ID", "Tag", "column_3")
+    assert [dict(r) for r in table.rows] == [
+        {"TIC ID": "1", "Tag": "5", "column_3": "surplus"},
+        {"TIC ID": "2", "Tag": "6", "column_3": None},
+    ]
+    (warning,) = table.warnings
+    assert warning.startswith("a table: 1 of 2 row(s) have more fields than the header's 2 names")
 
 
 def test_short_rows_are_padded_with_nulls() -> None:
