@@ -509,17 +509,17 @@ def test_the_real_overview_shape_resolves(client: ExoFopClient) -> None:
     if not LIVE:
         assert target.toi == "1725.01" and target.tois == ("1725.01",)
         assert len(target.names) == 12 and target.names[0] == "TIC 86396382"
-            # One per catalogue, ExoFOP's first spelling; TIC and TOI are no aliases (fields of their own).
-            assert target.aliases == {
-                "1swasp": "1SWASP J063032.79+294020.4",
-                "2mass": "2MASS J06303279+2940202",
-                "apass": "APASS 47765762",
-                "gaia_dr2": "Gaia DR2 3435282862461427072",
-                "tyc": "TYC 1891-01178-1",
-                "ucac4": "UCAC4 599-033160",
-                "wasp": "WASP-12",
-                "wise": "WISE J063032.78+294020.2",
-            }
+        # One per catalogue, ExoFOP's first spelling; TIC and TOI are no aliases (fields of their own).
+        assert target.aliases == {
+            "1swasp": "1SWASP J063032.79+294020.4",
+            "2mass": "2MASS J06303279+2940202",
+            "apass": "APASS 47765762",
+            "gaia_dr2": "Gaia DR2 3435282862461427072",
+            "tyc": "TYC 1891-01178-1",
+            "ucac4": "UCAC4 599-033160",
+            "wasp": "WASP-12",
+            "wise": "WISE J063032.78+294020.2",
+        }
 
 
 def test_real_file_list_cells_read_as_the_bare_forms(client: ExoFopClient) -> None:

@@ -6,6 +6,7 @@ must not pay for the CSV machinery those parsers need (``remote.answers``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,15 @@ from .layout import RESOLUTIONS_NAME
 class ResolutionCache:
     """``<cache_root>/resolutions.json``: query key → target, so warm runs never resolve online.
 
-    Read-merge-write with an atomic replace; two concurrent writers can at worst drop each other's newest
+    Read-merge-write with an atomic replace; two concurrent processes can at worst drop each other's newest
     entry, which only costs one more online resolution later (never a wrong answer).
     """
 
     def __init__(self, cache_root: Path) -> None:
         self.path = cache_root / RESOLUTIONS_NAME
+        # The stars of one batch are fetched side by side in one process: their read-merge-writes take turns
+        # so that none drops another's entry (across processes a dropped entry only costs a lookup).
+        self._writing = threading.Lock()
 
     def _load(self) -> dict[str, Any]:
         data = read_json(self.path)
@@ -39,10 +43,11 @@ class ResolutionCache:
 
     def put(self, keys: Iterable[str], target: ExoFopTarget) -> None:
         """Remember ``target`` under every key (the query and ``tic:<id>``)."""
-        data = self._load()
-        for key in keys:
-            data[key] = target.to_dict()
-        write_json_if_changed(self.path, data)
+        with self._writing:
+            data = self._load()
+            for key in keys:
+                data[key] = target.to_dict()
+            write_json_if_changed(self.path, data)
 
     def keys(self) -> list[str]:
         """All cached query keys (for tab completion)."""

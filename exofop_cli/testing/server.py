@@ -265,7 +265,7 @@ class InFlight:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._now: list[str] = []
         self.peak = 0
         self.stars_together = 0  # the most distinct stars with requests in flight at one moment
@@ -286,6 +286,13 @@ class InFlight:
         finally:
             with self._lock:
                 self._now.remove(star)
+                self._lock.notify_all()
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Wait (a little) until no request is being answered: a client may have its whole answer before
+        the handler thread has logged it."""
+        with self._lock:
+            self._lock.wait_for(lambda: not self._now, timeout=timeout)
 
     def reset(self) -> None:
         """Forget the peaks."""
@@ -324,7 +331,7 @@ class FakeExoFop:
         self.targets: dict[int, FakeTarget] = {t.tic_id: t for t in targets or []}
         self.faults = Faults()
         self.accounts = Accounts()
-        self.requests: list[LoggedRequest] = []
+        self._requests: list[LoggedRequest] = []
         self.in_flight = InFlight()
         # Whether anonymous file lists show proprietary rows is unknown (reference §3); showing them is the
         # harder case for a client (the row exists, the download answers with the login page).
@@ -397,12 +404,19 @@ class FakeExoFop:
     def log(self, request: LoggedRequest) -> None:
         """Record a request."""
         with self._log_lock:
-            self.requests.append(request)
+            self._requests.append(request)
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """The requests answered since the last reset (waiting for those still being logged)."""
+        self.in_flight.wait_idle()
+        return self._requests
 
     def reset_log(self) -> None:
         """Forget logged requests."""
+        self.in_flight.wait_idle()
         with self._log_lock:
-            self.requests.clear()
+            self._requests.clear()
 
     @property
     def bytes_sent(self) -> int:
