@@ -156,7 +156,7 @@ Splitter = Callable[[str], list[str]]
 KEEP_RULE = (
     "first one light curve per filter (a multi-band test needs every band), the one with the smallest "
     "transit-depth uncertainty, robust out-of-transit scatter x sqrt(1/n_in + 1/n_out); then the others by "
-    "that uncertainty; a curve with no point in transit last; ties by file id"
+    "that uncertainty; a curve with no point in transit, or too few out of it, last; ties by file id"
 )
 
 
@@ -192,10 +192,16 @@ class ExternalLightCurve:
         """How well the curve measures a transit depth: scatter x sqrt(1/n_in + 1/n_out).
 
         The robust out-of-transit scatter when the duration is known (infinite without a point in
-        transit), else the mean error over sqrt(points). Used to choose which curves to keep (``KEEP_RULE``).
+        transit, or with too few out of it to measure a level), else the mean error over sqrt(points). Used
+        to choose which curves to keep (``KEEP_RULE``).
         """
         mean_err = sum(self.flux_err) / len(self.flux_err)
         oot = self.out_of_transit
+        duration_known = self.ephemeris is not None and self.ephemeris[2] is not None
+        if oot is None and duration_known:
+            # No baseline to measure a depth against (a curve of the transit alone, normalised by its own
+            # median, has lost the transit): never ahead of a curve that has one.
+            return math.inf
         if oot is None:
             return mean_err / math.sqrt(len(self.flux))
         if oot.in_transit == 0:
