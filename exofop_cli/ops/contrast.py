@@ -30,9 +30,10 @@ Cleaning, in this order, each change reported in ``ContrastCurve.warnings``:
   envelope changed, or would have changed (largest delta-mag lowered, largest outward move of the separation
   TRICERATOPS assigns to a companion).
 
-Band → ``filt``: the band label comes from the file's own metadata, else from the imaging-summary row with
-the same Tag (``imaging_row``), else from the ExoFOP file-name pattern ``TOI<n>I-<initials><date>-<band>_``;
-a caller's ``band=`` or ``triceratops_filter=`` overrides all three. ``explain_band`` maps a label by name
+Band → ``filt``: the band label comes from the file's own metadata, else from the ExoFOP file-name pattern
+``TOI<n>I-<initials><date>-<band>_`` (when that token is a band), else from the imaging-summary row with the
+same Tag (``imaging_row``, which describes the observation, not the file); a caller's ``band=`` or
+``triceratops_filter=`` overrides all three. ``explain_band`` maps a label by name
 (``BAND_NAMES``: Brgamma, Kcont, CH4s, H2, i', Sloan z', Cousins I...), by a long-pass name (``LP600``), else
 by its central wavelength (``WAVELENGTH_RULES``: ``562: 562 (54) nm``, ``880 nm``, ``1.6``). Each mapping
 carries a one-line reason (``exofop contrast --bands`` prints them). The one principle: a centre inside the
@@ -816,8 +817,14 @@ def _envelope_warning(effect: EnvelopeEffect, n_points: int) -> str | None:
 
 
 def _band_from_name(name: str) -> str | None:
+    """The band token of an ExoFOP imaging upload name, if it is one ``explain_band`` recognises.
+
+    Other tokens there (``speckle``, an instrument) are no band, and must not hide the summary row's.
+    """
     match = _NAME_BAND_RE.search(name)
-    return match.group("band") if match else None
+    if match is None or explain_band(match.group("band")).rule == "unknown":
+        return None
+    return match.group("band")
 
 
 @dataclass(frozen=True)
@@ -832,11 +839,16 @@ class _Band:
 def _band_candidates(
     metadata: Mapping[str, str], imaging_row: Mapping[str, str | None] | None, name: str
 ) -> list[tuple[str, str]]:
-    """``(where, band)`` found in the file, then the imaging summary row, then the file name."""
+    """``(where, band)`` found in the file, then its name, then the imaging summary row.
+
+    The name before the row: the observer names each file by its band, while the row describes the
+    observation, and one Tag can hold two channels under a single row (research/triceratops.md 3.1: an
+    ``-832_sensitivity.dat`` beside a ``562: 562 (54) nm`` row).
+    """
     candidates = [
         ("the file", _first(metadata, "filter", "filt", "band", "filtername", "wavelength", "lambda")),
-        ("the imaging summary row", row_value(imaging_row, "Filter", "Band")),
         ("the file name", _band_from_name(name)),
+        ("the imaging summary row", row_value(imaging_row, "Filter", "Band")),
     ]
     return [(where, band) for where, band in candidates if band]
 
@@ -858,7 +870,7 @@ def _resolve_band(
     band: str | None = None,
     triceratops_filter: str | None = None,
 ) -> _Band:
-    """The band and ``filt``: the caller's override, else the file, the summary row, the file name."""
+    """The band and ``filt``: the caller's override, else the file, the file name, the summary row."""
     found = _band_candidates(metadata, imaging_row, name)
     if triceratops_filter is not None:
         filt = _check_filt(triceratops_filter)
@@ -946,8 +958,8 @@ def load_exofop_contrast_curve_dat(
 ) -> ContrastCurve:
     """Load an ExoFOP contrast curve (Gemini ``_sensitivity.dat``, PHARO ``_plot.tbl`` or 2-column).
 
-    ``imaging_row`` is the imaging-summary row with the file's Tag; it supplies band, telescope and
-    instrument where the file has none. ``band`` (any label ``explain_band`` maps) or
+    ``imaging_row`` is the imaging-summary row with the file's Tag; it supplies telescope and instrument
+    where the file has none, and the band where neither the file nor its name gives one. ``band`` (any label ``explain_band`` maps) or
     ``triceratops_filter`` (TESS, Vis, J, H, K) override the file's band. ``envelope``: ``conservative``
     or ``none`` (keep every measured point). ``InvalidInputError`` when the file is not a curve or has no
     usable band.
