@@ -813,9 +813,13 @@ def _robust(values: Sequence[float]) -> tuple[float, float, float]:
 
 
 def _check_baseline(
-    rows: Sequence[Row], duration_days: float, detrended: bool
+    rows: Sequence[Row], duration_days: float, detrended: bool, fell_back: bool
 ) -> tuple[OutOfTransit | None, list[str]]:
-    """Measure the out-of-transit level; warn when it is off 1 by more than its error, or drifts."""
+    """Measure the out-of-transit level; warn when it is off 1 by more than its error, or drifts.
+
+    ``fell_back``: ``oot`` normalisation was asked for but too few points lie out of transit, so the
+    advice is about the baseline rather than ``--normalize oot``.
+    """
     oot = _out_of_transit(rows, duration_days)
     in_transit = sum(1 for r in rows if abs(r[0]) <= duration_days / 2)
     if len(oot) < _MIN_CHECK_POINTS:
@@ -824,10 +828,16 @@ def _check_baseline(
     stats = OutOfTransit(len(oot), in_transit, level, scatter, error)
     warnings = []
     if abs(level - 1.0) > error:
+        advice = (
+            "too few points out of transit for --normalize oot: check --duration, or use a light curve with "
+            "a longer baseline"
+            if fell_back
+            else "use --normalize oot"
+        )
         warnings.append(
             f"the out-of-transit level after processing is {level:.6f} ({(level - 1) * 1e6:+.0f} ppm), off "
             f"the 1.0 TRICERATOPS+ assumes by more than its scatter ({error * 1e6:.0f} ppm, the error of the "
-            "median); use --normalize oot"
+            f"median); {advice}"
         )
     before = [r[1] for r in oot if r[0] < 0]
     after = [r[1] for r in oot if r[0] > 0]
@@ -921,7 +931,8 @@ def load_sg1_lightcurve(
     warnings += norm_warnings
     baseline = None
     if duration_days is not None:
-        baseline, check_warnings = _check_baseline(rows, duration_days, detrending is not None)
+        fell_back = how == "oot" and normalization != "out_of_transit_median"
+        baseline, check_warnings = _check_baseline(rows, duration_days, detrending is not None, fell_back)
         warnings += check_warnings
     warnings += _cadence_warning([r[0] for r in rows])
     return ExternalLightCurve(

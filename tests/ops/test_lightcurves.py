@@ -654,6 +654,16 @@ def test_normalize_modes(aij: Path) -> None:
     assert any("out-of-transit level after processing is 0.08" in w for w in none.warnings)
 
 
+def test_the_level_warning_does_not_advise_the_normalisation_that_was_used(aij: Path) -> None:
+    """--normalize oot that fell back to the median (too few points out of transit) was told to use
+    --normalize oot; the advice is now about the baseline it lacks."""
+    lc = load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, duration_hours=3.6)  # 11 of 120 points out
+    assert lc.normalization == "median_of_all"
+    (level,) = [w for w in lc.warnings if w.startswith("the out-of-transit level after processing")]
+    assert "use --normalize oot" not in level
+    assert "too few points out of transit" in level and "--duration" in level
+
+
 def test_normalize_defaults_to_oot_only_when_the_duration_is_known(aij: Path) -> None:
     assert load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID).normalization == "median_of_all"
     with pytest.raises(InvalidInputError, match="--normalize oot needs the transit duration") as info:
