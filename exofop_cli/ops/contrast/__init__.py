@@ -3,8 +3,9 @@
 TRICERATOPS (and TRICERATOPS+) read a contrast curve with ``np.loadtxt(path, delimiter=',')``: two
 comma-separated columns, separation in arcsec and delta-mag, and their tutorials inspect it with
 ``pd.read_csv(path, header=None)``, which a ``#`` line breaks. A ``filt`` argument must be exactly one of
-``TESS``, ``Vis``, ``J``, ``H``, ``K``. ExoFOP's raw uploads do not load as they are, so this package reads the
-formats seen on ExoFOP and writes bare ``sep,dmag`` rows, with the provenance in a ``<name>.json`` sidecar.
+``TESS``, ``Vis``, ``J``, ``H``, ``K``. ExoFOP's raw uploads do not load as they are, so this package reads
+the formats seen on ExoFOP and writes bare ``sep,dmag`` rows, with the provenance in a ``<name>.json``
+sidecar.
 
 A file's way through, one module a step; each imports only modules listed above it:
 

@@ -149,10 +149,10 @@ def load_exofop_contrast_curve_dat(
     """Load an ExoFOP contrast curve (Gemini ``_sensitivity.dat``, PHARO ``_plot.tbl`` or 2-column).
 
     ``imaging_row`` is the imaging-summary row with the file's Tag; it supplies telescope and instrument
-    where the file has none, and the band where neither the file nor its name gives one. ``band`` (any label ``explain_band`` maps) or
-    ``triceratops_filter`` (TESS, Vis, J, H, K) override the file's band. ``envelope``: ``conservative``
-    or ``none`` (keep every measured point). ``InvalidInputError`` when the file is not a curve or has no
-    usable band.
+    where the file has none, and the band where neither the file nor its name gives one. ``band`` (any
+    label ``explain_band`` maps) or ``triceratops_filter`` (TESS, Vis, J, H, K) override the file's band.
+    ``envelope``: ``conservative`` or ``none`` (keep every measured point). ``InvalidInputError`` when the
+    file is not a curve or has no usable band.
     """
     mode = check_envelope(envelope)
     source = Path(path)

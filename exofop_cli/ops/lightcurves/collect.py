@@ -1,4 +1,4 @@
-"""A manifest's light curves → one ``LightCurveReport`` per file, ranked by ``KEEP_RULE``, optionally exported.
+"""A manifest's light curves → one ``LightCurveReport`` per file, ranked (``KEEP_RULE``), optionally exported.
 
 Bad arguments raise at once (they would fail every file); a file that fails is a report with ``error``, one
 that looks like a light curve but cannot be read as one a report with ``skipped``: never a silent skip.

@@ -1,11 +1,11 @@
 """Which TRICERATOPS+ ``filt_lcs`` value a light curve gets: ``g r i z J H K`` or a refusal.
 
-The band comes from the ``band`` argument, else the file name (``TIC<tic>-<pp>_<date>_<observatory>_<band>_
-<kind>``: the token before ``measurements``/``lightcurve``...), else the time-series summary row's ``Filter``.
-Sloan and Pan-STARRS spellings map to ``g r i z`` (``ip``, ``i'``, ``zs``, ``z_s``...; ``I`` → i and ``Z`` → z
-as observers use them); ``J H K Ks`` to ``J H K``. Anything else (Rc, V, B, TESS, clear...) is refused with
-``InvalidInputError``: TRICERATOPS+ has no such filter (its limb-darkening lookup raises ``KeyError``) and
-substituting one would bias its fit.
+The band comes from the ``band`` argument, else the file name
+(``TIC<tic>-<pp>_<date>_<observatory>_<band>_<kind>``: the token before ``measurements``/``lightcurve``...),
+else the time-series summary row's ``Filter``. Sloan and Pan-STARRS spellings map to ``g r i z`` (``ip``,
+``i'``, ``zs``, ``z_s``...; ``I`` → i and ``Z`` → z as observers use them); ``J H K Ks`` to ``J H K``.
+Anything else (Rc, V, B, TESS, clear...) is refused with ``InvalidInputError``: TRICERATOPS+ has no such
+filter (its limb-darkening lookup raises ``KeyError``) and substituting one would bias its fit.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class ExternalLightCurve:
     band: str | None
     source_path: Path
     warnings: tuple[str, ...] = ()
-    # "out_of_transit_median", "median_of_all" or "as_given" (see the module docstring).
+    # "out_of_transit_median", "median_of_all" or "as_given" (see the ``normalisation`` module).
     normalization: str = "as_given"
     detrending: Detrending | None = None
     out_of_transit: OutOfTransit | None = None  # measured after processing, when the duration is known
