@@ -2,6 +2,7 @@
 
 Pure decisions (``plan``), target resolution (``resolve``), read-only views of a star (``browse``), the fetch
 itself (``fetcher``, ``archive``), cache maintenance (``maintenance``), logins (``auth``) and the TRICERATOPS
-conversions (``contrast``, ``lightcurves`` over ``cached_files``). Operations receive the remote and the store
-they need as arguments; none imports the client (layer 4) or the CLI (layer 5).
+conversions (the packages ``contrast`` and ``lightcurves``, one module per step, over ``cached_files``).
+Operations receive the remote and the store they need as arguments; none imports the client (layer 4) or the
+CLI (layer 5).
 """

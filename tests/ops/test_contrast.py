@@ -322,6 +322,25 @@ def test_file_band_wins_over_a_disagreeing_summary_row() -> None:
     assert any("imaging summary row says band '832: 832 (40) nm' (TESS)" in w for w in curve.warnings)
 
 
+def test_file_name_band_wins_over_a_disagreeing_summary_row(tmp_path: Path) -> None:
+    """The name is the file's own; the imaging row is the observation's, and can be the other channel.
+
+    research/triceratops.md 3.1: TOI1738I-ef20211022-832_sensitivity.dat sits next to the imaging row
+    '562: 562 (54) nm'. The row used to win over the name, giving an 832 nm curve Vis.
+    """
+    path = tmp_path / "7_TOI1738I-ef20211022-832_sensitivity.dat"
+    path.write_text("0.1 3.0\n0.5 5.0\n1.0 6.0\n")  # no metadata in the file itself
+    curve = load_exofop_contrast_curve_dat(path, imaging_row={"Filter": "562: 562 (54) nm"})
+    assert (curve.band, curve.triceratops_filter) == ("832", "TESS")
+    assert any("imaging summary row says band '562: 562 (54) nm' (Vis)" in w for w in curve.warnings)
+    # A name token that is no band at all does not hide the row's band.
+    other = tmp_path / "8_TOI1738I-ef20211022-speckle_contrast.csv"
+    other.write_text("0.1,3.0\n0.5,5.0\n1.0,6.0\n")
+    curve = load_exofop_contrast_curve_dat(other, imaging_row={"Filter": "562: 562 (54) nm"})
+    assert (curve.band, curve.triceratops_filter) == ("562: 562 (54) nm", "Vis")
+    assert curve.warnings == ()
+
+
 def test_band_from_the_exofop_file_name(tmp_path: Path) -> None:
     path = tmp_path / "12_TOI100I-xy20220101-Hcont_plot.tbl"
     path.write_text("arcsec, dmag, dmrms\n0,0,0\n0.1,1,0\n0.2,2,0\n")

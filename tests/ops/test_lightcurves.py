@@ -8,6 +8,7 @@ a 2 % transit, so normalisation and phase folding are checked against known numb
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
 import statistics
@@ -653,6 +654,16 @@ def test_normalize_modes(aij: Path) -> None:
     assert any("out-of-transit level after processing is 0.08" in w for w in none.warnings)
 
 
+def test_the_level_warning_does_not_advise_the_normalisation_that_was_used(aij: Path) -> None:
+    """--normalize oot that fell back to the median (too few points out of transit) was told to use
+    --normalize oot; the advice is now about the baseline it lacks."""
+    lc = load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID, duration_hours=3.6)  # 11 of 120 points out
+    assert lc.normalization == "median_of_all"
+    (level,) = [w for w in lc.warnings if w.startswith("the out-of-transit level after processing")]
+    assert "use --normalize oot" not in level
+    assert "too few points out of transit" in level and "--duration" in level
+
+
 def test_normalize_defaults_to_oot_only_when_the_duration_is_known(aij: Path) -> None:
     assert load_sg1_lightcurve(aij, period=PERIOD, epoch=T_MID).normalization == "median_of_all"
     with pytest.raises(InvalidInputError, match="--normalize oot needs the transit duration") as info:
@@ -785,6 +796,37 @@ def test_the_keep_rule_takes_one_curve_per_filter_first(tmp_path: Path) -> None:
     assert last is not None
     (dropped,) = [w for w in last.warnings if "at most 7" in w]
     assert "ranks 10 of 10" in dropped and KEEP_RULE in dropped
+
+
+def test_a_curve_without_an_out_of_transit_baseline_ranks_after_complete_ones(tmp_path: Path) -> None:
+    """With the duration known, a curve with (almost) no point out of transit measures no depth.
+
+    It was ranked by its mean error over sqrt(points), as if the duration were unknown, so a curve that
+    covers only the transit (normalised by its own median: the transit is gone) came before the noisier but
+    complete one, and took the leader's place of its filter.
+    """
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    complete = sources / "complete.tbl"
+    synthetic_aij(complete, sigma=0.001, seed=1)
+    inside = sources / "inside.tbl"
+    synthetic_aij(inside, n_rows=25, start=T_MID - 12 * CADENCE, seed=2)  # the transit only
+    specs: list[tuple[int, Path | bytes | None, str, str, int | None]] = [
+        (1, complete, "TIC1-01_20181211_LCO_ip_measurements.tbl", "Light_Curve", None),
+        (2, inside, "TIC1-01_20181212_LCO_ip_measurements.tbl", "Light_Curve", None),
+        (3, inside, "TIC1-01_20181213_LCO_zs_measurements.tbl", "Light_Curve", None),
+    ]
+    reports = collect_lightcurves(
+        make_cache(tmp_path / "tic_1", specs), period=PERIOD, epoch=T_MID, duration_hours=DURATION_H
+    )
+    assert {r.file_id: r.rank for r in reports} == {1: 1, 2: 2, 3: 3}
+    transit_only = next(r.lightcurve for r in reports if r.file_id == 2)
+    assert transit_only is not None and transit_only.out_of_transit is None
+    assert transit_only.depth_uncertainty() == math.inf
+    assert transit_only.to_dict()["depth_uncertainty"] is None
+    # Without a duration nothing is known about the transit: the mean error still ranks the curves.
+    unknown = collect_lightcurves(make_cache(tmp_path / "tic_2", specs), period=PERIOD, epoch=T_MID)
+    assert all(r.lightcurve and math.isfinite(r.lightcurve.depth_uncertainty()) for r in unknown)
 
 
 def test_cli_lightcurves_keep_list_skips_and_exit_codes(tmp_path: Path) -> None:
