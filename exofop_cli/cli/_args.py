@@ -95,6 +95,14 @@ RefreshOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="On a terminal, show every column (long text wraps). Without it the least useful columns "
+        "are cut or hidden to fit; piped output (TSV) and --json always have them all.",
+    ),
+]
 
 
 def one_target(target: str | None, tic: int | None) -> str:

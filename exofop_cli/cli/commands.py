@@ -22,6 +22,7 @@ from ._args import (
     TicOpt,
     TicsOpt,
     TypesOpt,
+    WideOpt,
     all_targets,
     build_selectors,
     one_target,
@@ -29,6 +30,7 @@ from ._args import (
 from ._complete import complete_kind
 from ._errors import EXIT_OK, EXIT_PARTIAL, exit_code_for, exit_code_for_kind, report
 from ._output import (
+    Column,
     emit_json,
     emit_line,
     emit_rows,
@@ -37,6 +39,8 @@ from ._output import (
     human_bytes,
     is_quiet,
     note_line,
+    plural,
+    stdout_is_terminal,
     warn_line,
 )
 
@@ -45,17 +49,20 @@ ls_app = command_app()
 fetch_app = command_app()
 summaries_app = command_app()
 
+# On a narrow terminal the file name always stays whole; then, in this order of need: its id (the cached
+# file is `<id>_<name>`, and names repeat), type, date, whether it is cached, the description (cut with "…"
+# first); tag, TOI (one per star, usually), user and group (nearly always "tfopwg") give way first.
 _LS_COLUMNS = [
-    ("file_id", "File ID"),
-    ("type", "Type"),
-    ("filename", "File name"),
-    ("date_utc", "Date"),
-    ("tag", "Tag"),
-    ("toi", "TOI"),
-    ("user", "User"),
-    ("group", "Group"),
-    ("cached", "Cached"),
-    ("description", "Description"),
+    Column("file_id", "File ID", priority=1),
+    Column("type", "Type", priority=2),
+    Column("filename", "File name", priority=0),
+    Column("date_utc", "Date", priority=3),
+    Column("tag", "Tag", priority=6),
+    Column("toi", "TOI", priority=7),
+    Column("user", "User", priority=8),
+    Column("group", "Group", priority=9),
+    Column("cached", "Cached", priority=4),
+    Column("description", "Description", priority=5, min_width=16),
 ]
 
 
@@ -87,6 +94,7 @@ def list_files(
     telescope: TelescopeOpt = None,
     refresh: RefreshOpt = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """List a target's ExoFOP files (from the cached file list unless --refresh)."""
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
@@ -97,8 +105,9 @@ def list_files(
     emit_rows(
         listing.to_rows(),
         _LS_COLUMNS,
-        title=f"TIC {listing.tic_id}: {len(listing.rows)} files",
+        title=f"TIC {listing.tic_id}: {plural(len(listing.rows), 'file')}",
         as_json=as_json,
+        wide=wide,
     )
 
 
@@ -226,6 +235,7 @@ def summaries(
     ] = None,
     refresh: RefreshOpt = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Show a target's ExoFOP summary tables (cached unless --refresh)."""
     kinds = [k.strip() for value in kind or () for k in value.split(",") if k.strip()]
@@ -235,15 +245,56 @@ def summaries(
         error_line(f"{issue.endpoint}: {issue.message} [{issue.kind}]")
     if as_json:
         emit_json(result.to_dict())
-    else:
+    elif stdout_is_terminal():
         for name, table in result.tables.items():
-            columns = [c for c in table.columns if any(row.get(c) for row in table.rows)] or list(
-                table.columns
-            )
             emit_rows(
                 [dict(r) for r in table.rows],
-                [(c, c) for c in columns],
-                title=f"{name} (TIC {result.tic_id}): {len(table.rows)} rows",
+                [_summary_column(c, i) for i, c in enumerate(table.columns)],
+                title=f"{name} (TIC {result.tic_id}): {plural(len(table.rows), 'row')}",
+                wide=wide,
             )
+    else:
+        _emit_summaries_tsv(result)
     if result.errors:
         raise typer.Exit(EXIT_PARTIAL if result.tables else exit_code_for_kind(result.errors[0].kind))
+
+
+# ExoFOP's summary tables have 15 to 60 columns: on a narrow terminal the table's leading columns stay
+# (TOI, telescope, instrument...), the observation date is kept up front, notes are cut with "…", and what
+# the title already says (the TIC) or rarely tells one row from another (user, group, tag ids) goes first.
+_SUMMARY_PRIORITY = {
+    "obs date": 5,
+    "date": 5,
+    "lastmod": 150,
+    "tag": 160,
+    "tag id": 160,
+    "user": 170,
+    "username": 170,
+    "id": 175,
+    "group": 180,
+    "groupname": 180,
+    "tic": 190,
+    "tic id": 190,
+}
+_SUMMARY_FREE_TEXT = frozenset({"notes", "note", "comments", "comment", "description"})
+
+
+def _summary_column(name: str, index: int) -> Column:
+    key = name.strip().lower()
+    if key in _SUMMARY_FREE_TEXT:
+        return Column(name, name, priority=25, min_width=16)
+    return Column(name, name, priority=_SUMMARY_PRIORITY.get(key, 10 + index))
+
+
+def _emit_summaries_tsv(result: Any) -> None:
+    """All the tables as ONE plain TSV for tools: a leading ``kind`` column, then every table's columns."""
+    columns: dict[str, None] = {}
+    rows: list[dict[str, Any]] = []
+    for name, table in result.tables.items():
+        note_line(f"{name} (TIC {result.tic_id}): {plural(len(table.rows), 'row')}")
+        columns.update(dict.fromkeys(table.columns))
+        rows += [{**dict(r), _KIND_KEY: name} for r in table.rows]
+    emit_rows(rows, [Column(_KIND_KEY, "kind"), *(Column(c, c) for c in columns)])
+
+
+_KIND_KEY = "\0kind"  # a row key no ExoFOP column can have

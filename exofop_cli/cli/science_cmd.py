@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from ._app import command_app, make_client
-from ._args import JsonOpt, TargetArg, TicOpt, one_target
+from ._args import JsonOpt, TargetArg, TicOpt, WideOpt, one_target
 from ._errors import EXIT_PARTIAL
-from ._output import emit_json, emit_rows, error_line, note_line, warn_line
+from ._output import Column, emit_json, emit_rows, error_line, note_line, plural, warn_line
 
 ExportOpt = Annotated[
     Path | None,
@@ -29,6 +29,7 @@ def contrast(
     tic: TicOpt = None,
     export: ExportOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """List cached contrast curves; export them for TRICERATOPS."""
     from ..ops.contrast import collect_contrast_curves
@@ -39,17 +40,20 @@ def contrast(
     _render(
         [r.to_dict() for r in reports],
         as_json,
-        kind="contrast curves",
+        wide,
+        kind=("contrast curve", "contrast curves"),
+        # The file and the `filt` TRICERATOPS needs stay; a problem, when there is one, is cut last.
         columns=[
-            ("file_id", "File ID"),
-            ("filename", "File"),
-            ("band", "Band"),
-            ("triceratops_filter", "filt"),
-            ("instrument", "Instrument"),
-            ("points", "Points"),
-            ("exported", "Exported"),
-            ("problem", "Problem"),
+            Column("file_id", "File ID", priority=3),
+            Column("filename", "File", priority=0),
+            Column("band", "Band", priority=2),
+            Column("triceratops_filter", "filt", priority=1),
+            Column("instrument", "Instrument", priority=4),
+            Column("points", "Points", priority=5, justify="right"),
+            Column("exported", "Exported", priority=6),
+            Column("problem", "Problem", priority=1, min_width=20),
         ],
+        export=export,
     )
 
 
@@ -77,6 +81,7 @@ def lightcurves(
     ] = None,
     export: ExportOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Convert cached SG1 light curves for TRICERATOPS+."""
     from ..ops.lightcurves import collect_lightcurves
@@ -89,30 +94,40 @@ def lightcurves(
     _render(
         [r.to_dict() for r in reports],
         as_json,
-        kind="light curves",
+        wide,
+        kind=("light curve", "light curves"),
         columns=[
-            ("file_id", "File ID"),
-            ("filename", "File"),
-            ("filter", "Filter"),
-            ("points", "Points"),
-            ("exported", "Exported"),
-            ("problem", "Problem"),
+            Column("file_id", "File ID", priority=3),
+            Column("filename", "File", priority=0),
+            Column("filter", "Filter", priority=1),
+            Column("points", "Points", priority=4, justify="right"),
+            Column("exported", "Exported", priority=5),
+            Column("problem", "Problem", priority=1, min_width=20),
         ],
+        export=export,
     )
 
 
 def _render(
-    rows: list[dict[str, object]], as_json: bool, *, kind: str, columns: list[tuple[str, str]]
+    rows: list[dict[str, object]],
+    as_json: bool,
+    wide: bool,
+    *,
+    kind: tuple[str, str],
+    columns: list[Column],
+    export: Path | None,
 ) -> None:
     if as_json:
         emit_json(rows)
     else:
         # A plot-only upload has no curve and no error: its note fills the Problem column, and the title
-        # counts it apart, so that an empty row never passes for a curve (with -q too).
+        # counts it apart, so that an empty row never passes for a curve.
         plots = sum(1 for r in rows if r.get("note") and not r.get("error"))
-        title = f"{len(rows) - plots} {kind}" + (f", {plots} plot(s) without numbers" if plots else "")
+        title = plural(len(rows) - plots, *kind) + (
+            f", {plural(plots, 'plot')} without numbers" if plots else ""
+        )
         table = [{**r, "problem": r.get("error") or r.get("note")} for r in rows]
-        emit_rows(table, columns, title=title)
+        emit_rows(table, columns, title=title if rows else None, wide=wide)
     failed = [r for r in rows if r.get("error")]
     for row in failed:
         error_line(f"{row.get('filename')}: {row.get('error')}")
@@ -123,8 +138,12 @@ def _render(
             warnings = row.get("warnings")
             for warning in warnings if isinstance(warnings, list) else []:
                 warn_line(f"{row.get('filename')}: {warning}")
+    if export is not None and rows:
+        # The Exported column is among the first to give way on a narrow terminal: say where files went.
+        exported = sum(1 for r in rows if r.get("exported"))
+        note_line(f"exported {plural(exported, 'file')} to {export}")
     if not rows:
         # The target was fetched (manifest_path_for checked): it has none, or a --types filter left them out.
-        note_line(f"no {kind} among this target's cached files")
+        note_line(f"no {kind[1]} among this target's cached files")
     if failed:
         raise typer.Exit(EXIT_PARTIAL)

@@ -68,8 +68,10 @@ def test_ls_pipe_output_is_tab_separated(fake: FakeExoFop, cache_dir: Path) -> N
     result = run(fake, cache_dir, "ls", str(DEMO_TIC), "--tag", "30002")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[1].split("\t")[:3] == ["File ID", "Type", "File name"]
-    assert lines[2].split("\t")[:3] == ["1003", "Spectrum", "TOI1262_NEID_rv.txt"]
+    assert lines[0].split("\t")[:3] == ["File ID", "Type", "File name"]  # a header row, no "# ..." line
+    assert lines[1].split("\t")[:3] == ["1003", "Spectrum", "TOI1262_NEID_rv.txt"]
+    assert len(lines) == 2
+    assert result.stderr == f"TIC {DEMO_TIC}: 1 file\n"
 
 
 def test_fetch_stdout_paths_and_json(fake: FakeExoFop, cache_dir: Path) -> None:
@@ -340,7 +342,8 @@ def test_ls_and_summaries_of_an_unknown_tic_are_not_found(fake: FakeExoFop, cach
     assert not (cache_dir / "exofop" / "tic_123").exists()  # nothing cached for it: `cache ls` stays clean
     assert run(fake, cache_dir, "cache", "verify").exit_code == 0
     empty = run(fake, cache_dir, "ls", "42")
-    assert empty.exit_code == 0 and "TIC 42: 0 files" in empty.stdout
+    assert empty.exit_code == 0 and "TIC 42: 0 files" in empty.stderr
+    assert empty.stdout.startswith("File ID\tType\tFile name\t") and len(empty.stdout.splitlines()) == 1
 
 
 def test_ls_refresh_falls_back_to_the_cached_list_like_fetch(
