@@ -28,7 +28,7 @@ from ._args import (
     one_target,
 )
 from ._complete import complete_kind
-from ._errors import EXIT_OK, EXIT_PARTIAL, exit_code_for, exit_code_for_kind, report
+from ._errors import EXIT_OK, EXIT_PARTIAL, error_kind, exit_code_for, exit_code_for_kind, report
 from ._output import (
     Column,
     emit_json,
@@ -73,12 +73,25 @@ def resolve(
     """Resolve a TIC, TOI or name to its TIC id, TOIs and aliases."""
     with make_client(ctx) as client:
         resolved = client.resolve_target(one_target(target, tic))
+    data = resolved.to_dict()
     if as_json:
-        emit_json(resolved.to_dict())
+        emit_json(data)
         return
-    emit_line(f"tic_id\t{resolved.tic_id}")
-    emit_line("toi\t" + ", ".join(f"TOI-{t}" for t in resolved.tois))
-    emit_line("aliases\t" + ", ".join(resolved.names))
+    # The same fields, names and values as --json, one `key<TAB>value` line each: the TOI as "1262.01"
+    # (the manifest's and the ls table's form; the key says it is a TOI), lists joined by ", ", aliases
+    # as "catalogue: name".
+    for key, value in data.items():
+        emit_line(f"{key}\t{_plain(value)}")
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 @ls_app.command("ls")
@@ -178,8 +191,10 @@ def fetch(
 
 
 def _error_dict(target: str, exc: Exception) -> dict[str, Any]:
-    kind = getattr(exc, "kind", None)
-    return {"target": target, "error": {"kind": kind, "message": str(exc)}, "exit_code": exit_code_for(exc)}
+    error: dict[str, Any] = {"kind": error_kind(exc), "message": str(exc)}
+    if getattr(exc, "hint", None):
+        error["hint"] = exc.hint  # type: ignore[attr-defined]
+    return {"target": target, "error": error, "exit_code": exit_code_for(exc)}
 
 
 def _render_outcome(target: str, outcome: Any) -> int:

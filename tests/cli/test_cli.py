@@ -39,8 +39,21 @@ def test_resolve_json(fake: FakeExoFop, cache_dir: Path) -> None:
 def test_resolve_plain(fake: FakeExoFop, cache_dir: Path) -> None:
     result = run(fake, cache_dir, "resolve", f"tic_{DEMO_TIC}")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == f"tic_id\t{DEMO_TIC}"
-    assert "toi\tTOI-1262.01" in result.stdout
+    assert result.stdout.splitlines() == [
+        f"tic_id\t{DEMO_TIC}",
+        "toi\t1262.01",  # the same form as in --json
+        "aliases\thd: HD 104654, gaia_dr3: Gaia DR3 5375123456789012345",
+        "tois\t1262.01",
+        "names\tHD 104654, Gaia DR3 5375123456789012345",
+    ]
+
+
+def test_resolve_text_and_json_carry_the_same_fields(fake: FakeExoFop, cache_dir: Path) -> None:
+    text = run(fake, cache_dir, "resolve", "HD 104654").stdout
+    data = json.loads(run(fake, cache_dir, "resolve", "HD 104654", "--json").stdout)
+    fields = dict(line.split("\t", 1) for line in text.splitlines())
+    assert list(fields) == list(data)
+    assert fields["toi"] == data["toi"] and fields["tois"] == ", ".join(data["tois"])
 
 
 def test_ls_json_rows(fake: FakeExoFop, cache_dir: Path) -> None:

@@ -28,7 +28,7 @@ LS_NAMES = {
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """stdout counts as a terminal (CliRunner's is a pipe); COLUMNS then sets its width."""
     import exofop_cli.cli._output as output
-    import exofop_cli.cli.commands as commands
+    from exofop_cli.cli import commands
 
     monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
     monkeypatch.setattr(commands, "stdout_is_terminal", lambda: True)
@@ -98,7 +98,7 @@ def test_ls_fits_the_terminal_with_whole_file_names(fake: FakeExoFop, cache_dir:
     assert len(out) == 2 + len(fake.targets[DEMO_TIC].files)  # header, rule, one line per file: no cards
     assert out[0].split()[:4] == ["File", "ID", "Type", "File"]
     cells = {cell for line in out for cell in line.split()}
-    assert LS_NAMES <= cells  # whole names, never split
+    assert cells >= LS_NAMES  # whole names, never split
     assert result.stderr.startswith(f"TIC {DEMO_TIC}: 10 files\n")
     if width < 200:
         assert "--wide shows" in result.stderr and "Group" in result.stderr and "Group" not in out[0]
@@ -121,7 +121,7 @@ def test_wide_shows_every_column(fake: FakeExoFop, cache_dir: Path) -> None:
     result = run(fake, cache_dir, "ls", "TOI-1262", "--types", "Spectrum", "--wide", columns=120)
     assert result.exit_code == 0, result.stderr
     out = lines_of(result.stdout)
-    assert ["User", "Group", "Cached", "Description"] == out[0].split()[-4:]
+    assert out[0].split()[-4:] == ["User", "Group", "Cached", "Description"]
     assert max(len(line) for line in out) <= 120
     assert "TOI1262.01_TRES_20200815.fits" in result.stdout and "--wide" not in result.stderr
 
@@ -197,7 +197,9 @@ def test_every_tsv_output_has_one_header_row(fake: FakeExoFop, cache_dir: Path) 
     assert [(r["TIC"], r["TOI"], r["Files"]) for r in listing] == [(str(DEMO_TIC), "1262.01", "5")]
     plan = tsv(run(fake, cache_dir, "cache", "prune", "--all", "--dry-run").stdout)
     assert [(r["Kind"], r["TIC"]) for r in plan] == [("target", str(DEMO_TIC))]
-    assert run(fake, cache_dir, "cache", "prune", "--older-than", "30d").stdout == "Kind\tTIC\tSize\tWhy\tPath\n"
+    assert (
+        run(fake, cache_dir, "cache", "prune", "--older-than", "30d").stdout == "Kind\tTIC\tSize\tWhy\tPath\n"
+    )
     curves = tsv(run(fake, cache_dir, "contrast", "TOI-1262").stdout)
     assert [r["filt"] for r in curves] == ["Vis", "K"]
 
