@@ -56,8 +56,77 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+EXAMPLES_HEADING = "Examples:\n"
+
+
+def examples(*items: tuple[str, str], after: str = "") -> str:
+    """The epilog of a command's --help: ``(what it does, command line)`` pairs, printed as written, then
+    ``after`` (a paragraph Click wraps)."""
+    block = "\n\n".join(f"# {what}\n{line}" for what, line in items)
+    return EXAMPLES_HEADING + block + (f"\n\n\n{after}" if after else "")
+
+
+def _help_record(ctx: Any, param: Any) -> tuple[str, str] | None:
+    """Click's help line for a parameter, without its machine-made range (``[x>=0]``, ``1<=x<=16``).
+
+    A range reads as noise next to a plain metavar (``--max-files N``); where a bound matters the help text
+    says it in words.
+    """
+    record = param.get_help_record(ctx)
+    if record is None:
+        return None
+    name, text = record
+    describe = getattr(param.type, "_describe_range", None)
+    if describe is not None:
+        bounds = describe()
+        text = text.replace(f"; {bounds}]", "]").replace(f"  [{bounds}]", "").replace(f"[{bounds}]", "")
+    return name, text
+
+
+def _format_params(ctx: Any, formatter: Any, params: list[Any], *, shared: set[str]) -> None:
+    """Arguments, then the command's own options, then the options every command takes."""
+    sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": [], "Global options": []}
+    for param in params:
+        record = _help_record(ctx, param)
+        if record is None:
+            continue
+        if param.param_type_name == "argument":
+            sections["Arguments"].append(record)
+        else:
+            sections["Global options" if param.name in shared else "Options"].append(record)
+    for heading, records in sections.items():
+        if records:
+            with formatter.section(heading):
+                formatter.write_dl(records)
+
+
+def _format_epilog(epilog: str | None, formatter: Any) -> None:
+    """Examples as written (commands must not be re-wrapped), any other text as Click wraps it."""
+    if not epilog:
+        return
+    text = epilog
+    if text.startswith(EXAMPLES_HEADING):
+        block, _, text = text[len(EXAMPLES_HEADING) :].partition("\n\n\n")
+        with formatter.section("Examples"):
+            for line in block.splitlines():
+                formatter.write(f"{'':>{formatter.current_indent}}{line}\n" if line else "\n")
+    if text.strip():
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(text.strip())
+
+
 class ExoFopGroup(TyperGroup):
     """A command group that turns every exception into one stderr line and an exit code."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """Options without range noise, then the commands."""
+        _format_params(ctx, formatter, self.get_params(ctx), shared=set())
+        self.format_commands(ctx, formatter)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """Examples as written, then any closing text."""
+        _format_epilog(self.epilog, formatter)
 
     def invoke(self, ctx: Any) -> Any:
         """Run the subcommand; map errors through the table in ``_errors``."""
@@ -157,6 +226,21 @@ class ExoFopCommand(TyperCommand):
         result: list[str] = super().parse_args(ctx, args)
         return result
 
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """``[OPTIONS] SHELL``: a required argument plain, not Typer's ``{SHELL}``."""
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """Arguments, the command's options, then the global options under their own heading."""
+        root = ctx.find_root()
+        shared = set(GLOBAL_OPTION_NAMES) - _own_param_names(self) if root is not ctx else set()
+        _format_params(ctx, formatter, self.get_params(ctx), shared=shared)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """The Examples section, as written."""
+        _format_epilog(self.epilog, formatter)
+
     def invoke(self, ctx: Any) -> Any:
         """Apply global options given after the command name, then run the command."""
         from typer._click.core import ParameterSource
@@ -222,7 +306,13 @@ def command_app() -> typer.Typer:
 app = new_app(
     "Fetch ExoFOP-TESS follow-up files and tables into a deterministic local cache with a manifest.",
     cls=LazyGroup,
-    epilog=EXIT_CODES_HELP,
+    epilog=examples(
+        ("What ExoFOP knows about a star (TIC id, TOIs, names)", "exofop resolve TOI-1262"),
+        ("Its files, and which are cached", "exofop ls TOI-1262"),
+        ("Download its spectra into the cache", "exofop fetch TOI-1262 --types Spectrum"),
+        ("Where the cache is, and what it holds", "exofop cache ls"),
+        after=EXIT_CODES_HELP,
+    ),
 )
 
 
@@ -281,6 +371,7 @@ def main_callback(
         Path | None,
         typer.Option(
             "--cache-dir",
+            metavar="DIR",
             help=f"Cache folder (default: ${config.ENV_CACHE_DIR}, else the platform's user cache folder).",
             show_default=False,
         ),
@@ -290,8 +381,9 @@ def main_callback(
         typer.Option(
             "--base-url",
             envvar=config.ENV_BASE_URL,
-            help="ExoFOP base URL.",
-            show_default=config.DEFAULT_BASE_URL,
+            metavar="URL",
+            help=f"ExoFOP base URL (default: {config.DEFAULT_BASE_URL}).",
+            show_default=False,
         ),
     ] = None,
     cookie_jar: Annotated[
@@ -299,12 +391,14 @@ def main_callback(
         typer.Option(
             "--cookie-jar",
             envvar=config.ENV_COOKIE_JAR,
+            metavar="FILE",
             help="Netscape cookie jar from curl/wget or `exofop auth login` (read only).",
             show_default=False,
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds before one request times out.")
+        float,
+        typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds before one request times out."),
     ] = config.DEFAULT_TIMEOUT_SECONDS,
     offline: Annotated[
         bool,
@@ -317,7 +411,13 @@ def main_callback(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
     verbose: Annotated[
         int,
-        typer.Option("-v", "--verbose", count=True, help="More detail on stderr (-v retries, -vvv HTTP)."),
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            show_default=False,
+            help="More detail on stderr (-v retries, -vvv HTTP); repeatable.",
+        ),
     ] = 0,
     version: Annotated[
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")

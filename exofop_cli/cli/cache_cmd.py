@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from ..config import cache_root
-from ._app import new_app, options
+from ._app import examples, new_app, options
 from ._args import JsonOpt, TicOpt, TicsOpt, WideOpt
 from ._complete import complete_target
 from ._errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE
@@ -26,11 +26,20 @@ from ._output import (
     warn_line,
 )
 
-cache_app = new_app("Inspect and maintain the local cache (never uses the network).")
+cache_app = new_app(
+    "Inspect and maintain the local cache (never uses the network).",
+    epilog=examples(
+        ("What is cached, and how much", "exofop cache ls"),
+        ("The folder of one target", "exofop cache path TOI-1262"),
+        ("Free space: targets not fetched for a month", "exofop cache prune --older-than 30d"),
+    ),
+)
 
 
 def _targets_arg(help_text: str) -> Any:
-    return typer.Argument(help=help_text, autocompletion=complete_target, show_default=False)
+    return typer.Argument(
+        metavar="TARGET...", help=help_text, autocompletion=complete_target, show_default=False
+    )
 
 
 TargetsArg = Annotated[
@@ -45,7 +54,14 @@ def _root(ctx: typer.Context) -> Path:
     return cache_root(options(ctx).cache_dir)
 
 
-@cache_app.command("ls")
+@cache_app.command(
+    "ls",
+    epilog=examples(
+        ("Every cached target: TIC, TOIs, files, size, last fetch", "exofop cache ls"),
+        ("With each target's folder", "exofop cache ls --wide"),
+        ("The total size, for a script", "exofop cache ls --json | jq 'map(.bytes) | add'"),
+    ),
+)
 def cache_ls(ctx: typer.Context, as_json: JsonOpt = False, wide: WideOpt = False) -> None:
     """List cached targets: TIC, TOIs, files, bytes, last fetch."""
     from ..ops.maintenance import scan_cache
@@ -71,12 +87,19 @@ def cache_ls(ctx: typer.Context, as_json: JsonOpt = False, wide: WideOpt = False
     )
 
 
-@cache_app.command("path")
+@cache_app.command(
+    "path",
+    epilog=examples(
+        ("The cache root", "exofop cache path"),
+        ("Open a target's files", 'cd "$(exofop cache path TOI-1262)/files"'),
+    ),
+)
 def cache_path(
     ctx: typer.Context,
     target: Annotated[
         str | None,
         typer.Argument(
+            metavar="TARGET",
             help="A target to locate (default: the cache root).",
             autocompletion=complete_target,
             show_default=False,
@@ -96,7 +119,16 @@ def cache_path(
     emit_line(str(TargetLayout.for_tic(root, tic_ids_for(root, wanted)[0]).root))
 
 
-@cache_app.command("verify")
+@cache_app.command(
+    "verify",
+    epilog=examples(
+        ("Check every cached file against its manifest", "exofop cache verify"),
+        (
+            "One target; `exofop fetch TOI-1262 --verify` re-downloads what is damaged",
+            "exofop cache verify TOI-1262",
+        ),
+    ),
+)
 def cache_verify(
     ctx: typer.Context, targets: TargetsArg = None, tic: TicsOpt = None, as_json: JsonOpt = False
 ) -> None:
@@ -123,7 +155,14 @@ def cache_verify(
         raise typer.Exit(EXIT_UNEXPECTED)
 
 
-@cache_app.command("prune")
+@cache_app.command(
+    "prune",
+    epilog=examples(
+        ("See what would go, delete nothing", "exofop cache prune --older-than 30d --dry-run"),
+        ("Delete two targets without asking", "exofop cache prune TOI-1262 231702397 --yes"),
+        ("Empty the cache", "exofop cache prune --all"),
+    ),
+)
 def cache_prune(
     ctx: typer.Context,
     targets: PruneTargetsArg = None,
@@ -131,7 +170,10 @@ def cache_prune(
     older_than: Annotated[
         str | None,
         typer.Option(
-            "--older-than", help="Only targets not fetched for this long: 30d, 12h, 2w.", show_default=False
+            "--older-than",
+            metavar="AGE",
+            help="Only targets not fetched for this long: 30d, 12h, 2w.",
+            show_default=False,
         ),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every cached target.")] = False,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import config
-from ._app import command_app, make_client
+from ._app import command_app, examples, make_client
 from ._args import (
     InstrumentOpt,
     JsonOpt,
@@ -66,7 +66,13 @@ _LS_COLUMNS = [
 ]
 
 
-@resolve_app.command()
+@resolve_app.command(
+    epilog=examples(
+        ("A TOI (TOI-1262, TOI 1262.01 and 1262.01 work too)", "exofop resolve TOI-1262"),
+        ("A star name, as JSON", "exofop resolve 'HD 104654' --json"),
+        ("Just the TIC id, for a script", "exofop resolve TOI-1262 --json | jq .tic_id"),
+    )
+)
 def resolve(
     ctx: typer.Context, target: TargetArg = None, tic: TicOpt = None, as_json: JsonOpt = False
 ) -> None:
@@ -94,7 +100,18 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-@ls_app.command("ls")
+@ls_app.command(
+    "ls",
+    epilog=examples(
+        ("Every file of TOI-1262's star, and which are cached", "exofop ls TOI-1262"),
+        ("Only spectra and images, the newest 5", "exofop ls TOI-1262 --types Spectrum,Image --max-files 5"),
+        (
+            "Files of one instrument (joined by Tag to the observation tables)",
+            "exofop ls TOI-1262 --instrument Alopeke",
+        ),
+        ("The file names, for a script", "exofop ls TOI-1262 --json | jq -r '.[].filename'"),
+    ),
+)
 def list_files(
     ctx: typer.Context,
     target: TargetArg = None,
@@ -124,7 +141,20 @@ def list_files(
     )
 
 
-@fetch_app.command()
+@fetch_app.command(
+    epilog=examples(
+        (
+            "TOI-1262's TRES spectra (a second run makes no request)",
+            "exofop fetch TOI-1262 --types Spectrum --regex TRES",
+        ),
+        ("Everything of two stars, 8 downloads at a time", "exofop fetch TOI-1262 231702397 --jobs 8"),
+        (
+            "Images and light curves, without the summary tables",
+            "exofop fetch TOI-1262 -t Image,Light_Curve --no-summaries",
+        ),
+        ("The spec's form", "exofop fetch --tic 365938305 --types Image Spectrum"),
+    )
+)
 def fetch(
     ctx: typer.Context,
     targets: TargetsArg = None,
@@ -145,12 +175,21 @@ def fetch(
         str | None,
         typer.Option(
             "--archive",
+            metavar="zip|tar",
             help="Get files from the whole-star archive (zip or tar) instead of one by one.",
             show_default=False,
         ),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, max=config.MAX_JOBS, help="Parallel requests to ExoFOP.")
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=config.MAX_JOBS,
+            metavar="N",
+            help=f"Parallel requests to ExoFOP (1 to {config.MAX_JOBS}).",
+        ),
     ] = config.DEFAULT_JOBS,
     as_json: JsonOpt = False,
 ) -> None:
@@ -232,7 +271,19 @@ def _combine(codes: list[int]) -> int:
     return EXIT_PARTIAL
 
 
-@summaries_app.command()
+@summaries_app.command(
+    epilog=examples(
+        (
+            "Spectroscopy and imaging observations of TOI-1262",
+            "exofop summaries TOI-1262 --kind spect,imaging",
+        ),
+        (
+            "One table as a TSV file (pandas.read_csv(path, sep='\\t') reads it)",
+            "exofop summaries TOI-1262 --kind tseries > tseries.tsv",
+        ),
+        ("Every table, as JSON: rows by kind", "exofop summaries TOI-1262 --json"),
+    )
+)
 def summaries(
     ctx: typer.Context,
     target: TargetArg = None,
@@ -242,8 +293,9 @@ def summaries(
         typer.Option(
             "--kind",
             "-k",
+            metavar="KIND[,KIND...]",
             help="Table(s) to show: spect, imaging, tseries, obsnotes, stellar, planet, "
-            "uploads (repeatable; default all).",
+            "uploads (repeatable or comma-separated; default all).",
             autocompletion=complete_kind,
             show_default=False,
         ),

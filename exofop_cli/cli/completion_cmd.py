@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._app import command_app
+from ._app import command_app, examples
 from ._output import emit_line
 
 SHELLS = ("bash", "zsh", "fish")
@@ -23,9 +23,28 @@ def completion_script(shell: str) -> str:
     return get_completion_script(prog_name="exofop", complete_var=COMPLETE_VAR, shell=shell)
 
 
-@completion_app.command()
+def _complete_shell(incomplete: str) -> list[str]:
+    return [s for s in SHELLS if s.startswith(incomplete.lower())]
+
+
+@completion_app.command(
+    epilog=examples(
+        ("bash", "exofop completion bash > ~/.local/share/bash-completion/completions/exofop"),
+        ("zsh (a folder of your $fpath)", 'exofop completion zsh > "${fpath[1]}/_exofop"'),
+        ("fish", "exofop completion fish > ~/.config/fish/completions/exofop.fish"),
+        ("Try it in this shell only (bash)", "source <(exofop completion bash)"),
+    )
+)
 def completion(
-    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.", show_default=False)],
+    shell: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHELL",
+            help="bash, zsh or fish.",
+            autocompletion=_complete_shell,
+            show_default=False,
+        ),
+    ],
 ) -> None:
     """Print the TAB-completion script for bash, zsh or fish."""
     if shell not in SHELLS:

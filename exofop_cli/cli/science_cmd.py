@@ -8,21 +8,34 @@ from typing import Annotated
 
 import typer
 
-from ._app import command_app, make_client
+from ._app import command_app, examples, make_client
 from ._args import JsonOpt, TargetArg, TicOpt, WideOpt, one_target
 from ._errors import EXIT_PARTIAL
 from ._output import Column, emit_json, emit_rows, error_line, note_line, plural, warn_line
 
 ExportOpt = Annotated[
     Path | None,
-    typer.Option("--export", help="Write TRICERATOPS-ready files into this folder.", show_default=False),
+    typer.Option(
+        "--export",
+        metavar="DIR",
+        help="Write TRICERATOPS-ready files into this folder (created if missing).",
+        show_default=False,
+    ),
 ]
 
 contrast_app = command_app()
 lightcurves_app = command_app()
 
 
-@contrast_app.command()
+@contrast_app.command(
+    epilog=examples(
+        ("The contrast curves among TOI-1262's cached files", "exofop contrast TOI-1262"),
+        (
+            "Fetch the images, then write CSVs for TRICERATOPS' contrast_curve_file",
+            "exofop fetch TOI-1262 --types Image && exofop contrast TOI-1262 --export tricera/",
+        ),
+    )
+)
 def contrast(
     ctx: typer.Context,
     target: TargetArg = None,
@@ -57,24 +70,45 @@ def contrast(
     )
 
 
-@lightcurves_app.command()
+@lightcurves_app.command(
+    epilog=examples(
+        (
+            "TOI-1262.01's SG1 light curves, phase-folded on its ephemeris",
+            "exofop lightcurves TOI-1262 --period 8.15 --epoch 2458958.7332",
+        ),
+        (
+            "Normalised out of a 3.2 h transit, written for TRICERATOPS+",
+            "exofop lightcurves TOI-1262 --period 8.15 --epoch 2458958.7332 --duration 3.2 --export lc/",
+        ),
+    )
+)
 def lightcurves(
     ctx: typer.Context,
-    period: Annotated[float, typer.Option("--period", help="Orbital period in days.", show_default=False)],
+    period: Annotated[
+        float,
+        typer.Option("--period", metavar="DAYS", help="Orbital period in days.", show_default=False),
+    ],
     epoch: Annotated[
-        float, typer.Option("--epoch", help="Mid-transit time T0 in BJD_TDB.", show_default=False)
+        float,
+        typer.Option("--epoch", metavar="BJD", help="Mid-transit time T0 in BJD_TDB.", show_default=False),
     ],
     target: TargetArg = None,
     tic: TicOpt = None,
     band: Annotated[
         str | None,
-        typer.Option("--filter", help="Force the filter (g, r, i, z, J, H, K).", show_default=False),
+        typer.Option(
+            "--filter",
+            metavar="BAND",
+            help="Force the filter: g, r, i, z, J, H or K (default: read from each file).",
+            show_default=False,
+        ),
     ] = None,
     duration: Annotated[
         float | None,
         typer.Option(
             "--duration",
             min=0.0,
+            metavar="HOURS",
             help="Transit duration in hours: normalise by the out-of-transit median (default: median of all).",
             show_default=False,
         ),
