@@ -18,9 +18,9 @@ completion_app = command_app()
 
 def completion_script(shell: str) -> str:
     """The completion script for ``shell``; the files in ``completions/`` are exactly these."""
-    from typer._completion_shared import get_completion_script
+    from ._shells import script
 
-    return get_completion_script(prog_name="exofop", complete_var=COMPLETE_VAR, shell=shell)
+    return script(shell, prog="exofop", var=COMPLETE_VAR)
 
 
 def _complete_shell(incomplete: str) -> list[str]:
