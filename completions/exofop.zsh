@@ -21,4 +21,10 @@ _exofop_completion() {
     (( ${#response} )) || _files
 }
 
-compdef _exofop_completion exofop
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+    # Autoloaded from $fpath (this file is _exofop): complete now, as every TAB after this one will.
+    _exofop_completion "$@"
+else
+    # Sourced: register the function for later TABs.
+    compdef _exofop_completion exofop
+fi

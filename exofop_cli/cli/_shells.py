@@ -71,7 +71,13 @@ _ZSH = """\
     (( ${#response} )) || _files
 }
 
-compdef %(func)s %(prog)s"""
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+    # Autoloaded from $fpath (this file is _%(prog)s): complete now, as every TAB after this one will.
+    %(func)s "$@"
+else
+    # Sourced: register the function for later TABs.
+    compdef %(func)s %(prog)s
+fi"""
 
 # Typer's fish script, unchanged: the program answers "get-args" with the values, "is-args" with its exit
 # status (0: values follow, so no file names).

@@ -29,8 +29,14 @@ def _complete_shell(incomplete: str) -> list[str]:
 
 @completion_app.command(
     epilog=examples(
-        ("bash", "exofop completion bash > ~/.local/share/bash-completion/completions/exofop"),
-        ("zsh (a folder of your $fpath)", 'exofop completion zsh > "${fpath[1]}/_exofop"'),
+        (
+            "bash (with the bash-completion package)",
+            "exofop completion bash > ~/.local/share/bash-completion/completions/exofop",
+        ),
+        (
+            "zsh (with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc)",
+            "mkdir -p ~/.zfunc && exofop completion zsh > ~/.zfunc/_exofop",
+        ),
         ("fish", "exofop completion fish > ~/.config/fish/completions/exofop.fish"),
         ("Try it in this shell only (bash)", "source <(exofop completion bash)"),
     )

@@ -72,7 +72,7 @@ def test_help_has_plain_metavars_and_examples(words: list[str]) -> None:
         assert noise not in text.replace("${fpath[1]}", ""), f"{noise!r} in `exofop {' '.join(words)} --help`"
     examples = section(text, "Examples").split("\n  Exit codes:")[0]  # the root's closing paragraph
     lines = [line.strip() for line in examples.splitlines() if line.strip()]
-    assert lines and all(line.startswith(("# ", "exofop ", "cd ", "source ")) for line in lines)
+    assert lines and all(line.startswith(("# ", "exofop ", "cd ", "source ", "mkdir ")) for line in lines)
     assert any(line.startswith(f"exofop {' '.join(words)}".rstrip()) for line in lines)
     assert text.rstrip().endswith(lines[-1]) or not words  # at the end (the root ends with the exit codes)
 
