@@ -211,7 +211,7 @@ def emit_rows(
     """Render rows on stdout: a JSON array (``--json``), a table that fits the terminal, or TSV when piped.
 
     The TSV (and JSON) has every column whatever the terminal's width: one header row, then one line per
-    row, nothing else, so that ``pandas.read_csv(sep="\t")`` and ``cut`` read it as is. ``title`` (a count,
+    row, nothing else, so that ``pandas.read_csv(sep="\\t")`` and ``cut`` read it as is. ``title`` (a count,
     a folder) is a message: it goes to stderr. On a terminal the least useful columns give way first (see
     ``Column`` and ``fit_columns``) and the hidden ones are named on stderr; ``wide`` shows them all.
     """

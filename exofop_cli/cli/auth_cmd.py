@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from .. import config
-from ._app import examples, new_app, options
+from ._app import new_app, options
+from ._help import examples
 from ._output import emit_json, emit_line, note_line, warn_line
 
 auth_app = new_app(

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from ..config import cache_root
-from ._app import examples, new_app, options
+from ._app import new_app, options
 from ._args import JsonOpt, TicOpt, TicsOpt, WideOpt
 from ._complete import complete_target
 from ._errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE
+from ._help import examples
 from ._output import (
     Column,
     emit_json,

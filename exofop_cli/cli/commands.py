@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import config
-from ._app import command_app, examples, make_client
+from ._app import command_app, make_client
 from ._args import (
     InstrumentOpt,
     JsonOpt,
@@ -29,6 +29,7 @@ from ._args import (
 )
 from ._complete import complete_kind
 from ._errors import EXIT_OK, EXIT_PARTIAL, error_kind, exit_code_for, exit_code_for_kind, report
+from ._help import examples
 from ._output import (
     Column,
     emit_json,

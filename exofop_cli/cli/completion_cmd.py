@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ._app import command_app, examples
+from ._app import command_app
+from ._help import examples
 from ._output import emit_line
 
 SHELLS = ("bash", "zsh", "fish")

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from ._app import command_app, examples, make_client
+from ._app import command_app, make_client
 from ._args import JsonOpt, TargetArg, TicOpt, WideOpt, one_target
 from ._errors import EXIT_PARTIAL
+from ._help import examples
 from ._output import Column, emit_json, emit_rows, error_line, note_line, plural, warn_line
 
 ExportOpt = Annotated[
