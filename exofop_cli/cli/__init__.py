@@ -13,11 +13,11 @@ from ._app import app
 def main() -> None:
     """Console-script entry point (``exofop``) and ``python -m exofop_cli``."""
     if "_EXOFOP_COMPLETE" in os.environ:
-        # A TAB press: register Typer's shell-completion classes (the app is built with
-        # add_completion=False so that ordinary runs do not pay for them).
-        from typer._completion_classes import completion_init
+        # A TAB press: register the shell-completion classes (the app is built with add_completion=False
+        # so that ordinary runs do not pay for them).
+        from ._shells import register
 
-        completion_init()
+        register()
     try:
         try:
             app(prog_name="exofop")

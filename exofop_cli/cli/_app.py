@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from .. import config
+from ._help import examples, format_epilog, format_params
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 unexpected error; 2 bad usage or input; 3 partial (manifest written, some "
@@ -69,6 +70,15 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 class ExoFopGroup(TyperGroup):
     """A command group that turns every exception into one stderr line and an exit code."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """Options without range noise, then the commands."""
+        format_params(ctx, formatter, self.get_params(ctx), shared=set())
+        self.format_commands(ctx, formatter)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """Examples as written, then any closing text."""
+        format_epilog(self.epilog, formatter)
 
     def invoke(self, ctx: Any) -> Any:
         """Run the subcommand; map errors through the table in ``_errors``."""
@@ -168,6 +178,21 @@ class ExoFopCommand(TyperCommand):
         result: list[str] = super().parse_args(ctx, args)
         return result
 
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """``[OPTIONS] SHELL``: a required argument plain, not Typer's ``{SHELL}``."""
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """Arguments, the command's options, then the global options under their own heading."""
+        root = ctx.find_root()
+        shared = set(GLOBAL_OPTION_NAMES) - _own_param_names(self) if root is not ctx else set()
+        format_params(ctx, formatter, self.get_params(ctx), shared=shared)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """The Examples section, as written."""
+        format_epilog(self.epilog, formatter)
+
     def invoke(self, ctx: Any) -> Any:
         """Apply global options given after the command name, then run the command."""
         from typer._click.core import ParameterSource
@@ -233,7 +258,13 @@ def command_app() -> typer.Typer:
 app = new_app(
     "Fetch ExoFOP-TESS follow-up files and tables into a deterministic local cache with a manifest.",
     cls=LazyGroup,
-    epilog=EXIT_CODES_HELP,
+    epilog=examples(
+        ("What ExoFOP knows about a star (TIC id, TOIs, names)", "exofop resolve TOI-1262"),
+        ("Its files, and which are cached", "exofop ls TOI-1262"),
+        ("Download its spectra into the cache", "exofop fetch TOI-1262 --types Spectrum"),
+        ("Where the cache is, and what it holds", "exofop cache ls"),
+        after=EXIT_CODES_HELP,
+    ),
 )
 
 
@@ -292,6 +323,7 @@ def main_callback(
         Path | None,
         typer.Option(
             "--cache-dir",
+            metavar="DIR",
             help=f"Cache folder (default: ${config.ENV_CACHE_DIR}, else the platform's user cache folder).",
             show_default=False,
         ),
@@ -301,8 +333,9 @@ def main_callback(
         typer.Option(
             "--base-url",
             envvar=config.ENV_BASE_URL,
-            help="ExoFOP base URL.",
-            show_default=config.DEFAULT_BASE_URL,
+            metavar="URL",
+            help=f"ExoFOP base URL (default: {config.DEFAULT_BASE_URL}).",
+            show_default=False,
         ),
     ] = None,
     cookie_jar: Annotated[
@@ -310,6 +343,7 @@ def main_callback(
         typer.Option(
             "--cookie-jar",
             envvar=config.ENV_COOKIE_JAR,
+            metavar="FILE",
             help="Netscape cookie jar from curl/wget or `exofop auth login` (read only).",
             show_default=False,
         ),
@@ -319,6 +353,7 @@ def main_callback(
         typer.Option(
             "--timeout",
             min=0.1,
+            metavar="SECONDS",
             help="Read timeout: seconds ExoFOP may stay silent before a request times out (a slow download "
             f"that keeps sending never does; connecting has its own {config.DEFAULT_CONNECT_TIMEOUT_SECONDS:g} s "
             "limit).",
@@ -335,7 +370,13 @@ def main_callback(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
     verbose: Annotated[
         int,
-        typer.Option("-v", "--verbose", count=True, help="More detail on stderr (-v retries, -vvv HTTP)."),
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            show_default=False,
+            help="More detail on stderr (-v retries, -vvv HTTP); repeatable.",
+        ),
     ] = 0,
     version: Annotated[
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")

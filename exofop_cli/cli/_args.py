@@ -24,7 +24,9 @@ TYPES_OPTIONS = ("--types", "-t")
 TargetArg = Annotated[
     str | None,
     typer.Argument(
-        help="TIC id, TOI (TOI-1262, 1262.01) or star name (or --tic).",
+        metavar="TARGET",
+        help="TIC id (365938305, TIC 365938305), TOI (TOI-1262, 1262.01) or star name (HD 104654); "
+        "or --tic N.",
         autocompletion=complete_target,
         show_default=False,
     ),
@@ -32,19 +34,26 @@ TargetArg = Annotated[
 TargetsArg = Annotated[
     list[str] | None,
     typer.Argument(
-        help="One or more TIC ids, TOIs or names (or --tic).",
+        metavar="TARGET...",
+        help="One or more TIC ids, TOIs (TOI-1262, 1262.01) or star names; or --tic N.",
         autocompletion=complete_target,
         show_default=False,
     ),
 ]
 TicOpt = Annotated[
     int | None,
-    typer.Option("--tic", min=1, help="The target as a TIC id (the spec's form).", show_default=False),
+    typer.Option(
+        "--tic", min=1, metavar="N", help="The target as a TIC id (the spec's form).", show_default=False
+    ),
 ]
 TicsOpt = Annotated[
     list[int] | None,
     typer.Option(
-        "--tic", min=1, help="A target as a TIC id (repeatable; the spec's form).", show_default=False
+        "--tic",
+        min=1,
+        metavar="N",
+        help="A target as a TIC id (repeatable; the spec's form).",
+        show_default=False,
     ),
 ]
 TypesOpt = Annotated[
@@ -52,29 +61,40 @@ TypesOpt = Annotated[
     typer.Option(
         "--types",
         "-t",
-        help="File types, repeatable, comma- or space-separated: --types Image,Spectrum or --types Image "
-        "Spectrum (a known type right after a --types value joins it). Known: "
+        metavar="TYPE[,TYPE...]",
+        help="File types, case-insensitive, repeatable or comma/space-separated (--types Image,Spectrum "
+        "or --types Image Spectrum). Known: "
         + ", ".join(KNOWN_FILE_TYPES)
-        + " (any type ExoFOP lists is accepted).",
+        + "; any type ExoFOP lists works.",
         autocompletion=complete_types,
         show_default=False,
     ),
 ]
 RegexOpt = Annotated[
     str | None,
-    typer.Option("--regex", "-r", help="Python regex searched in the file name.", show_default=False),
+    typer.Option(
+        "--regex",
+        "-r",
+        metavar="PATTERN",
+        help="Python regex searched in the file name (case-sensitive; start with (?i) to ignore case).",
+        show_default=False,
+    ),
 ]
 TagOpt = Annotated[
-    list[int] | None, typer.Option("--tag", help="ExoFOP tag id (repeatable).", min=0, show_default=False)
+    list[int] | None,
+    typer.Option("--tag", metavar="N", help="ExoFOP tag id (repeatable).", min=0, show_default=False),
 ]
 MaxFilesOpt = Annotated[
     int | None,
-    typer.Option("--max-files", min=0, help="Keep at most N files (newest first).", show_default=False),
+    typer.Option(
+        "--max-files", min=0, metavar="N", help="Keep at most N files (newest first).", show_default=False
+    ),
 ]
 InstrumentOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--instrument",
+        metavar="NAME",
         help="Instrument substring, joined by Tag to the observation tables "
         "(repeatable, case-insensitive): --instrument Alopeke --instrument TRES.",
         show_default=False,
@@ -83,7 +103,10 @@ InstrumentOpt = Annotated[
 TelescopeOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--telescope", help="Telescope substring, joined like --instrument (repeatable).", show_default=False
+        "--telescope",
+        metavar="NAME",
+        help="Telescope substring, joined like --instrument (repeatable).",
+        show_default=False,
     ),
 ]
 RefreshOpt = Annotated[
@@ -95,6 +118,14 @@ RefreshOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="Show every column on a terminal (long text wraps) instead of cutting the table to fit. "
+        "Piped output (TSV) and --json always have every column.",
+    ),
+]
 
 
 def one_target(target: str | None, tic: int | None) -> str:

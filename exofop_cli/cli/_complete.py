@@ -79,7 +79,11 @@ def complete_types(ctx: typer.Context, incomplete: str) -> list[str]:
 
 
 def complete_kind(incomplete: str) -> list[str]:
-    """Summary table kinds."""
+    """Summary table kinds; completes the last of ``spect,imag`` (case-insensitive)."""
     from ..remote.endpoints import SUMMARY_KINDS
 
-    return [k for k in SUMMARY_KINDS if k.startswith(incomplete)]
+    head, sep, last = incomplete.rpartition(",")
+    prefix = head + sep
+    already = {v.strip().lower() for v in head.split(",") if v.strip()}
+    low = last.lower()
+    return [prefix + k for k in SUMMARY_KINDS if k.startswith(low) and k not in already]

@@ -14,12 +14,14 @@ from ..config import ENV_DEBUG, debug_enabled
 from ..errors import (
     AuthRequiredError,
     CacheError,
+    CookieJarError,
     ExoFopError,
     InvalidInputError,
     InvalidResponseError,
     NetworkError,
     NotFoundError,
     OfflineError,
+    RequestError,
     ServerError,
     TargetNotFoundError,
 )
@@ -35,18 +37,22 @@ EXIT_NETWORK = 6
 EXIT_INTERRUPTED = 130
 
 
-# Most specific first: the first matching class decides the exit code.
-ERROR_TABLE: tuple[tuple[type[BaseException], int], ...] = (
-    (InvalidInputError, EXIT_USAGE),
-    (TargetNotFoundError, EXIT_NOT_FOUND),
-    (NotFoundError, EXIT_NOT_FOUND),
-    (AuthRequiredError, EXIT_AUTH),
-    (NetworkError, EXIT_NETWORK),
-    (ServerError, EXIT_NETWORK),
-    (OfflineError, EXIT_NETWORK),
-    (InvalidResponseError, EXIT_UNEXPECTED),
-    (CacheError, EXIT_UNEXPECTED),
-    (ExoFopError, EXIT_UNEXPECTED),
+# Most specific first: the first matching class decides the exit code and the error's "kind" in JSON
+# output (`fetch --json` error objects). A kind of None is the exception's own ``kind``: a failed request
+# carries the manifest's vocabulary (not_found, auth_required, network, server, invalid_response).
+ERROR_TABLE: tuple[tuple[type[BaseException], int, str | None], ...] = (
+    (CookieJarError, EXIT_USAGE, "cookie_jar"),
+    (InvalidInputError, EXIT_USAGE, "invalid_input"),
+    (TargetNotFoundError, EXIT_NOT_FOUND, "not_found"),
+    (NotFoundError, EXIT_NOT_FOUND, None),
+    (AuthRequiredError, EXIT_AUTH, None),
+    (NetworkError, EXIT_NETWORK, None),
+    (ServerError, EXIT_NETWORK, None),
+    (OfflineError, EXIT_NETWORK, "offline"),
+    (InvalidResponseError, EXIT_UNEXPECTED, None),
+    (CacheError, EXIT_UNEXPECTED, "cache"),
+    (RequestError, EXIT_NETWORK, None),
+    (ExoFopError, EXIT_UNEXPECTED, "error"),
 )
 
 # Full-disk errors only: EIO could as well come from reading the cache.
@@ -59,6 +65,11 @@ KIND_EXIT_CODES = {
     "network": EXIT_NETWORK,
     "server": EXIT_NETWORK,
     "invalid_response": EXIT_UNEXPECTED,
+    "invalid_input": EXIT_USAGE,
+    "cookie_jar": EXIT_USAGE,
+    "offline": EXIT_NETWORK,
+    "cache": EXIT_UNEXPECTED,
+    "interrupted": EXIT_INTERRUPTED,
 }
 
 
@@ -71,10 +82,20 @@ def exit_code_for(exc: BaseException) -> int:
     """Exit code of an exception according to ``ERROR_TABLE``."""
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    for cls, code in ERROR_TABLE:
+    for cls, code, _kind in ERROR_TABLE:
         if isinstance(exc, cls):
             return code
     return EXIT_UNEXPECTED
+
+
+def error_kind(exc: BaseException) -> str:
+    """The ``kind`` of an error in JSON output, from ``ERROR_TABLE`` (never None)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    for cls, _code, kind in ERROR_TABLE:
+        if isinstance(exc, cls):
+            return kind or str(getattr(exc, "kind", None) or "error")
+    return "unexpected"
 
 
 def report(exc: BaseException) -> int:

@@ -12,12 +12,28 @@ import typer
 
 from .. import config
 from ._app import new_app, options
+from ._help import examples
 from ._output import emit_json, emit_line, note_line, warn_line
 
-auth_app = new_app("Log in to ExoFOP for proprietary (TFOP working group) data.")
+auth_app = new_app(
+    "Log in to ExoFOP for proprietary (TFOP working group) data.",
+    epilog=examples(
+        ("Log in once (asks for user and password); later commands send the session", "exofop auth login"),
+        ("Is there a session, and until when?", "exofop auth status"),
+    ),
+)
 
 
-@auth_app.command("login")
+@auth_app.command(
+    "login",
+    epilog=examples(
+        ("Asks for the user name and password", "exofop auth login"),
+        (
+            "Without a prompt (CI): the password from a file or a secret store",
+            "exofop auth login -u jdoe --password-stdin < ~/.exofop-password",
+        ),
+    ),
+)
 def auth_login(
     ctx: typer.Context,
     username: Annotated[
@@ -25,6 +41,7 @@ def auth_login(
         typer.Option(
             "--username",
             "-u",
+            metavar="NAME",
             envvar=config.ENV_USERNAME,
             help="ExoFOP user name (prompted if missing).",
             show_default=False,
@@ -66,7 +83,13 @@ def auth_login(
         )
 
 
-@auth_app.command("status")
+@auth_app.command(
+    "status",
+    epilog=examples(
+        ("Whether a session is saved, and when it expires", "exofop auth status"),
+        ("As JSON", "exofop auth status --json"),
+    ),
+)
 def auth_status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
@@ -116,7 +139,12 @@ def _check_online(ctx: typer.Context) -> dict[str, str]:
     return {"state": state, "seen": seen}
 
 
-@auth_app.command("logout")
+@auth_app.command(
+    "logout",
+    epilog=examples(
+        ("Forget the saved session", "exofop auth logout"),
+    ),
+)
 def auth_logout(ctx: typer.Context) -> None:
     """Delete the saved session cookie jar."""
     from ..ops.auth import logout

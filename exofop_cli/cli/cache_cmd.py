@@ -11,16 +11,36 @@ import typer
 
 from ..config import cache_root
 from ._app import new_app, options
-from ._args import JsonOpt, TicOpt, TicsOpt
+from ._args import JsonOpt, TicOpt, TicsOpt, WideOpt
 from ._complete import complete_target
 from ._errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE
-from ._output import emit_json, emit_line, emit_rows, error_line, human_bytes, note_line, warn_line
+from ._help import examples
+from ._output import (
+    Column,
+    emit_json,
+    emit_line,
+    emit_rows,
+    error_line,
+    human_bytes,
+    note_line,
+    plural,
+    warn_line,
+)
 
-cache_app = new_app("Inspect and maintain the local cache (never uses the network).")
+cache_app = new_app(
+    "Inspect and maintain the local cache (never uses the network).",
+    epilog=examples(
+        ("What is cached, and how much", "exofop cache ls"),
+        ("The folder of one target", "exofop cache path TOI-1262"),
+        ("Free space: targets not fetched for a month", "exofop cache prune --older-than 30d"),
+    ),
+)
 
 
 def _targets_arg(help_text: str) -> Any:
-    return typer.Argument(help=help_text, autocompletion=complete_target, show_default=False)
+    return typer.Argument(
+        metavar="TARGET...", help=help_text, autocompletion=complete_target, show_default=False
+    )
 
 
 TargetsArg = Annotated[
@@ -35,8 +55,15 @@ def _root(ctx: typer.Context) -> Path:
     return cache_root(options(ctx).cache_dir)
 
 
-@cache_app.command("ls")
-def cache_ls(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+@cache_app.command(
+    "ls",
+    epilog=examples(
+        ("Every cached target: TIC, TOIs, files, size, last fetch", "exofop cache ls"),
+        ("With each target's folder", "exofop cache ls --wide"),
+        ("The total size, for a script", "exofop cache ls --json | jq 'map(.bytes) | add'"),
+    ),
+)
+def cache_ls(ctx: typer.Context, as_json: JsonOpt = False, wide: WideOpt = False) -> None:
     """List cached targets: TIC, TOIs, files, bytes, last fetch."""
     from ..ops.maintenance import scan_cache
 
@@ -44,28 +71,36 @@ def cache_ls(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if not as_json:
         for row in rows:
             row["size"] = human_bytes(row["bytes"])
-            row["toi"] = ", ".join(f"TOI-{t}" for t in row["toi"])
     emit_rows(
         rows,
+        # The title names the cache folder, so each target's folder (tic_<id> in it) gives way first.
         [
-            ("tic_id", "TIC"),
-            ("toi", "TOI"),
-            ("files", "Files"),
-            ("size", "Size"),
-            ("last_fetch", "Last fetch"),
-            ("path", "Path"),
+            Column("tic_id", "TIC", priority=0),
+            Column("toi", "TOI", priority=3),
+            Column("files", "Files", priority=2, justify="right"),
+            Column("size", "Size", priority=1, justify="right"),
+            Column("last_fetch", "Last fetch", priority=4),
+            Column("path", "Path", priority=5),
         ],
-        title=f"{len(rows)} cached targets in {_root(ctx)}",
+        title=f"{plural(len(rows), 'cached target')} in {_root(ctx)}",
         as_json=as_json,
+        wide=wide,
     )
 
 
-@cache_app.command("path")
+@cache_app.command(
+    "path",
+    epilog=examples(
+        ("The cache root", "exofop cache path"),
+        ("Open a target's files", 'cd "$(exofop cache path TOI-1262)/files"'),
+    ),
+)
 def cache_path(
     ctx: typer.Context,
     target: Annotated[
         str | None,
         typer.Argument(
+            metavar="TARGET",
             help="A target to locate (default: the cache root).",
             autocompletion=complete_target,
             show_default=False,
@@ -85,7 +120,16 @@ def cache_path(
     emit_line(str(TargetLayout.for_tic(root, tic_ids_for(root, wanted)[0]).root))
 
 
-@cache_app.command("verify")
+@cache_app.command(
+    "verify",
+    epilog=examples(
+        ("Check every cached file against its manifest", "exofop cache verify"),
+        (
+            "One target; `exofop fetch TOI-1262 --verify` re-downloads what is damaged",
+            "exofop cache verify TOI-1262",
+        ),
+    ),
+)
 def cache_verify(
     ctx: typer.Context, targets: TargetsArg = None, tic: TicsOpt = None, as_json: JsonOpt = False
 ) -> None:
@@ -112,7 +156,14 @@ def cache_verify(
         raise typer.Exit(EXIT_UNEXPECTED)
 
 
-@cache_app.command("prune")
+@cache_app.command(
+    "prune",
+    epilog=examples(
+        ("See what would go, delete nothing", "exofop cache prune --older-than 30d --dry-run"),
+        ("Delete two targets without asking", "exofop cache prune TOI-1262 231702397 --yes"),
+        ("Empty the cache", "exofop cache prune --all"),
+    ),
+)
 def cache_prune(
     ctx: typer.Context,
     targets: PruneTargetsArg = None,
@@ -120,13 +171,17 @@ def cache_prune(
     older_than: Annotated[
         str | None,
         typer.Option(
-            "--older-than", help="Only targets not fetched for this long: 30d, 12h, 2w.", show_default=False
+            "--older-than",
+            metavar="AGE",
+            help="Only targets not fetched for this long: 30d, 12h, 2w.",
+            show_default=False,
         ),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every cached target.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, delete nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Delete cached targets (named, older than a duration, or all) and stale partial downloads."""
     targets = [*(targets or ()), *(str(t) for t in tic or ())]
@@ -139,25 +194,35 @@ def cache_prune(
         older_than_seconds=parse_duration(older_than) if older_than is not None else None,
         everything=everything,
     )
+    items = plural(len(plan.items), "item")
     if as_json:
         emit_json({**plan.to_dict(), "dry_run": dry_run})
-    else:
+    else:  # nothing to prune: no table on a terminal, a bare header row for tools
         emit_rows(
             [{**i.to_dict(), "size": human_bytes(i.bytes)} for i in plan.items],
-            [("kind", "Kind"), ("tic_id", "TIC"), ("size", "Size"), ("reason", "Why"), ("path", "Path")],
-            title=f"prune plan: {len(plan.items)} items, {human_bytes(plan.total_bytes)}",
+            # What is deleted is the path: it stays whole; the reason is cut first.
+            [
+                Column("kind", "Kind", priority=3),
+                Column("tic_id", "TIC", priority=1),
+                Column("size", "Size", priority=2, justify="right"),
+                Column("reason", "Why", priority=4, min_width=12),
+                Column("path", "Path", priority=0),
+            ],
+            title=f"prune plan: {items}, {human_bytes(plan.total_bytes)}" if plan.items else None,
+            wide=wide,
         )
-    if dry_run or not plan.items:
-        note_line("dry run: nothing deleted" if dry_run else "nothing to prune")
+    if not plan.items:
+        note_line("nothing to prune")
+        return
+    if dry_run:
+        note_line("dry run: nothing deleted")
         return
     if not yes:
         if not sys.stdin.isatty():
             error_line("refusing to delete without confirmation", hint="add --yes (or use --dry-run to look)")
             raise typer.Exit(EXIT_USAGE)
         try:
-            confirmed = typer.confirm(
-                f"Delete {len(plan.items)} items ({human_bytes(plan.total_bytes)})?", err=True
-            )
+            confirmed = typer.confirm(f"Delete {items} ({human_bytes(plan.total_bytes)})?", err=True)
         except typer.Abort:  # Ctrl-C or end of input at the prompt: an interruption, not an error
             error_line("interrupted; nothing deleted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -167,6 +232,6 @@ def cache_prune(
     outcome = execute_prune(plan)
     for failure in outcome.failed:
         warn_line(failure)
-    note_line(f"deleted {len(outcome.deleted)} items, freed {human_bytes(outcome.freed_bytes)}")
+    note_line(f"deleted {plural(len(outcome.deleted), 'item')}, freed {human_bytes(outcome.freed_bytes)}")
     if outcome.failed:
         raise typer.Exit(EXIT_UNEXPECTED)

@@ -9,6 +9,7 @@ import typer
 
 from ._app import command_app, make_client
 from ._args import JsonOpt
+from ._help import examples
 from ._output import emit_csv, emit_json, emit_line, emit_rows, note_line, warn_line
 
 toi_app = command_app()
@@ -17,7 +18,10 @@ ctoi_app = command_app()
 IdsArg = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Only these: TOIs (1262 a system, 1262.01 a planet), TIC ids or names.", show_default=False
+        help="Only these: TOIs (TOI-1262 a system, 1262.01 a planet), TIC ids or names; a bare number "
+        "matches a TOI system or a TIC id.",
+        metavar="TARGET...",
+        show_default=False,
     ),
 ]
 DispositionOpt = Annotated[
@@ -25,15 +29,21 @@ DispositionOpt = Annotated[
     typer.Option(
         "--disposition",
         help="TFOPWG disposition(s), comma-separated or repeated: PC, APC, CP, KP, FP, FA.",
+        metavar="CODE[,CODE...]",
         show_default=False,
     ),
 ]
 SectorOpt = Annotated[
-    list[int] | None, typer.Option("--sector", min=1, help="Observed in sector N (repeatable: any of them).")
+    list[int] | None,
+    typer.Option("--sector", min=1, metavar="N", help="Observed in sector N (repeatable: any of them)."),
 ]
 MaxAgeOpt = Annotated[
     str,
-    typer.Option("--max-age", help="Download the table again when the cached copy is older: 1d, 12h, 30m."),
+    typer.Option(
+        "--max-age",
+        metavar="AGE",
+        help="Download the table again when the cached copy is older: 1d, 12h, 30m.",
+    ),
 ]
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Download the table again now.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the selected rows, every column, as CSV.")]
@@ -62,7 +72,18 @@ _CTOI_COLUMNS = [
 ]
 
 
-@toi_app.command("toi")
+@toi_app.command(
+    "toi",
+    epilog=examples(
+        ("Every TOI (the table is cached for a day)", "exofop toi"),
+        ("Planet candidates seen in sector 9", "exofop toi --disposition PC --sector 9"),
+        (
+            "Fetch the speckle curves of every PC",
+            "exofop toi --disposition PC --ids | exofop fetch - --types Image --regex sensitivity",
+        ),
+        ("One system as CSV, for pandas", "exofop toi TOI-1262 --csv"),
+    ),
+)
 def toi(
     ctx: typer.Context,
     targets: IdsArg = None,
@@ -72,6 +93,7 @@ def toi(
         typer.Option(
             "--tess-disposition",
             help="TESS project disposition(s): PC, KP, CP, FP, FA, EB, IS, V, O.",
+            metavar="CODE[,CODE...]",
             show_default=False,
         ),
     ] = None,
@@ -88,18 +110,31 @@ def toi(
     )
 
 
-@ctoi_app.command("ctoi")
+@ctoi_app.command(
+    "ctoi",
+    epilog=examples(
+        ("Every community TOI", "exofop ctoi"),
+        ("Those TFOPWG judged false positives, as TIC ids", "exofop ctoi --disposition FP --ids"),
+    ),
+)
 def ctoi(
     ctx: typer.Context,
     targets: Annotated[
         list[str] | None,
-        typer.Argument(help="Only these: CTOIs (287328866.01), TIC ids or names.", show_default=False),
+        typer.Argument(
+            help="Only these: CTOIs (287328866.01), TIC ids or names.",
+            metavar="TARGET...",
+            show_default=False,
+        ),
     ] = None,
     disposition: DispositionOpt = None,
     user_disposition: Annotated[
         list[str] | None,
         typer.Option(
-            "--user-disposition", help="The submitter's disposition(s): PC, FP, …", show_default=False
+            "--user-disposition",
+            help="The submitter's disposition(s): PC, FP, …",
+            metavar="CODE[,CODE...]",
+            show_default=False,
         ),
     ] = None,
     sector: SectorOpt = None,

@@ -24,13 +24,16 @@ from ._args import (
     TicOpt,
     TicsOpt,
     TypesOpt,
+    WideOpt,
     all_targets,
     build_selectors,
     one_target,
 )
 from ._complete import complete_kind
-from ._errors import EXIT_OK, EXIT_PARTIAL, exit_code_for, exit_code_for_kind, report
+from ._errors import EXIT_OK, EXIT_PARTIAL, error_kind, exit_code_for, exit_code_for_kind, report
+from ._help import examples
 from ._output import (
+    Column,
     emit_json,
     emit_line,
     emit_rows,
@@ -39,6 +42,8 @@ from ._output import (
     human_bytes,
     is_quiet,
     note_line,
+    plural,
+    stdout_is_terminal,
     warn_line,
 )
 
@@ -47,36 +52,69 @@ ls_app = command_app()
 fetch_app = command_app()
 summaries_app = command_app()
 
+# On a narrow terminal the file name always stays whole; then, in this order of need: its id (the cached
+# file is `<id>_<name>`, and names repeat), type, date, whether it is cached, the description (cut with "…"
+# first); tag, TOI (one per star, usually), user and group (nearly always "tfopwg") give way first.
 _LS_COLUMNS = [
-    ("file_id", "File ID"),
-    ("type", "Type"),
-    ("filename", "File name"),
-    ("date_utc", "Date"),
-    ("tag", "Tag"),
-    ("toi", "TOI"),
-    ("user", "User"),
-    ("group", "Group"),
-    ("cached", "Cached"),
-    ("description", "Description"),
+    Column("file_id", "File ID", priority=1),
+    Column("type", "Type", priority=2),
+    Column("filename", "File name", priority=0),
+    Column("date_utc", "Date", priority=3),
+    Column("tag", "Tag", priority=6),
+    Column("toi", "TOI", priority=7),
+    Column("user", "User", priority=8),
+    Column("group", "Group", priority=9),
+    Column("cached", "Cached", priority=4),
+    Column("description", "Description", priority=5, min_width=16),
 ]
 
 
-@resolve_app.command()
+@resolve_app.command(
+    epilog=examples(
+        ("A TOI (TOI-1262, TOI 1262.01 and 1262.01 work too)", "exofop resolve TOI-1262"),
+        ("A star name, as JSON", "exofop resolve 'HD 104654' --json"),
+        ("Just the TIC id, for a script", "exofop resolve TOI-1262 --json | jq .tic_id"),
+    )
+)
 def resolve(
     ctx: typer.Context, target: TargetArg = None, tic: TicOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Resolve a TIC, TOI or name to its TIC id, TOIs and aliases."""
     with make_client(ctx) as client:
         resolved = client.resolve_target(one_target(target, tic))
+    data = resolved.to_dict()
     if as_json:
-        emit_json(resolved.to_dict())
+        emit_json(data)
         return
-    emit_line(f"tic_id\t{resolved.tic_id}")
-    emit_line("toi\t" + ", ".join(f"TOI-{t}" for t in resolved.tois))
-    emit_line("aliases\t" + ", ".join(resolved.names))
+    # The same fields, names and values as --json, one `key<TAB>value` line each: the TOI as "1262.01"
+    # (the manifest's and the ls table's form; the key says it is a TOI), lists joined by ", ", aliases
+    # as "catalogue: name".
+    for key, value in data.items():
+        emit_line(f"{key}\t{_plain(value)}")
 
 
-@ls_app.command("ls")
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@ls_app.command(
+    "ls",
+    epilog=examples(
+        ("Every file of TOI-1262's star, and which are cached", "exofop ls TOI-1262"),
+        ("Only spectra and images, the newest 5", "exofop ls TOI-1262 --types Spectrum,Image --max-files 5"),
+        (
+            "Files of one instrument (joined by Tag to the observation tables)",
+            "exofop ls TOI-1262 --instrument Alopeke",
+        ),
+        ("The file names, for a script", "exofop ls TOI-1262 --json | jq -r '.[].filename'"),
+    ),
+)
 def list_files(
     ctx: typer.Context,
     target: TargetArg = None,
@@ -89,6 +127,7 @@ def list_files(
     telescope: TelescopeOpt = None,
     refresh: RefreshOpt = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """List a target's ExoFOP files (from the cached file list unless --refresh)."""
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
@@ -99,12 +138,26 @@ def list_files(
     emit_rows(
         listing.to_rows(),
         _LS_COLUMNS,
-        title=f"TIC {listing.tic_id}: {len(listing.rows)} files",
+        title=f"TIC {listing.tic_id}: {plural(len(listing.rows), 'file')}",
         as_json=as_json,
+        wide=wide,
     )
 
 
-@fetch_app.command()
+@fetch_app.command(
+    epilog=examples(
+        (
+            "TOI-1262's TRES spectra (a second run makes no request)",
+            "exofop fetch TOI-1262 --types Spectrum --regex TRES",
+        ),
+        ("Everything of two stars, 8 downloads at a time", "exofop fetch TOI-1262 231702397 --jobs 8"),
+        (
+            "Images and light curves, without the summary tables",
+            "exofop fetch TOI-1262 -t Image,Light_Curve --no-summaries",
+        ),
+        ("The spec's form", "exofop fetch --tic 365938305 --types Image Spectrum"),
+    )
+)
 def fetch(
     ctx: typer.Context,
     targets: TargetsArg = None,
@@ -125,6 +178,7 @@ def fetch(
         str,
         typer.Option(
             "--archive",
+            metavar="auto|zip|tar|off",
             help="auto: take a whole star from its zip when that saves round trips (the default); zip or "
             "tar: always use the star's archive; off: ask for each file by id.",
         ),
@@ -133,12 +187,21 @@ def fetch(
         Path | None,
         typer.Option(
             "--from",
+            metavar="FILE",
             help="Read targets from FILE, one per line (# comments and blank lines skipped); - is stdin.",
             show_default=False,
         ),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, max=config.MAX_JOBS, help="Parallel requests to ExoFOP.")
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=config.MAX_JOBS,
+            metavar="N",
+            help=f"Parallel requests to ExoFOP (1 to {config.MAX_JOBS}).",
+        ),
     ] = config.DEFAULT_JOBS,
     as_json: JsonOpt = False,
 ) -> None:
@@ -233,8 +296,10 @@ def _render_outcomes(targets: list[str], outcomes: list[Any]) -> list[int]:
 
 
 def _error_dict(target: str, exc: Exception) -> dict[str, Any]:
-    kind = getattr(exc, "kind", None)
-    return {"target": target, "error": {"kind": kind, "message": str(exc)}, "exit_code": exit_code_for(exc)}
+    error: dict[str, Any] = {"kind": error_kind(exc), "message": str(exc)}
+    if getattr(exc, "hint", None):
+        error["hint"] = exc.hint  # type: ignore[attr-defined]
+    return {"target": target, "error": error, "exit_code": exit_code_for(exc)}
 
 
 def _render_outcome(target: str, outcome: Any) -> int:
@@ -272,7 +337,19 @@ def _combine(codes: list[int]) -> int:
     return EXIT_PARTIAL
 
 
-@summaries_app.command()
+@summaries_app.command(
+    epilog=examples(
+        (
+            "Spectroscopy and imaging observations of TOI-1262",
+            "exofop summaries TOI-1262 --kind spect,imaging",
+        ),
+        (
+            "One table as a TSV file (pandas.read_csv(path, sep='\\t') reads it)",
+            "exofop summaries TOI-1262 --kind tseries > tseries.tsv",
+        ),
+        ("Every table, as JSON: rows by kind", "exofop summaries TOI-1262 --json"),
+    )
+)
 def summaries(
     ctx: typer.Context,
     target: TargetArg = None,
@@ -282,6 +359,7 @@ def summaries(
         typer.Option(
             "--kind",
             "-k",
+            metavar="KIND[,KIND...]",
             help="Table(s) to show: spect, imaging, tseries, obsnotes, stellar, planet, uploads, nearby, "
             "companions (repeatable or comma-separated; default all).",
             autocompletion=complete_kind,
@@ -290,6 +368,7 @@ def summaries(
     ] = None,
     refresh: RefreshOpt = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Show a target's ExoFOP summary tables (cached unless --refresh)."""
     kinds = [k.strip() for value in kind or () for k in value.split(",") if k.strip()]
@@ -302,15 +381,56 @@ def summaries(
             warn_line(warning)
     if as_json:
         emit_json(result.to_dict())
-    else:
+    elif stdout_is_terminal():
         for name, table in result.tables.items():
-            columns = [c for c in table.columns if any(row.get(c) for row in table.rows)] or list(
-                table.columns
-            )
             emit_rows(
                 result.display_rows(name),
-                [(c, c) for c in columns],
-                title=f"{name} (TIC {result.tic_id}): {len(table.rows)} rows",
+                [_summary_column(c, i) for i, c in enumerate(table.columns)],
+                title=f"{name} (TIC {result.tic_id}): {plural(len(table.rows), 'row')}",
+                wide=wide,
             )
+    else:
+        _emit_summaries_tsv(result)
     if result.errors:
         raise typer.Exit(EXIT_PARTIAL if result.tables else exit_code_for_kind(result.errors[0].kind))
+
+
+# ExoFOP's summary tables have 15 to 60 columns: on a narrow terminal the table's leading columns stay
+# (TOI, telescope, instrument...), the observation date is kept up front, notes are cut with "…", and what
+# the title already says (the TIC) or rarely tells one row from another (user, group, tag ids) goes first.
+_SUMMARY_PRIORITY = {
+    "obs date": 5,
+    "date": 5,
+    "lastmod": 150,
+    "tag": 160,
+    "tag id": 160,
+    "user": 170,
+    "username": 170,
+    "id": 175,
+    "group": 180,
+    "groupname": 180,
+    "tic": 190,
+    "tic id": 190,
+}
+_SUMMARY_FREE_TEXT = frozenset({"notes", "note", "comments", "comment", "description"})
+
+
+def _summary_column(name: str, index: int) -> Column:
+    key = name.strip().lower()
+    if key in _SUMMARY_FREE_TEXT:
+        return Column(name, name, priority=25, min_width=16)
+    return Column(name, name, priority=_SUMMARY_PRIORITY.get(key, 10 + index))
+
+
+def _emit_summaries_tsv(result: Any) -> None:
+    """All the tables as ONE plain TSV for tools: a leading ``kind`` column, then every table's columns."""
+    columns: dict[str, None] = {}
+    rows: list[dict[str, Any]] = []
+    for name, table in result.tables.items():
+        note_line(f"{name} (TIC {result.tic_id}): {plural(len(table.rows), 'row')}")
+        columns.update(dict.fromkeys(table.columns))
+        rows += [{**r, _KIND_KEY: name} for r in result.display_rows(name)]
+    emit_rows(rows, [Column(_KIND_KEY, "kind"), *(Column(c, c) for c in columns)])
+
+
+_KIND_KEY = "\0kind"  # a row key no ExoFOP column can have

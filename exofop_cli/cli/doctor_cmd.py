@@ -10,6 +10,7 @@ import typer
 
 from ._app import command_app, make_client, options
 from ._errors import EXIT_OK, EXIT_UNEXPECTED
+from ._help import examples
 from ._output import emit_json, emit_rows, note_line, warn_line
 
 doctor_app = command_app()
@@ -23,12 +24,20 @@ _COLUMNS = [
 ]
 
 
-@doctor_app.command()
+@doctor_app.command(
+    epilog=examples(
+        ("Check the real site (one line per assumption, exit 1 on any FAIL)", "exofop doctor"),
+        ("Another star's answers", "exofop doctor --target TOI-5997"),
+        ("For a bug report: every raw answer, scrubbed of cookies", "exofop doctor --save report/"),
+    )
+)
 def doctor(
     ctx: typer.Context,
     target: Annotated[
         str,
-        typer.Option("--target", help="The star whose answers are checked (a TIC, TOI or name)."),
+        typer.Option(
+            "--target", metavar="TARGET", help="The star whose answers are checked (a TIC, TOI or name)."
+        ),
     ] = "TOI-1262",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
     save: Annotated[

@@ -10,15 +10,18 @@ from typing import Annotated, Any
 import typer
 
 from ._app import command_app, make_client
-from ._args import JsonOpt, TargetArg, TicOpt, one_target
+from ._args import JsonOpt, TargetArg, TicOpt, WideOpt, one_target
 from ._errors import EXIT_PARTIAL
-from ._output import emit_json, emit_rows, error_line, note_line, warn_line
+from ._help import examples
+from ._output import Column, emit_json, emit_rows, error_line, note_line, plural, warn_line
 
 ExportOpt = Annotated[
     Path | None,
     typer.Option(
         "--export",
-        help="Write TRICERATOPS-ready files into this folder (each with a <name>.json provenance sidecar).",
+        metavar="DIR",
+        help="Write TRICERATOPS-ready files into this folder (created if missing), each with a <name>.json "
+        "provenance sidecar.",
         show_default=False,
     ),
 ]
@@ -51,7 +54,15 @@ contrast_app = command_app()
 lightcurves_app = command_app()
 
 
-@contrast_app.command()
+@contrast_app.command(
+    epilog=examples(
+        ("The contrast curves among TOI-1262's cached files", "exofop contrast TOI-1262"),
+        (
+            "Fetch the images, then write CSVs for TRICERATOPS' contrast_curve_file",
+            "exofop fetch TOI-1262 --types Image && exofop contrast TOI-1262 --export tricera/",
+        ),
+    )
+)
 def contrast(
     ctx: typer.Context,
     target: TargetArg = None,
@@ -61,6 +72,7 @@ def contrast(
         list[str] | None,
         typer.Option(
             "--filter",
+            metavar="[FILE_ID=]FILT",
             help="Set the band: FILT for every curve or FILE_ID=FILT for one (repeatable). FILT is a "
             "TRICERATOPS filt (TESS, Vis, J, H, K) or a band name from --bands (Ks, Brgamma, 832nm...).",
             show_default=False,
@@ -70,6 +82,7 @@ def contrast(
         EnvelopeMode,
         typer.Option(
             "--envelope",
+            metavar="conservative|none",
             help="conservative: make delta-mag non-decreasing (running minimum from outside in); none: keep "
             "every measured point (sorted, de-duplicated).",
         ),
@@ -81,6 +94,7 @@ def contrast(
         bool, typer.Option("--bands", help="Print how band names map to TRICERATOPS filt, with reasons.")
     ] = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """List cached contrast curves; export them for TRICERATOPS."""
     if bands:
@@ -107,20 +121,23 @@ def contrast(
     _render(
         shown,
         as_json,
-        kind="contrast curves",
+        wide,
+        kind=("contrast curve", "contrast curves"),
+        # The file and the `filt` TRICERATOPS needs stay; a problem, when there is one, is cut last.
         columns=[
-            ("file_id", "File ID"),
-            ("filename", "File"),
-            ("band", "Band"),
-            ("triceratops_filter", "filt"),
-            ("instrument", "Instrument"),
-            ("points", "Points"),
-            ("dmag_at_0p5_arcsec", 'dmag@0.5"'),
-            ("rank", "Rank"),
-            ("envelope", "Envelope"),
-            ("exported", "Exported"),
-            ("problem", "Problem"),
+            Column("file_id", "File ID", priority=3),
+            Column("filename", "File", priority=0),
+            Column("band", "Band", priority=2),
+            Column("triceratops_filter", "filt", priority=1),
+            Column("instrument", "Instrument", priority=5),
+            Column("points", "Points", priority=6, justify="right"),
+            Column("dmag_at_0p5_arcsec", 'dmag@0.5"', priority=4, justify="right"),
+            Column("rank", "Rank", priority=2, justify="right"),
+            Column("envelope", "Envelope", priority=7, min_width=12),
+            Column("exported", "Exported", priority=8),
+            Column("problem", "Problem", priority=1, min_width=20),
         ],
+        export=export,
     )
     _contrast_notes(rows)
     _exit(rows)
@@ -211,24 +228,45 @@ def _contrast_notes(rows: list[dict[str, Any]]) -> None:
         note_line(f"TRICERATOPS 1.1.0 (several curves): contrast_curve_file={files!r}, filt={filts!r}")
 
 
-@lightcurves_app.command()
+@lightcurves_app.command(
+    epilog=examples(
+        (
+            "TOI-1262.01's SG1 light curves, phase-folded on its ephemeris",
+            "exofop lightcurves TOI-1262 --period 8.15 --epoch 2458958.7332",
+        ),
+        (
+            "Normalised out of a 3.2 h transit, written for TRICERATOPS+",
+            "exofop lightcurves TOI-1262 --period 8.15 --epoch 2458958.7332 --duration 3.2 --export lc/",
+        ),
+    )
+)
 def lightcurves(
     ctx: typer.Context,
-    period: Annotated[float, typer.Option("--period", help="Orbital period in days.", show_default=False)],
+    period: Annotated[
+        float,
+        typer.Option("--period", metavar="DAYS", help="Orbital period in days.", show_default=False),
+    ],
     epoch: Annotated[
-        float, typer.Option("--epoch", help="Mid-transit time T0 in BJD_TDB.", show_default=False)
+        float,
+        typer.Option("--epoch", metavar="BJD", help="Mid-transit time T0 in BJD_TDB.", show_default=False),
     ],
     target: TargetArg = None,
     tic: TicOpt = None,
     band: Annotated[
         str | None,
-        typer.Option("--filter", help="Force the filter (g, r, i, z, J, H, K).", show_default=False),
+        typer.Option(
+            "--filter",
+            metavar="BAND",
+            help="Force the filter: g, r, i, z, J, H or K (default: read from each file).",
+            show_default=False,
+        ),
     ] = None,
     duration: Annotated[
         float | None,
         typer.Option(
             "--duration",
             min=0.0,
+            metavar="HOURS",
             help="Transit duration in hours: tells which points are out of transit.",
             show_default=False,
         ),
@@ -237,6 +275,7 @@ def lightcurves(
         NormalizeMode | None,
         typer.Option(
             "--normalize",
+            metavar="oot|median|none",
             help="Divide by the out-of-transit median (oot; default with --duration), the median of all "
             "points (median; default without) or nothing (none).",
             show_default=False,
@@ -246,12 +285,14 @@ def lightcurves(
         DetrendMode,
         typer.Option(
             "--detrend",
+            metavar="none|airmass|linear",
             help="Divide out a baseline linear in AIRMASS or in time, fitted on out-of-transit points "
             "(needs --duration).",
         ),
     ] = DetrendMode.none,
     export: ExportOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Convert cached SG1 light curves for TRICERATOPS+."""
     from ..ops.lightcurves import collect_lightcurves
@@ -272,20 +313,22 @@ def lightcurves(
     _render(
         rows,
         as_json,
-        kind="light curves",
+        wide,
+        kind=("light curve", "light curves"),
         columns=[
-            ("file_id", "File ID"),
-            ("filename", "File"),
-            ("filter", "Filter"),
-            ("points", "Points"),
-            ("normalization", "Normalised"),
-            ("detrend", "Detrend"),
-            ("oot_level", "OOT level"),
-            ("rank", "Rank"),
-            ("keep", "Keep"),
-            ("exported", "Exported"),
-            ("problem", "Problem"),
+            Column("file_id", "File ID", priority=3),
+            Column("filename", "File", priority=0),
+            Column("filter", "Filter", priority=1),
+            Column("points", "Points", priority=5, justify="right"),
+            Column("normalization", "Normalised", priority=6),
+            Column("detrend", "Detrend", priority=7),
+            Column("oot_level", "OOT level", priority=4, justify="right"),
+            Column("rank", "Rank", priority=2, justify="right"),
+            Column("keep", "Keep", priority=2),
+            Column("exported", "Exported", priority=8),
+            Column("problem", "Problem", priority=1, min_width=20),
         ],
+        export=export,
     )
     _lightcurve_notes(rows)
     _exit(rows)
@@ -309,23 +352,31 @@ def _lightcurve_notes(rows: list[dict[str, Any]]) -> None:
         note_line(f"TRICERATOPS+: external_lc_files={files!r}, filt_lcs={filts!r}")
 
 
-def _render(rows: list[dict[str, Any]], as_json: bool, *, kind: str, columns: list[tuple[str, str]]) -> None:
+def _render(
+    rows: list[dict[str, Any]],
+    as_json: bool,
+    wide: bool,
+    *,
+    kind: tuple[str, str],
+    columns: list[Column],
+    export: Path | None,
+) -> None:
     if as_json:
         emit_json(rows)
     else:
         # A plot-only upload or a skipped file has no curve and no error: its note or reason fills the
         # Problem column, and the title counts it apart, so that an empty row never passes for a curve.
         counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("plot only", "skipped")}
-        title = f"{len(rows) - sum(counts.values())} {kind}"
+        title = plural(len(rows) - sum(counts.values()), *kind)
         if counts["plot only"]:
-            title += f", {counts['plot only']} plot(s) without numbers"
+            title += f", {plural(counts['plot only'], 'plot')} without numbers"
         if counts["skipped"]:
             title += f", {counts['skipped']} skipped"
         table = [
             {**r, "problem": r["error"] or (f"skipped: {r['skipped']}" if r["skipped"] else r.get("note"))}
             for r in rows
         ]
-        emit_rows(table, columns, title=title)
+        emit_rows(table, columns, title=title if rows else None, wide=wide)
     for row in rows:
         if row["error"]:
             error_line(f"{row['filename']}: {row['error']}")
@@ -338,9 +389,13 @@ def _render(rows: list[dict[str, Any]], as_json: bool, *, kind: str, columns: li
         for row in rows:
             for warning in row["warnings"]:
                 warn_line(f"{row['filename']}: {warning}")
+    if export is not None and rows:
+        # The Exported column is among the first to give way on a narrow terminal: say where files went.
+        exported = sum(1 for r in rows if r.get("exported"))
+        note_line(f"exported {plural(exported, 'file')} to {export}")
     if not rows:
         # The target was fetched (manifest_path_for checked): it has none, or a --types filter left them out.
-        note_line(f"no {kind} among this target's cached files")
+        note_line(f"no {kind[1]} among this target's cached files")
 
 
 def _exit(rows: list[dict[str, Any]]) -> None:

@@ -39,8 +39,21 @@ def test_resolve_json(fake: FakeExoFop, cache_dir: Path) -> None:
 def test_resolve_plain(fake: FakeExoFop, cache_dir: Path) -> None:
     result = run(fake, cache_dir, "resolve", f"tic_{DEMO_TIC}")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == f"tic_id\t{DEMO_TIC}"
-    assert "toi\tTOI-1262.01" in result.stdout
+    assert result.stdout.splitlines() == [
+        f"tic_id\t{DEMO_TIC}",
+        "toi\t1262.01",  # the same form as in --json
+        "aliases\thd: HD 104654, gaia_dr3: Gaia DR3 5375123456789012345",
+        "tois\t1262.01",
+        "names\tHD 104654, Gaia DR3 5375123456789012345",
+    ]
+
+
+def test_resolve_text_and_json_carry_the_same_fields(fake: FakeExoFop, cache_dir: Path) -> None:
+    text = run(fake, cache_dir, "resolve", "HD 104654").stdout
+    data = json.loads(run(fake, cache_dir, "resolve", "HD 104654", "--json").stdout)
+    fields = dict(line.split("\t", 1) for line in text.splitlines())
+    assert list(fields) == list(data)
+    assert fields["toi"] == data["toi"] and fields["tois"] == ", ".join(data["tois"])
 
 
 def test_ls_json_rows(fake: FakeExoFop, cache_dir: Path) -> None:
@@ -68,8 +81,10 @@ def test_ls_pipe_output_is_tab_separated(fake: FakeExoFop, cache_dir: Path) -> N
     result = run(fake, cache_dir, "ls", str(DEMO_TIC), "--tag", "30002")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[1].split("\t")[:3] == ["File ID", "Type", "File name"]
-    assert lines[2].split("\t")[:3] == ["1003", "Spectrum", "TOI1262_NEID_rv.txt"]
+    assert lines[0].split("\t")[:3] == ["File ID", "Type", "File name"]  # a header row, no "# ..." line
+    assert lines[1].split("\t")[:3] == ["1003", "Spectrum", "TOI1262_NEID_rv.txt"]
+    assert len(lines) == 2
+    assert result.stderr == f"TIC {DEMO_TIC}: 1 file\n"
 
 
 def test_fetch_stdout_paths_and_json(fake: FakeExoFop, cache_dir: Path) -> None:
@@ -340,7 +355,8 @@ def test_ls_and_summaries_of_an_unknown_tic_are_not_found(fake: FakeExoFop, cach
     assert not (cache_dir / "exofop" / "tic_123").exists()  # nothing cached for it: `cache ls` stays clean
     assert run(fake, cache_dir, "cache", "verify").exit_code == 0
     empty = run(fake, cache_dir, "ls", "42")
-    assert empty.exit_code == 0 and "TIC 42: 0 files" in empty.stdout
+    assert empty.exit_code == 0 and "TIC 42: 0 files" in empty.stderr
+    assert empty.stdout.startswith("File ID\tType\tFile name\t") and len(empty.stdout.splitlines()) == 1
 
 
 def test_ls_refresh_falls_back_to_the_cached_list_like_fetch(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,12 +31,20 @@ def test_committed_scripts_are_up_to_date(shell: str) -> None:
 
 def _tab(words: str, cache: Path, *, extra_env: dict[str, str] | None = None) -> list[str]:
     """What bash completion would offer for the command line ``words`` (cursor at its end)."""
+    return [value for _type, value in _tab_items(words, cache, extra_env=extra_env)]
+
+
+def _tab_items(
+    words: str, cache: Path, *, shell: str = "bash", extra_env: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """The program's answer to a TAB, as (type, value) pairs (bash's protocol: ``TYPE,VALUE`` lines)."""
     parts = words.split(" ")
     env = {
         **os.environ,
-        "_EXOFOP_COMPLETE": "complete_bash",
+        "_EXOFOP_COMPLETE": f"complete_{shell}",
         "COMP_WORDS": words,
         "COMP_CWORD": str(len(parts) - 1),
+        "_TYPER_COMPLETE_ARGS": words,
         "EXOFOP_CACHE_DIR": str(cache),
         # Any request would go here and fail: completion must not need it.
         "EXOFOP_BASE_URL": "http://127.0.0.1:9/tess/",
@@ -50,7 +59,9 @@ def _tab(words: str, cache: Path, *, extra_env: dict[str, str] | None = None) ->
         check=False,
     )
     assert out.returncode == 0, out.stderr
-    return out.stdout.split()
+    if shell != "bash":
+        return [("raw", out.stdout)]
+    return [(line.partition(",")[0], line.partition(",")[2]) for line in out.stdout.splitlines() if line]
 
 
 def test_tab_completes_commands_and_options(cache_dir: Path) -> None:
@@ -77,3 +88,70 @@ def test_tab_survives_hand_edited_manifests(cache_dir: Path) -> None:
         folder.mkdir(parents=True)
         (folder / "manifest.json").write_text(text)
     assert set(_tab("exofop fetch ", cache_dir)) >= {"1", "2", "3", "4"}
+
+
+def test_values_match_ignoring_case_and_lists_take_no_space(fake: FakeExoFop, cache_dir: Path) -> None:
+    with make_client(fake, cache_dir) as client:
+        client.fetch(target="TOI-1262", include_summaries=False)
+    assert _tab_items("exofop ls X --types sp", cache_dir) == [("nospace", "Spectrum")]
+    assert _tab_items("exofop ls X --types image,SP", cache_dir) == [("nospace", "image,Spectrum")]
+    assert _tab_items("exofop fetch toi-12", cache_dir) == [("plain", "TOI-1262")]
+    assert _tab_items("exofop summaries X --kind SP", cache_dir) == [("nospace", "spect")]
+    assert _tab_items("exofop summaries X --kind spect,im", cache_dir) == [("nospace", "spect,imaging")]
+    assert _tab_items("exofop completion Z", cache_dir) == [("plain", "zsh")]
+    assert ("plain", "fetch") in _tab_items("exofop fe", cache_dir)
+    assert _tab("exofop FE", cache_dir) == []  # command names are case-sensitive, as Click parses them
+
+
+def test_paths_are_left_to_the_shell(cache_dir: Path) -> None:
+    # No answer: each script then completes file names itself (bash -o default, zsh _files, fish is-args).
+    assert _tab_items("exofop contrast X --export /tm", cache_dir) == []
+
+
+def test_zsh_and_fish_answers(cache_dir: Path) -> None:
+    ((_raw, zsh),) = _tab_items("exofop ls X --types spe", cache_dir, shell="zsh")
+    assert zsh.splitlines() == ["nospace", "Spectrum", "_"]
+    ((_raw, fish),) = _tab_items(
+        "exofop ls X --types spe",
+        cache_dir,
+        shell="fish",
+        extra_env={"_TYPER_COMPLETE_FISH_ACTION": "get-args"},
+    )
+    # fish adds a space after a lone completion, not after a shared prefix: the comma twin keeps it off.
+    assert fish.splitlines() == ["Spectrum", "Spectrum,"]
+
+
+BASH_DRIVER = """
+source "$1"
+calls=()
+compopt() { calls+=("compopt $*"); }  # only a live TAB may call the real one
+COMP_WORDS=(exofop ls X --types "$2")
+COMP_CWORD=4
+_exofop_completion exofop  # runs `exofop` from PATH, as a TAB does
+printf '%s\n' "${COMPREPLY[@]}"
+printf '%s\n' "${calls[@]}" >&2
+"""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_bash_script_sets_nospace_for_list_values(cache_dir: Path) -> None:
+    script = ROOT / "completions" / "exofop.bash"
+    if not (Path(sys.executable).parent / "exofop").is_file():
+        pytest.skip("needs the installed `exofop` console script")
+    env = {**os.environ, "EXOFOP_CACHE_DIR": str(cache_dir)}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+
+    def complete(word: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "--norc", "-c", BASH_DRIVER, "driver", str(script), word],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    listed = complete("ima")
+    assert listed.stdout.splitlines() == ["Image"] and listed.stderr.splitlines() == ["compopt -o nospace"]
+    nothing = complete("zzz")
+    assert nothing.stdout.strip() == "" and nothing.stderr.strip() == ""  # bash then completes file names

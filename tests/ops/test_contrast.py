@@ -623,9 +623,10 @@ def test_cli_shows_a_plot_only_curve_as_such_even_when_quiet(tmp_path: Path) -> 
     data["files"].append(_entry(50, None, "TOI5997_SOAR_I.pdf", "Image", 500))
     manifest.write_text(json.dumps(data))
     result = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "-q", "contrast", "1"])
-    title, _header, *rows = result.stdout.splitlines()
-    assert title == "# 5 contrast curves, 1 plot(s) without numbers"
+    _header, *rows = result.stdout.splitlines()  # stdout is a plain TSV, the count a message on stderr
     assert rows[-1].endswith("only a plot (PDF) of a contrast curve: no numbers to load for this observation")
+    loud = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1"])
+    assert loud.stderr.splitlines()[0] == "5 contrast curves, 1 plot without numbers"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -881,7 +882,7 @@ def test_cli_warns_per_skipped_file_and_exits_3_when_nothing_converted(tmp_path:
     _cache_with(tmp_path, [(60, b"%PDF-1.4\n", "TOI1I-ab20240101-832_sensitivity.dat")])
     result = CliRunner().invoke(app, ["--cache-dir", str(tmp_path), "--offline", "contrast", "1"])
     assert result.exit_code == 3
-    assert result.stdout.splitlines()[0] == "# 0 contrast curves, 1 skipped"
+    assert result.stderr.splitlines()[0] == "0 contrast curves, 1 skipped"  # a message: stdout is the TSV
     assert "warning: TOI1I-ab20240101-832_sensitivity.dat: skipped: not a contrast curve: it is a PDF" in (
         result.stderr
     )
@@ -920,7 +921,7 @@ def test_cli_filter_envelope_best_and_calc_probs_arguments(tmp_path: Path) -> No
         tmp_path, "1", "--filter", "17=I", "--filter", "K", "--envelope", "none", "--export", str(out)
     )
     assert result.exit_code == 0, result.stderr
-    rows = [line.split("\t") for line in result.stdout.splitlines()[2:]]
+    rows = [line.split("\t") for line in result.stdout.splitlines()[1:]]
     assert {r[0]: r[3] for r in rows} == {"12": "K", "13": "K", "16": "K", "17": "TESS", "40": "K"}
     assert {r[0]: r[8] for r in rows}["13"] == "off (41 dip(s))"
     assert "recommended curve" in result.stderr and RANKING_RULE in result.stderr
@@ -954,8 +955,8 @@ def test_cli_bands(tmp_path: Path) -> None:
     result = _invoke(tmp_path, "--bands")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[1] == "Band\tfilt\tReason\tWhere"
-    table = {line.split("\t")[0]: line.split("\t")[1:] for line in lines[2:]}
+    assert lines[0] == "Band\tfilt\tReason\tWhere"
+    table = {line.split("\t")[0]: line.split("\t")[1:] for line in lines[1:]}
     assert table["LP600"][0] == "TESS" and table["Br-gamma (2.17)"][0] == "K"
     assert table["clear"][0] == "refused" and table["any other centre 400-600 nm"][0] == "Vis"
     as_json = json.loads(_invoke(tmp_path, "--bands", "--json").stdout)

@@ -848,7 +848,7 @@ def test_cli_lightcurves_keep_list_skips_and_exit_codes(tmp_path: Path) -> None:
     args += ["--epoch", str(T_MID), "--duration", str(DURATION_H)]
     result = CliRunner().invoke(app, [*args, "--export", str(out)])
     assert result.exit_code == 0, result.stderr  # one skip beside converted curves: a warning only
-    assert result.stdout.splitlines()[0] == "# 9 light curves, 1 skipped"
+    assert result.stderr.splitlines()[0] == "9 light curves, 1 skipped"  # a message: stdout is the TSV
     assert "warning: TIC1-01_measurements.xls: skipped: it is an Excel/OLE document" in result.stderr
     assert (
         "TRICERATOPS+ accepts at most 7 external light curves and 9 loaded: keep file ids 1, 2, 3, 4, 5, 6, 7; "
