@@ -97,7 +97,7 @@ def list_files(
 ) -> FileListing:
     """The selected rows of a target's file index, each with its cached path if downloaded."""
     from ..store.records import valid_records
-    from .plan import OBSERVATION_KINDS, observation_index, select_rows
+    from .plan import OBSERVATION_KINDS, empty_selection_note, observation_index, select_rows
 
     tic, _ = resolver.tic_for(target)
     store = cache.target(tic)
@@ -111,6 +111,9 @@ def list_files(
     layout = store.layout
     cached = {int(r["file_id"]): layout.root / r["path"] for r in valid_records(layout)}
     chosen = select_rows(rows, selectors, observations=observations)
+    note = None if chosen else empty_selection_note(rows, selectors, observations=observations)
+    if note:
+        warnings = [*warnings, note]
     return FileListing(tic_id=tic, rows=tuple(chosen), cached=cached, warnings=tuple(warnings))
 
 

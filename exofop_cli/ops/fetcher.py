@@ -39,6 +39,7 @@ from .plan import (
     OBSERVATION_KINDS,
     archive_choice,
     download_action,
+    empty_selection_note,
     observation_index,
     select_rows,
     speculate_archive,
@@ -291,7 +292,12 @@ class Fetcher:
         observations = None
         if selectors is not None and selectors.needs_summaries:
             observations = observation_index(self._observation_tables(run))
-        return select_rows(rows, selectors, observations=observations)
+        chosen = select_rows(rows, selectors, observations=observations)
+        if not chosen:
+            note = empty_selection_note(rows, selectors, observations=observations)
+            if note:
+                run.notes.append(note)
+        return chosen
 
     def _decide(self, run: _Run, selected: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
         """Per file: download, re-hash or skip (``plan.download_action``); the rows to download."""

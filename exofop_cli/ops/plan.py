@@ -6,7 +6,7 @@ every decision is unit-testable without a server or a disk.
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from ..models import ExoFopFileRow, ExoFopSelectors
 from ..remote.tables import Table, to_int
@@ -92,6 +92,91 @@ def select_rows(
         keep = {r.file_id for r in newest[: selectors.max_files]}
         chosen = [r for r in chosen if r.file_id in keep]
     return chosen
+
+
+def empty_selection_note(
+    rows: Sequence[ExoFopFileRow],
+    selectors: ExoFopSelectors | None,
+    *,
+    observations: Mapping[int, tuple[set[str], set[str]]] | None = None,
+) -> str | None:
+    """Why a selection picked nothing from a star that has files, and what the star does have; else None.
+
+    A selection that matches nothing is most often a typo (``--types Spectra``): it must not pass for "this
+    star has no such file". The note names the criteria that alone match nothing, with the types,
+    instruments or telescopes the star does have (counts, the closest spelling), or says that each criterion
+    matches some files but never together.
+    """
+    if selectors is None or not rows or select_rows(rows, selectors, observations=observations):
+        return None
+    obs = observations or {}
+    tagged = [obs[r.tag] for r in rows if r.tag is not None and r.tag in obs]
+    facts: dict[str, tuple[dict[str, Any], str]] = {}
+    if selectors.types:
+        have = [r.type or "(no type)" for r in rows]
+        facts[f"--types {','.join(sorted(selectors.types))}"] = (
+            {"types": selectors.types},
+            _have("types", have, selectors.types),
+        )
+    if selectors.filename_regex is not None:
+        facts[f"--regex {selectors.filename_regex}"] = ({"filename_regex": selectors.filename_regex}, "")
+    if selectors.tag_ids:
+        tags = [str(r.tag) for r in rows if r.tag is not None]
+        facts[f"--tag {','.join(map(str, sorted(selectors.tag_ids)))}"] = (
+            {"tag_ids": selectors.tag_ids},
+            _have("tags", tags, ()),
+        )
+    if selectors.instruments:
+        have = [i for instruments, _ in tagged for i in instruments]
+        facts[f"--instrument {','.join(selectors.instruments)}"] = (
+            {"instruments": selectors.instruments},
+            _have("instruments", have, selectors.instruments),
+        )
+    if selectors.telescopes:
+        have = [t for _, telescopes in tagged for t in telescopes]
+        facts[f"--telescope {','.join(selectors.telescopes)}"] = (
+            {"telescopes": selectors.telescopes},
+            _have("telescopes", have, selectors.telescopes),
+        )
+    alone = {
+        label: select_rows(rows, ExoFopSelectors(**fields), observations=observations)
+        for label, (fields, _) in facts.items()
+    }
+    empty = [label for label, chosen in alone.items() if not chosen]
+    head = f"no file of the {len(rows)} listed matches"
+    if not empty:
+        return f"{head} {' and '.join(alone)} together (each alone matches some)"
+    return f"{head} " + "; ".join(
+        label + (f" (this star's {facts[label][1]})" if facts[label][1] else "") for label in empty
+    )
+
+
+def _have(what: str, values: Sequence[str], wanted: Iterable[str]) -> str:
+    """``types: Spectrum (4), Image (3); did you mean Spectrum?``"""
+    if not values:
+        return f"{what}: none listed"
+    text = f"{what}: {_counts(values)}"
+    guess = _closest(wanted, sorted(set(values)))
+    return text + (f"; did you mean {guess}?" if guess else "")
+
+
+def _counts(values: Iterable[str]) -> str:
+    """``Spectrum (4), Image (3)``: most common first."""
+    from collections import Counter
+
+    return ", ".join(f"{value} ({n})" for value, n in Counter(values).most_common())
+
+
+def _closest(wanted: Iterable[str], known: Sequence[str]) -> str | None:
+    import difflib
+
+    for word in wanted:
+        if word in known:
+            continue
+        match = difflib.get_close_matches(word.casefold(), [k.casefold() for k in known], n=1, cutoff=0.6)
+        if match:
+            return next(k for k in known if k.casefold() == match[0])
+    return None
 
 
 def date_sort_key(text: str | None) -> tuple[int, ...]:

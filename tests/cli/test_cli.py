@@ -371,3 +371,12 @@ def test_ls_refresh_falls_back_to_the_cached_list_like_fetch(
     assert result.exit_code == 0, result.stderr
     assert "could not refresh the file list" in result.stderr and "using the cached copy" in result.stderr
     assert "1003" in result.stdout
+
+
+def test_a_selection_matching_nothing_warns_with_what_the_star_has(fake: FakeExoFop, cache_dir: Path) -> None:
+    result = run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Spectra", "--no-summaries")
+    assert result.exit_code == 0
+    assert "warning: no file of the 10 listed matches --types Spectra" in result.stderr
+    assert "did you mean Spectrum?" in result.stderr
+    listing = run(fake, cache_dir, "ls", "TOI-1262", "--types", "Spectra")
+    assert listing.stdout.count("\n") == 1 and "did you mean Spectrum?" in listing.stderr  # header row only

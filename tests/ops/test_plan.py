@@ -306,3 +306,27 @@ def test_selectors_take_the_specs_sets_none_and_any_iterable() -> None:
     ]
     with pytest.raises(InvalidInputError):
         ExoFopSelectors(tag_ids=["x"])
+
+
+# -- a selection that matches nothing says what the star has (issue 14, 1) --------------------------------------
+def test_an_empty_selection_names_what_the_star_has() -> None:
+    from exofop_cli.ops.plan import empty_selection_note
+
+    note = empty_selection_note(ROWS, ExoFopSelectors(types="Spectra"))
+    assert note is not None and note.startswith(f"no file of the {len(ROWS)} listed matches --types Spectra")
+    assert "Image (" in note and "did you mean" in note
+    assert empty_selection_note(ROWS, ExoFopSelectors(types="Image")) is None  # it matched: nothing to say
+    assert empty_selection_note([], ExoFopSelectors(types="Spectra")) is None  # no files at all: not a typo
+    assert empty_selection_note(ROWS, None) is None
+
+
+def test_the_criterion_that_matches_nothing_is_the_one_named() -> None:
+    from exofop_cli.ops.plan import empty_selection_note
+
+    note = empty_selection_note(ROWS, ExoFopSelectors(types="Image", filename_regex="no-such-name"))
+    assert note is not None and "--regex no-such-name" in note and "--types" not in note
+    together = empty_selection_note(ROWS, ExoFopSelectors(types="Light_Curve", filename_regex="832"))
+    assert together is not None and together.endswith("together (each alone matches some)")
+    obs = observation_index(_tables())  # type: ignore[arg-type]
+    by_instrument = empty_selection_note(ROWS, ExoFopSelectors(instruments="Zorrro"), observations=obs)
+    assert by_instrument is not None and "this star's instruments:" in by_instrument
