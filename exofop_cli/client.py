@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from .ops.batch import FetchJob
     from .ops.catalogs import CatalogTable
+    from .ops.preview import FetchPlan
     from .ops.resolve import Resolver
     from .ops.results import FileListing, SummariesResult
     from .remote.cookies import CookieJar
@@ -314,12 +315,15 @@ class ExoFopClient:
         force_download: bool = False,
         verify: bool = False,
         archive: str | None = "auto",
+        to: str | os.PathLike[str] | None = None,
     ) -> ExoFopFetchResult:
         """Download the selected files (and summaries) of one target into the cache; write ``manifest.json``.
 
         ``force_refresh`` re-reads the file list and summaries; ``force_download`` re-downloads files;
         ``verify`` re-hashes cached files; ``archive``: ``"auto"`` takes a whole star from its zip when that
         saves round trips, ``"zip"``/``"tar"`` always use the archive, ``"off"`` (or None) one file at a time.
+        ``to``: also place the selected files in that folder under their ExoFOP names, with a
+        ``manifest.json`` of their own (``result.placed``; see ``ops.place``).
         Per-item failures end up in ``result.errors`` (and the manifest); failures that leave nothing to do
         (no file list, unknown target) raise.
         """
@@ -330,11 +334,25 @@ class ExoFopClient:
             force_download=force_download,
             verify=verify,
             archive=archive,
+            to=to,
         ).one(target)
 
-    def _job(self, **options: Any) -> FetchJob:
+    def plan_fetch(self, *, target: str | int, **options: Any) -> FetchPlan:
+        """What ``fetch`` with the same options would do, without downloading or writing anything."""
+        outcome = self._job(**options).plan([target])[0]
+        if isinstance(outcome, ExoFopError):
+            raise outcome
+        return outcome
+
+    def plan_fetch_many(self, targets: Sequence[str | int], **options: Any) -> list[FetchPlan | ExoFopError]:
+        """``plan_fetch`` for several targets (side by side); a target that fails is returned as its error."""
+        return self._job(**options).plan(targets)
+
+    def _job(self, *, to: str | os.PathLike[str] | None = None, **options: Any) -> FetchJob:
         from .ops.batch import FetchJob, FetchRequest
 
+        if to is not None:
+            options["to"] = Path(to)
         return FetchJob(
             remote=self.remote,
             cache=self.cache,

@@ -320,6 +320,8 @@ class ExoFopFetchResult:
     errors: list[FetchIssue] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     bytes_downloaded: int = 0
+    placed: list[Path] = field(default_factory=list)  # with ``to=DIR``: the selected files there
+    placed_manifest_path: Path | None = None  # with ``to=DIR``: DIR/manifest.json
 
     @property
     def tic_id(self) -> int:
@@ -365,6 +367,8 @@ class ExoFopFetchResult:
             "n_skipped": self.n_skipped,
             "n_failed": self.n_failed,
             "bytes_downloaded": self.bytes_downloaded,
+            "placed": [str(p) for p in self.placed],
+            "placed_manifest_path": str(self.placed_manifest_path) if self.placed_manifest_path else None,
         }
 
 

@@ -9,6 +9,7 @@ Exit codes (also in ``exofop --help`` and the README):
 import errno
 import sys
 import traceback
+from typing import Any
 
 from ..config import ENV_DEBUG, debug_enabled
 from ..errors import (
@@ -116,3 +117,19 @@ def report(exc: BaseException) -> int:
             hint=None if debug_enabled() else f"set {ENV_DEBUG}=1 to see the traceback, and please report it",
         )
     return code
+
+
+def error_dict(target: str, exc: Exception) -> dict[str, Any]:
+    """A failed target in ``--json`` output: its error's kind, message, hint and exit code."""
+    error: dict[str, Any] = {"kind": error_kind(exc), "message": str(exc)}
+    if getattr(exc, "hint", None):
+        error["hint"] = exc.hint  # type: ignore[attr-defined]
+    return {"target": target, "error": error, "exit_code": exit_code_for(exc)}
+
+
+def combine_codes(codes: list[int]) -> int:
+    """One exit code for several targets: the common code, else 3 (partial) when some succeeded or differ."""
+    distinct = set(codes)
+    if len(distinct) == 1:
+        return codes[0]
+    return EXIT_PARTIAL

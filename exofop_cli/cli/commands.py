@@ -30,7 +30,7 @@ from ._args import (
     one_target,
 )
 from ._complete import complete_kind
-from ._errors import EXIT_OK, EXIT_PARTIAL, error_kind, exit_code_for, exit_code_for_kind, report
+from ._errors import EXIT_OK, EXIT_PARTIAL, combine_codes, error_dict, exit_code_for_kind, report
 from ._help import examples
 from ._output import (
     Column,
@@ -156,6 +156,8 @@ def list_files(
             "exofop fetch TOI-1262 -t Image,Light_Curve --no-summaries",
         ),
         ("The spec's form", "exofop fetch --tic 365938305 --types Image Spectrum"),
+        ("What a fetch would do, without doing it", "exofop fetch TOI-1262 --types Spectrum --dry-run"),
+        ("A self-contained report folder", "exofop fetch TOI-1262 --types Image --to report/"),
     )
 )
 def fetch(
@@ -203,7 +205,27 @@ def fetch(
             help=f"Parallel requests to ExoFOP (1 to {config.MAX_JOBS}).",
         ),
     ] = config.DEFAULT_JOBS,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            "-n",
+            help="Show what would be downloaded, what is cached and what needs a login; download and write"
+            " nothing.",
+        ),
+    ] = False,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            metavar="DIR",
+            help="Also put the selected files in DIR under their ExoFOP names (hard links when possible),"
+            " with DIR/manifest.json; several stars get DIR/tic_<id>/ each. Prints DIR and its manifest.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Download files and summary tables into the cache; write manifest.json."""
     targets = all_targets(_with_listed(targets, from_file), tic)
@@ -215,29 +237,42 @@ def fetch(
             f"--archive must be one of {', '.join(config.ARCHIVE_MODES)}, not {archive!r}",
             hint="auto (the default) takes a whole star from its zip; off asks for each file by id",
         )
+    options: dict[str, Any] = dict(
+        selectors=selectors,
+        include_summaries=not no_summaries,
+        force_refresh=refresh,
+        force_download=force,
+        verify=verify,
+        archive=archive,
+    )
+    if dry_run:
+        from ._plan_view import render_plans
+
+        with make_client(ctx, jobs=jobs) as client:
+            plans = client.plan_fetch_many(targets, **options)
+        code = render_plans(targets, plans, as_json=as_json, wide=wide, to=to)
+        if code:
+            raise typer.Exit(code)
+        return
     with make_client(ctx, jobs=jobs, progress=True) as client:
-        outcomes = client.fetch_many(
-            targets,
-            selectors=selectors,
-            include_summaries=not no_summaries,
-            force_refresh=refresh,
-            force_download=force,
-            verify=verify,
-            archive=archive,
-        )
+        outcomes = client.fetch_many(targets, to=to, **options)
     codes = _render_outcomes(targets, outcomes)
     if as_json:
         emit_json(
             [
-                o.to_dict() if not isinstance(o, Exception) else _error_dict(t, o)
+                o.to_dict() if not isinstance(o, Exception) else error_dict(t, o)
                 for t, o in zip(targets, outcomes, strict=True)
             ]
         )
     else:
         for outcome in _distinct(outcomes):
-            if not isinstance(outcome, Exception):
+            if isinstance(outcome, Exception):
+                continue
+            if outcome.placed_manifest_path is not None:  # --to: the folder the user asked for
+                emit_line(f"{outcome.placed_manifest_path.parent}\t{outcome.placed_manifest_path}")
+            else:
                 emit_line(f"{outcome.cache_root}\t{outcome.manifest_path}")
-    code = _combine(codes)
+    code = combine_codes(codes)
     if code:
         raise typer.Exit(code)
 
@@ -295,13 +330,6 @@ def _render_outcomes(targets: list[str], outcomes: list[Any]) -> list[int]:
     return codes
 
 
-def _error_dict(target: str, exc: Exception) -> dict[str, Any]:
-    error: dict[str, Any] = {"kind": error_kind(exc), "message": str(exc)}
-    if getattr(exc, "hint", None):
-        error["hint"] = exc.hint  # type: ignore[attr-defined]
-    return {"target": target, "error": error, "exit_code": exit_code_for(exc)}
-
-
 def _render_outcome(target: str, outcome: Any) -> int:
     """stderr summary of one target; its exit code."""
     if isinstance(outcome, Exception):
@@ -320,20 +348,15 @@ def _render_outcome(target: str, outcome: Any) -> int:
             f"({human_bytes(outcome.bytes_downloaded)}), {outcome.n_skipped} already cached, "
             f"{outcome.n_failed} failed"
         )
+        if outcome.placed_manifest_path is not None:
+            folder = outcome.placed_manifest_path.parent
+            note_line(f"TIC {outcome.tic_id}: {plural(len(outcome.placed), 'file')} in {folder}")
     if not outcome.errors:
         return EXIT_OK
     kinds = {e.kind for e in outcome.errors}
     if len(kinds) == 1 and not outcome.files:
         # Nothing obtained, for one reason: that reason's code (5 login, 6 network...), not "partial".
         return exit_code_for_kind(kinds.pop())
-    return EXIT_PARTIAL
-
-
-def _combine(codes: list[int]) -> int:
-    """One exit code for several targets: the common code, else 3 (partial) when some succeeded or differ."""
-    distinct = set(codes)
-    if len(distinct) == 1:
-        return codes[0]
     return EXIT_PARTIAL
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import config
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from ..progress import ProgressListener
     from ..remote.service import ExoFopRemote
     from ..store.cache import CacheStore
+    from .fetcher import FetchOptions
+    from .preview import FetchPlan
     from .resolve import Resolver
 
 # Stars fetched at once, besides `jobs`: each waits on its file list before its files, so a few more stars
@@ -44,6 +47,7 @@ class FetchRequest:
     force_download: bool = False
     verify: bool = False
     archive: str | None = config.DEFAULT_ARCHIVE
+    to: Path | None = None  # also place the selected files there (``ops.place``)
 
     def __post_init__(self) -> None:
         if self.archive is not None and self.archive not in config.ARCHIVE_MODES:
@@ -91,15 +95,17 @@ class FetchJob:
     def one(self, target: str | int) -> ExoFopFetchResult:
         """Fetch one target (a warm replay when one holds); its failure raises."""
         query = parse_target(target)
-        replayed = self._replay(query)
-        if replayed is not None:
-            return replayed
-        self.progress.stars(1)
-        return self._fetch(query, None)
+        self._check_destination()
+        result = self._replay(query)
+        if result is None:
+            self.progress.stars(1)
+            result = self._fetch(query, None)
+        return self._place(result, self.request.to)
 
     # -- many -------------------------------------------------------------------------------------------------
     def many(self, targets: Sequence[str | int]) -> list[ExoFopFetchResult | ExoFopError]:
         """Fetch every target; each failure is that target's outcome (a full disk stops everything)."""
+        self._check_destination()
         outcomes: dict[int, ExoFopFetchResult | ExoFopError] = {}
         queries: dict[int, TargetQuery] = {}
         for i, target in enumerate(targets):
@@ -115,7 +121,79 @@ class FetchJob:
                 queries[i] = query
         if queries:
             self._fetch_stars(queries, outcomes)
-        return [outcomes[i] for i in range(len(targets))]
+        ordered = [outcomes[i] for i in range(len(targets))]
+        return self._place_all(ordered) if self.request.to is not None else ordered
+
+    # -- plans ------------------------------------------------------------------------------------------------
+    def plan(self, targets: Sequence[str | int]) -> list[FetchPlan | ExoFopError]:
+        """What fetching each target would do (``fetch --dry-run``): nothing is downloaded or written."""
+        from .preview import plan_fetch
+
+        options = self._options()
+
+        def one(target: str | int) -> FetchPlan | ExoFopError:
+            try:
+                return plan_fetch(
+                    target,
+                    options,
+                    remote=self.remote,
+                    cache=self.cache,
+                    resolver=self.resolver,
+                    jobs=self.jobs,
+                )
+            except ExoFopError as exc:
+                return exc  # one target's failure is its outcome, as in a fetch
+
+        if len(targets) < 2 or self.jobs == 1:
+            return [one(t) for t in targets]
+        from concurrent.futures import ThreadPoolExecutor
+
+        # Stars planned side by side: each may wait on its file list; the session bounds requests to `jobs`.
+        with ThreadPoolExecutor(
+            max_workers=min(len(targets), self.jobs), thread_name_prefix="exofop-plan"
+        ) as pool:
+            return list(pool.map(one, targets))
+
+    # -- places -----------------------------------------------------------------------------------------------
+    def _check_destination(self) -> None:
+        if self.request.to is not None:
+            from .place import check_folder
+
+            check_folder(self.request.to)  # before anything is fetched
+
+    def _place_all(
+        self, outcomes: list[ExoFopFetchResult | ExoFopError]
+    ) -> list[ExoFopFetchResult | ExoFopError]:
+        """Place each star's files: in DIR for one star, in DIR/tic_<id>/ for each of several."""
+        from ..store.layout import TargetLayout
+
+        assert self.request.to is not None
+        to = self.request.to
+        stars = {o.tic_id for o in outcomes if not isinstance(o, ExoFopError)}
+        placed: dict[int, ExoFopFetchResult | ExoFopError] = {}
+        out: list[ExoFopFetchResult | ExoFopError] = []
+        for outcome in outcomes:
+            if isinstance(outcome, ExoFopError):
+                out.append(outcome)
+                continue
+            if id(outcome) not in placed:  # targets naming one star share its outcome
+                folder = to if len(stars) == 1 else TargetLayout.for_tic(to, outcome.tic_id).root
+                try:
+                    placed[id(outcome)] = self._place(outcome, folder)
+                except CacheError:
+                    raise
+                except ExoFopError as exc:
+                    placed[id(outcome)] = exc
+            out.append(placed[id(outcome)])
+        return out
+
+    @staticmethod
+    def _place(result: ExoFopFetchResult, to: Path | None) -> ExoFopFetchResult:
+        if to is None:
+            return result
+        from .place import place_result
+
+        return place_result(result, to)
 
     def _fetch_stars(
         self, queries: Mapping[int, TargetQuery], outcomes: dict[int, ExoFopFetchResult | ExoFopError]
@@ -205,16 +283,11 @@ class FetchJob:
         return found
 
     # -- the parts --------------------------------------------------------------------------------------------
-    def _replay(self, query: TargetQuery) -> ExoFopFetchResult | None:
-        if not self.request.may_replay:
-            return None
-        return warm.replay(self.cache.resolutions, self.cache.root, query.key, self.key, self.notices)
-
-    def _fetch(self, query: TargetQuery, identified: tuple[int, tuple[str, ...]] | None) -> ExoFopFetchResult:
-        from .fetcher import Fetcher, FetchOptions
+    def _options(self) -> FetchOptions:
+        from .fetcher import FetchOptions
 
         request = self.request
-        options = FetchOptions(
+        return FetchOptions(
             selectors=request.selectors,
             include_summaries=request.include_summaries,
             refresh=request.force_refresh,
@@ -222,6 +295,16 @@ class FetchJob:
             verify=request.verify,
             archive=request.archive,
         )
+
+    def _replay(self, query: TargetQuery) -> ExoFopFetchResult | None:
+        if not self.request.may_replay:
+            return None
+        return warm.replay(self.cache.resolutions, self.cache.root, query.key, self.key, self.notices)
+
+    def _fetch(self, query: TargetQuery, identified: tuple[int, tuple[str, ...]] | None) -> ExoFopFetchResult:
+        from .fetcher import Fetcher
+
+        options = self._options()
         with Fetcher(
             remote=self.remote,
             cache=self.cache,

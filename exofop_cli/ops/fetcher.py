@@ -38,8 +38,8 @@ from . import browse
 from .plan import (
     OBSERVATION_KINDS,
     archive_choice,
-    download_action,
     empty_selection_note,
+    file_actions,
     observation_index,
     select_rows,
     speculate_archive,
@@ -300,29 +300,25 @@ class Fetcher:
         return chosen
 
     def _decide(self, run: _Run, selected: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
-        """Per file: download, re-hash or skip (``plan.download_action``); the rows to download."""
+        """Per file: download, re-hash or skip (``plan.file_actions``); the rows to download."""
         layout, options = run.layout, run.options
-        # Files refused for lack of a login last time are not asked for again anonymously (a warm run stays
-        # offline and the manifest unchanged) unless the user now has a session or asks with --refresh or
-        # --force. Remembered in .state/refused/ (older caches: in the manifest's errors), so that a fetch of
-        # other files in between does not make us forget them.
-        jar_used = self.remote.cookie_jar_used
-        known_auth = (
-            {}
-            if jar_used or options.refresh or options.force
-            else refusals.remembered_refusals(layout, run.manifest_before)
-        )
+        known_auth = known_refusals(layout, run.manifest_before, options, self.remote.cookie_jar_used)
         from ..store.records import record_state
 
-        to_download: list[ExoFopFileRow] = []
+        states = {}
+        records = {}
         for row in selected:
-            state, record = record_state(layout, row)
-            action = download_action(state, force=options.force, verify=options.verify)
-            if action == "download" and row.file_id in known_auth:
+            states[row.file_id], records[row.file_id] = record_state(layout, row)
+        to_download: list[ExoFopFileRow] = []
+        for row, planned in file_actions(
+            selected, states, refused=known_auth, force=options.force, verify=options.verify
+        ):
+            if planned == "needs_login":
                 run.errors.append(known_auth[row.file_id])
                 continue
-            if action == "rehash":
-                action = "skip" if self._rehash_ok(layout, row, record) else "download"
+            action = planned
+            if planned == "rehash":
+                action = "cached" if self._rehash_ok(layout, row, records[row.file_id]) else "download"
                 if action == "download" and options.verify:
                     run.notes.append(
                         f"file {row.file_id} ({row.filename}) did not match its sha256; downloading again"
@@ -331,7 +327,7 @@ class Fetcher:
                 to_download.append(row)
             else:
                 run.skipped.append(row.filename)
-        if known_auth and any(e.file_id in known_auth for e in run.errors):
+        if any(e.file_id in known_auth for e in run.errors):
             run.notes.append(
                 "files that need an ExoFOP login were not asked for again; log in (`exofop auth login`)"
                 " or use --refresh to retry"
@@ -626,6 +622,20 @@ class Fetcher:
                 pass
         if fatal is not None:
             raise fatal
+
+
+def known_refusals(
+    layout: TargetLayout, manifest: Any, options: FetchOptions, cookie_jar_used: bool
+) -> dict[int, FetchIssue]:
+    """Files refused for lack of a login last time, which this run does not ask for again anonymously.
+
+    So a warm run stays offline and the manifest unchanged, unless the user now has a session or asks with
+    --refresh or --force. Remembered in .state/refused/ (older caches: in the manifest's errors), so that a
+    fetch of other files in between does not make us forget them.
+    """
+    if cookie_jar_used or options.refresh or options.force:
+        return {}
+    return refusals.remembered_refusals(layout, manifest)
 
 
 def _any_entry(folder: Path) -> bool:

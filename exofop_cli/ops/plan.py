@@ -13,6 +13,8 @@ from ..remote.tables import Table, to_int
 from ..store.records import RecordState
 
 Action = Literal["download", "rehash", "skip"]
+# What a fetch would do with one selected file, as ``fetch --dry-run`` shows it.
+FileAction = Literal["download", "cached", "rehash", "needs_login"]
 
 # Summary tables whose rows describe observations that uploaded files belong to (joined by Tag).
 OBSERVATION_KINDS = ("imaging", "spect", "tseries")
@@ -36,6 +38,29 @@ def download_action(state: RecordState, *, force: bool = False, verify: bool = F
         # Same size but touched (copied cache, restored backup): re-hash rather than trust or re-download.
         return "rehash"
     return "skip"
+
+
+def file_actions(
+    rows: Sequence[ExoFopFileRow],
+    states: Mapping[int, RecordState],
+    *,
+    refused: Collection[int] = (),
+    force: bool = False,
+    verify: bool = False,
+) -> list[tuple[ExoFopFileRow, FileAction]]:
+    """Per selected row: ``download``, ``cached``, ``rehash`` (checked by its sha256) or ``needs_login``.
+
+    ``refused`` holds the files a past anonymous run was refused for lack of a login and that are not asked
+    for again (the caller empties it when the user has a session or asks for a refresh).
+    """
+    out: list[tuple[ExoFopFileRow, FileAction]] = []
+    for row in rows:
+        action = download_action(states[row.file_id], force=force, verify=verify)
+        if action == "download" and row.file_id in refused:
+            out.append((row, "needs_login"))
+        else:
+            out.append((row, "cached" if action == "skip" else action))
+    return out
 
 
 def observation_index(tables: Mapping[str, Table]) -> dict[int, tuple[set[str], set[str]]]:

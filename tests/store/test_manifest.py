@@ -347,6 +347,8 @@ def test_fetch_result_to_dict(tmp_path: Path) -> None:
         "n_skipped": 2,
         "n_failed": 1,
         "bytes_downloaded": 12,
+        "placed": [],
+        "placed_manifest_path": None,
     }
 
 
