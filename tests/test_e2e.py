@@ -151,3 +151,19 @@ def test_fast_exit_delivers_all_output_and_exit_codes(fake: FakeExoFop, cache_di
     assert fetched.returncode == 3  # the proprietary file: partial
     assert fetched.stderr.rstrip().endswith("1 failed")
     assert run(fake, cache_dir, "no-such-command").returncode == 2
+
+
+def test_dry_run_then_a_report_folder(fake: FakeExoFop, cache_dir: Path, tmp_path: Path) -> None:
+    """A user plans, fetches into a report folder, and a pipeline reads that folder's manifest."""
+    plan = run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Image", "--dry-run", "--json")
+    assert plan.returncode == 0, plan.stderr
+    (planned,) = json.loads(plan.stdout)
+    assert planned["counts"]["download"] == 3 and not (cache_dir / "exofop").exists()
+    assert fake.count("get_file.php") == 0
+    report = tmp_path / "report"
+    done = run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Image", "--to", str(report))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{report}\t{report / 'manifest.json'}\n"
+    manifest = json.loads((report / "manifest.json").read_text())
+    assert sorted(f["file_id"] for f in manifest["files"]) == sorted(f["file_id"] for f in planned["files"])
+    assert all((report / f["path"]).is_file() for f in manifest["files"])

@@ -11,8 +11,8 @@ PLAN_COLUMNS = [
     Column("action", "Action", priority=0),
     Column("filename", "File name", priority=0),
     Column("file_id", "File ID", priority=1),
-    Column("type", "Type", priority=2),
-    Column("bytes", "Bytes", priority=3, justify="right"),
+    Column("type", "Type", priority=3),
+    Column("bytes", "Bytes", priority=2, justify="right"),
     Column("tic_id", "TIC", priority=4),
 ]
 
