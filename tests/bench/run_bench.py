@@ -1,4 +1,4 @@
-"""exofop benchmark: start-up, selective bytes, bulk parallelism and big-file streaming, with targets.
+"""exofop benchmark: start-up, selective bytes, bulk parallelism, batches, archives and streaming, with targets.
 
 Run from the repository root (after the README's install)::
 
@@ -29,12 +29,23 @@ from pathlib import Path
 
 from exofop_cli.store import warm
 from exofop_cli.store.layout import TargetLayout
-from exofop_cli.testing import BULK_TIC, DEMO_TIC, FakeExoFop, FakeFile, bulk_target, demo_targets
+from exofop_cli.testing import (
+    BULK_TIC,
+    DEMO_TIC,
+    FakeExoFop,
+    FakeFile,
+    FakeTarget,
+    bulk_target,
+    demo_targets,
+)
+from exofop_cli.testing.server import SUMMARY_ENDPOINTS
 
 BIG_FILE_ID = 900001
 BIG_SIZE = 300 * 1000 * 1000
 BULK_FILES, BULK_SIZE, LATENCY = 40, 256 * 1024, 0.2
 DEFAULT_JOBS = 4
+# The batch: stars numbered away from the demo and bulk stars, as `exofop toi --ids` would list them.
+BATCH_STARS, BATCH_TIC, BATCH_TOI, BATCH_FILE_ID = 50, 200000000, 7000, 600000
 INFO = float("inf")  # the target of a figure printed for information only
 
 
@@ -216,6 +227,165 @@ def bench_bulk(server: FakeExoFop, tmp: Path, reps: int) -> Figure:
     )
 
 
+def batch_targets() -> list[FakeTarget]:
+    """50 TOI stars as a TOI-catalogue pick finds them: 2 speckle contrast curves, a spectrum, a light curve
+    and the demo star's summary tables (rows re-labelled) each."""
+    tables = demo_targets()[0].summary_rows
+    stars = []
+    for i in range(BATCH_STARS):
+        tic, toi, fid = BATCH_TIC + i, f"{BATCH_TOI + i}.01", BATCH_FILE_ID + 4 * i
+        files = [
+            FakeFile(fid + k, f"TOI{BATCH_TOI + i}I-cc2024052{k}-562_sensitivity.dat", size=6_000, toi=toi)
+            for k in range(2)
+        ]
+        files.append(FakeFile(fid + 2, f"TOI{BATCH_TOI + i}_TRES.fits", "Spectrum", size=180_000, toi=toi))
+        files.append(FakeFile(fid + 3, f"TIC{tic}-01_measurements.tbl", "Light_Curve", size=120_000, toi=toi))
+        rows = {kind: [relabel(row, tic, toi) for row in kind_rows] for kind, kind_rows in tables.items()}
+        stars.append(FakeTarget(tic_id=tic, tois=[toi], files=files, summary_rows=rows))
+    return stars
+
+
+def relabel(row: dict[str, str], tic: int, toi: str) -> dict[str, str]:
+    """A demo star's table row as another star's (rows of its neighbours keep their TIC)."""
+    if row.get("TIC ID") != str(DEMO_TIC):
+        return row
+    return {**row, "TIC ID": str(tic), **({"TOI": toi} if "TOI" in row else {})}
+
+
+def request_kinds(server: FakeExoFop) -> dict[str, int]:
+    """The logged requests by what they were for."""
+    kinds = {
+        "download_toi.php": "TOI-table rows",
+        "gototicid.php": "name look-ups",
+        "target.php": "overviews",
+        "download_filelist.php": "file lists",
+        "get_file.php": "files",
+        "download_files_zip.php": "zips",
+        **{endpoint: "tables" for endpoint in SUMMARY_ENDPOINTS},
+    }
+    counts = dict.fromkeys(kinds.values(), 0)  # in this order, whatever order the answers came in
+    for r in server.requests:
+        kind = kinds.get(r.endpoint, r.endpoint)
+        counts[kind] = counts.get(kind, 0) + 1
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def bench_batch(server: FakeExoFop, tmp: Path, reps: int) -> Figure:
+    """`fetch --from FILE` of 50 TOIs at 200 ms per request, default jobs, cold cache each time.
+
+    The targets are what `exofop toi --disposition PC --ids` prints (TOI-7000.01, ...), so every star is
+    identified online; the selection is the issue's pipeline (`--types Image --regex sensitivity`: 2 of the
+    4 files of each star). The ideal is every request the fake answered / jobs × latency.
+    """
+    stars = batch_targets()
+    for star in stars:
+        server.add_target(star)
+    targets = tmp / "batch-targets.txt"
+    targets.write_text("".join(f"TOI-{star.tois[0]}\n" for star in stars))
+    cmd = [*exofop_cmd(), "fetch", "--from", str(targets), "--types", "Image", "--regex", "sensitivity"]
+    samples, counts = [], []
+    try:
+        for i in range(reps):
+            cache = tmp / f"batch{i}"
+            env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(cache)}
+            server.reset_log()
+            server.faults.latency = LATENCY
+            try:
+                elapsed, code = timed(cmd, env)
+            finally:
+                server.faults.latency = 0.0
+            kinds = request_kinds(server)
+            if code != 0 or kinds.get("files") != 2 * BATCH_STARS:
+                raise SystemExit(f"batch fetch failed with exit {code} ({kinds})")
+            samples.append(elapsed)
+            counts.append(sum(kinds.values()))
+            shutil.rmtree(cache, ignore_errors=True)
+    finally:
+        for star in stars:
+            del server.targets[star.tic_id]
+    requests = statistics.median(counts)
+    ideal = requests / DEFAULT_JOBS * LATENCY
+    made = ", ".join(f"{kind}: {n}" for kind, n in kinds.items())
+    return Figure(
+        f"batch {BATCH_STARS} TOIs @200 ms / ideal {ideal:.1f} s",
+        samples,
+        "×",
+        statistics.median(samples) / ideal,
+        1.3,
+        stats(samples) + f" s (whole command); {requests:g} requests ({made}) / {DEFAULT_JOBS} jobs × 200 ms",
+        min(samples) / ideal,
+    )
+
+
+def bench_archive(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
+    """A whole 40-file star at 200 ms per request: `exofop fetch TIC` against curl's file list + zip.
+
+    curl fetches the same two URLs one after the other on one connection (`-o list URL -o zip URL`): what a
+    client that knows the star's zip holds everything needs at least. exofop runs with the default
+    `--archive auto` and a cold cache, and with `--no-summaries` for the figure, so that both sides fetch
+    the same data; the plain `exofop fetch TIC` (its 9 summary tables too) is printed for information.
+    Runs alternate between the tools (ABBA) to share the machine's noise.
+    """
+    curl = shutil.which("curl")
+    if curl is None:
+        print("archive: curl is not installed; whole-star figure skipped", file=sys.stderr)
+        return []
+    base = server.base_url
+    listing, archive = tmp / "curl-list.csv", tmp / "curl-star.zip"
+    curl_cmd = [curl, "-sSf", "-o", str(listing), f"{base}download_filelist.php?id={BULK_TIC}&output=csv"]
+    curl_cmd += ["-o", str(archive), f"{base}download_files_zip.php?id={BULK_TIC}"]
+    cases = {
+        "exofop": [*exofop_cmd(), "fetch", str(BULK_TIC), "--no-summaries"],
+        "exofop + tables": [*exofop_cmd(), "fetch", str(BULK_TIC)],
+        "curl": curl_cmd,
+    }
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    kinds: dict[str, dict[str, int]] = {}
+    order = list(cases)
+    for i in range(reps + 1):  # the first round warms the OS caches and is not kept
+        for name in order if i % 2 == 0 else order[::-1]:
+            cache = tmp / f"archive-{order.index(name)}"
+            env = {**os.environ, "EXOFOP_BASE_URL": base, "EXOFOP_CACHE_DIR": str(cache)}
+            server.reset_log()
+            server.faults.latency = LATENCY
+            try:
+                elapsed, code = timed(cases[name], env)
+            finally:
+                server.faults.latency = 0.0
+            kinds[name] = request_kinds(server)
+            if code != 0 or kinds[name].get("zips") != 1 or "files" in kinds[name]:
+                raise SystemExit(f"whole-star fetch ({name}) failed with exit {code} ({kinds[name]})")
+            # Each side writes new files every run, as a cold fetch does.
+            shutil.rmtree(cache, ignore_errors=True)
+            listing.unlink(missing_ok=True)
+            archive.unlink(missing_ok=True)
+            if i:
+                samples[name].append(elapsed)
+    med = statistics.median
+    made = {name: ", ".join(f"{kind}: {n}" for kind, n in k.items()) for name, k in kinds.items()}
+    return [
+        Figure(
+            f"whole star {BULK_FILES}×256 KB via zip @200 ms / curl file list + zip",
+            samples["exofop"],
+            "×",
+            med(samples["exofop"]) / med(samples["curl"]),
+            1.3,
+            f"exofop --no-summaries {stats(samples['exofop'])} s ({made['exofop']}); "
+            f"curl {stats(samples['curl'])} s ({made['curl']})",
+            min(samples["exofop"]) / min(samples["curl"]),
+        ),
+        Figure(
+            "whole star with its summary tables / curl file list + zip (info)",
+            samples["exofop + tables"],
+            "×",
+            med(samples["exofop + tables"]) / med(samples["curl"]),
+            INFO,
+            f"plain `exofop fetch TIC` {stats(samples['exofop + tables'])} s ({made['exofop + tables']})",
+            min(samples["exofop + tables"]) / min(samples["curl"]),
+        ),
+    ]
+
+
 def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
     """A 300 MB file: peak RSS, and streaming time against `curl -o` on the same loopback server.
 
@@ -392,6 +562,9 @@ def run_all(reps: int, only: set[str]) -> list[Figure]:
         ("startup", lambda s, t: bench_startup(s, t / "warm", reps * 4)),
         ("selective", lambda s, t: [bench_selective(s, t)]),
         ("bulk", lambda s, t: [bench_bulk(s, t, reps)]),
+        # ~36 s a sample: fewer samples, each long enough for the machine's noise to average out.
+        ("batch", lambda s, t: [bench_batch(s, t, max(2, reps // 3))]),
+        ("archive", lambda s, t: bench_archive(s, t, reps)),
         ("big", lambda s, t: bench_big(s, t, reps)),
     ]
     # Caches go to RAM (tmpfs) when there is one: the figures are about the tool, not about the disk's
@@ -412,7 +585,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--reps", type=int, default=9, help="samples per figure (start-up uses 4× this)")
     parser.add_argument(
-        "--only", action="append", default=[], choices=["startup", "selective", "bulk", "big"]
+        "--only",
+        action="append",
+        default=[],
+        choices=["startup", "selective", "bulk", "batch", "archive", "big"],
     )
     args = parser.parse_args(argv)
     # Editable installs get no .pyc when PYTHONDONTWRITEBYTECODE is set; compile once, as pip does for wheels.
