@@ -352,7 +352,7 @@ class ExoFopClient:
         from .ops.batch import FetchJob, FetchRequest
 
         if to is not None:
-            options["to"] = Path(to)
+            options["to"] = Path(os.path.abspath(to))  # results name it as they name the cache: absolute
         return FetchJob(
             remote=self.remote,
             cache=self.cache,
