@@ -34,6 +34,7 @@ from ._errors import EXIT_OK, EXIT_PARTIAL, combine_codes, error_dict, exit_code
 from ._help import examples
 from ._output import (
     Column,
+    emit_csv,
     emit_json,
     emit_line,
     emit_rows,
@@ -371,6 +372,10 @@ def _render_outcome(target: str, outcome: Any) -> int:
             "exofop summaries TOI-1262 --kind tseries > tseries.tsv",
         ),
         ("Every table, as JSON: rows by kind", "exofop summaries TOI-1262 --json"),
+        (
+            "The spectroscopy table as CSV, for pandas",
+            "exofop summaries TOI-1262 --kind spect --csv > spect.csv",
+        ),
     )
 )
 def summaries(
@@ -391,9 +396,17 @@ def summaries(
     ] = None,
     refresh: RefreshOpt = False,
     as_json: JsonOpt = False,
+    as_csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv", help="Print the tables as one CSV (a leading kind column, then every table's columns)."
+        ),
+    ] = False,
     wide: WideOpt = False,
 ) -> None:
     """Show a target's ExoFOP summary tables (cached unless --refresh)."""
+    if as_json and as_csv:
+        raise typer.BadParameter("choose one of --json and --csv")
     kinds = [k.strip() for value in kind or () for k in value.split(",") if k.strip()]
     with make_client(ctx) as client:
         result = client.collect_summaries(one_target(target, tic), kinds=kinds or None, refresh=refresh)
@@ -404,6 +417,9 @@ def summaries(
             warn_line(warning)
     if as_json:
         emit_json(result.to_dict())
+    elif as_csv:
+        columns, rows = _one_table(result)
+        emit_csv(["kind", *columns], [{**r, "kind": r[_KIND_KEY]} for r in rows])
     elif stdout_is_terminal():
         for name, table in result.tables.items():
             emit_rows(
@@ -445,14 +461,20 @@ def _summary_column(name: str, index: int) -> Column:
     return Column(name, name, priority=_SUMMARY_PRIORITY.get(key, 10 + index))
 
 
-def _emit_summaries_tsv(result: Any) -> None:
-    """All the tables as ONE plain TSV for tools: a leading ``kind`` column, then every table's columns."""
+def _one_table(result: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    """Every table's columns (in order, once) and all rows, each keyed with its kind; counts on stderr."""
     columns: dict[str, None] = {}
     rows: list[dict[str, Any]] = []
     for name, table in result.tables.items():
         note_line(f"{name} (TIC {result.tic_id}): {plural(len(table.rows), 'row')}")
         columns.update(dict.fromkeys(table.columns))
         rows += [{**r, _KIND_KEY: name} for r in result.display_rows(name)]
+    return list(columns), rows
+
+
+def _emit_summaries_tsv(result: Any) -> None:
+    """All the tables as ONE plain TSV for tools: a leading ``kind`` column, then every table's columns."""
+    columns, rows = _one_table(result)
     emit_rows(rows, [Column(_KIND_KEY, "kind"), *(Column(c, c) for c in columns)])
 
 

@@ -214,3 +214,18 @@ def test_summaries_pipe_as_one_tsv_with_a_kind_column(fake: FakeExoFop, cache_di
     assert f"spect (TIC {DEMO_TIC}): 2 rows" in result.stderr
     data = json.loads(run(fake, cache_dir, "summaries", "TOI-1262", "--kind", "spect", "--json").stdout)
     assert set(data) == {"spect"}  # --json keeps its shape
+
+
+def test_summaries_csv_is_one_plain_csv_that_pandas_reads(fake: FakeExoFop, cache_dir: Path) -> None:
+    result = run(fake, cache_dir, "summaries", "TOI-1262", "--kind", "spect,obsnotes", "--csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["kind"] for r in rows] == ["spect", "spect", "obsnotes", "obsnotes"]
+    assert rows[0]["Notes"] == "Teff 5600, vsini 3.1, no evidence of SB2"  # a comma inside a cell, quoted
+    assert "\n" in rows[3]["notes"] and "<br" not in rows[3]["notes"]  # notes as plain text, lines kept
+    assert "spect (TIC" in result.stderr and "spect (TIC" not in result.stdout
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.read_csv(io.StringIO(result.stdout))
+    assert frame.shape == (4, len(rows[0])) and list(frame["kind"]) == [r["kind"] for r in rows]
+    both = run(fake, cache_dir, "summaries", "TOI-1262", "--csv", "--json")
+    assert both.exit_code == 2 and both.stdout == ""
