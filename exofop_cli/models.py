@@ -61,8 +61,8 @@ def alias_map(names: Iterable[str]) -> dict[str, str]:
 class ExoFopTarget:
     """A star: its TIC id, its primary TOI and the names catalogues know it by.
 
-    ``toi`` is the primary TOI, the lowest-numbered (``"1262.01"``; ``None`` for a star without one), and every
-    TOI is in ``tois``. ``aliases`` maps a catalogue prefix to the star's name there (``{"hd": "HD 104654",
+    ``toi`` is the primary TOI: the one given, else the lowest-numbered of ``tois`` (``"1262.01"``; ``None`` for
+    a star without one); every TOI is in ``tois``. So ``replace(target, toi=None)`` picks the lowest again. ``aliases`` maps a catalogue prefix to the star's name there (``{"hd": "HD 104654",
     "gaia_dr3": "Gaia DR3 …"}``, keys by ``alias_key``); ``names`` keeps every name in ExoFOP's order,
     including those of a catalogue already keyed. ``aliases`` may be given as a mapping or as names.
     """
@@ -87,6 +87,9 @@ class ExoFopTarget:
         if not names:
             names = tuple(aliases.values())
         toi: Any = self.toi
+        if not (toi is None or isinstance(toi, (str, list, tuple))):
+            # A float cannot say whether 1262.1 meant .01 or .10: refused rather than guessed.
+            raise TypeError(f"ExoFopTarget.toi must be a string such as '1262.01', not {type(toi).__name__}")
         listed = (toi,) if isinstance(toi, str) or toi is None else tuple(toi)  # 1.0 gave a tuple of TOIs
         tois = sorted_tois(normalize_toi_cell(t) or t for t in (*self.tois, *listed) if t)
         if not isinstance(toi, str):

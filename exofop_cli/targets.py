@@ -12,7 +12,10 @@ TargetKind = Literal["tic", "toi", "name"]
 # speckle sensitivity files are filed as). The list is open: any value the server sends is accepted, and
 # tab completion adds the types found in the cache. Here, not in ``models``: TAB completes them without
 # creating the public dataclasses.
-KNOWN_FILE_TYPES: tuple[str, ...] = ("Image", "Light_Curve", "Spectrum", "Photometry", "Other")
+# ExoFOP documents no list of file types (reference §2 names Light_Curve, Image, Spectrum, Other); Notes is the
+# type of the fake's demo notes and Photometry a plausible one. They drive help, TAB and the spec's spaced form
+# (`--types Image Notes`); any other type still works comma-joined (`--types Image,Report`).
+KNOWN_FILE_TYPES: tuple[str, ...] = ("Image", "Light_Curve", "Spectrum", "Notes", "Photometry", "Other")
 
 # Patterns are strings, compiled by ``re``'s cache on first use: parsing a TIC needs one, not all four.
 _TIC_RE = r"(?i)^(?:tic[\s_\-]*)?(\d{1,12})$"

@@ -382,6 +382,16 @@ def test_a_short_header_is_a_warning_naming_the_table(fake: FakeExoFop, cache_di
     assert row["column_13"] == "2019-11-01"  # kept, not dropped: the Date that lost its name
 
 
+def test_a_fetch_says_at_once_that_a_table_it_got_has_a_short_header(
+    fake: FakeExoFop, cache_dir: Path
+) -> None:
+    fake.short_headers["download_spect.php"] = "Instrument"
+    result = run_cli(fake, cache_dir, "fetch", str(DEMO_TIC), "--types", "Image", "--json")
+    (data,) = json.loads(result.stdout)
+    assert any(w.startswith("the spect table: all 2 rows have 1 more field(s)") for w in data["warnings"])
+    assert "warning: the spect table" in result.stderr
+
+
 # -- 9. real cell shapes --------------------------------------------------------------------------------------
 def test_real_cell_shapes_give_the_same_rows(fake: FakeExoFop, tmp_path: Path) -> None:
     with make_client(fake, tmp_path / "bare") as client:

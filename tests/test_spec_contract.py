@@ -6,6 +6,7 @@ the rest of this module covers what the contract cannot: upgrading a cache writt
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -90,6 +91,11 @@ def test_target_toi_and_alias_rules() -> None:
     assert ExoFopTarget(1, "TOI-1262.01").toi == "1262.01"
     assert ExoFopTarget(1, tois=("1262.02", "TOI 1262.01")).toi == "1262.01"  # the lowest is primary
     assert ExoFopTarget(1, "1262.01", {"hd": "HD 1"}).to_dict()["toi"] == "1262.01"
+    given = ExoFopTarget(1, "1262.02", {}, tois=("1262.01",))
+    assert (given.toi, given.tois) == ("1262.02", ("1262.01", "1262.02"))  # a given primary is kept
+    assert dataclasses.replace(given, toi=None).toi == "1262.01"  # none given: the lowest again
+    with pytest.raises(TypeError, match=r"string such as '1262\.01'"):
+        ExoFopTarget(1, 1262.1, {})  # type: ignore[arg-type]  # .01 or .10? refused, not guessed
 
 
 # -- a cache written by exofop 1.0 ----------------------------------------------------------------------------

@@ -54,18 +54,18 @@ fetch_app = command_app()
 summaries_app = command_app()
 
 # On a narrow terminal the file name always stays whole; then, in this order of need: its id (the cached
-# file is `<id>_<name>`, and names repeat), type, date, whether it is cached, the description (cut with "…"
-# first); tag, TOI (one per star, usually), user and group (nearly always "tfopwg") give way first.
+# file is `<id>_<name>`, and names repeat), whether it is cached (what `ls` is for), type, date, the
+# description (cut with "…" first); tag, TOI (one per star, usually), user and group (nearly always "tfopwg") give way first.
 _LS_COLUMNS = [
     Column("file_id", "File ID", priority=1),
-    Column("type", "Type", priority=2),
+    Column("type", "Type", priority=3),
     Column("filename", "File name", priority=0),
-    Column("date_utc", "Date", priority=3),
+    Column("date_utc", "Date", priority=4),
     Column("tag", "Tag", priority=6),
     Column("toi", "TOI", priority=7),
     Column("user", "User", priority=8),
     Column("group", "Group", priority=9),
-    Column("cached", "Cached", priority=4),
+    Column("cached", "Cached", priority=2),
     Column("description", "Description", priority=5, min_width=16),
 ]
 
@@ -323,22 +323,24 @@ def _render_outcomes(targets: list[str], outcomes: list[Any]) -> list[int]:
     for target, outcome in zip(targets, outcomes, strict=True):
         named.setdefault(id(outcome), []).append(target)
     codes = []
-    for outcome in _distinct(outcomes):
+    distinct = _distinct(outcomes)
+    for outcome in distinct:
         names = named[id(outcome)]
         if len(names) > 1 and not isinstance(outcome, Exception):
             note_line(f"{' and '.join(names)} name the same star (TIC {outcome.tic_id}): fetched once")
-        codes.append(_render_outcome(names[0], outcome))
+        codes.append(_render_outcome(names[0], outcome, several=len(distinct) > 1))
     return codes
 
 
-def _render_outcome(target: str, outcome: Any) -> int:
-    """stderr summary of one target; its exit code."""
+def _render_outcome(target: str, outcome: Any, *, several: bool = False) -> int:
+    """stderr summary of one target (its warnings and errors name the star when there are several)."""
     if isinstance(outcome, Exception):
         return report(outcome)
+    star = f"TIC {outcome.tic_id}: " if several else ""
     for warning in outcome.warnings:
-        warn_line(warning)
+        warn_line(star + warning)
     for issue in outcome.errors:
-        error_line(f"{issue.message} [{issue.kind}]")
+        error_line(f"{star}{issue.message} [{issue.kind}]")
     if any(issue.kind == "auth_required" for issue in outcome.errors):
         hint_line("proprietary files need a login: `exofop auth login`, or --cookie-jar with a curl/wget jar")
     if not is_quiet():

@@ -409,12 +409,21 @@ class Fetcher:
         )
 
     def _collect_summaries(self, run: _Run) -> None:
-        """Wait for the summary tables that ran alongside; a failed one is an error of this run."""
+        """Wait for the summary tables that ran alongside; a failed one is an error of this run.
+
+        A table fetched now that disagrees with its header (more fields than names, a nameless column) is
+        said at once, not only by a later ``summaries``: its rows' meaning is in doubt.
+        """
+        from ..remote.summaries import check_summary_table
+
         for kind, fut in run.summaries.items():
             try:
-                fut.result()
+                content = fut.result()
             except (RequestError, OfflineError) as exc:
                 run.errors.append(issue_from(exc, endpoint=endpoints.SUMMARIES[kind].endpoint))
+                continue
+            with contextlib.suppress(InvalidResponseError):  # checked already when it was fetched
+                run.notes.extend(check_summary_table(content, endpoints.SUMMARIES[kind]).warnings)
 
     def _target(self, run: _Run, rows: list[ExoFopFileRow]) -> ExoFopTarget:
         """The star as the manifest describes it: its resolution (overview when new) and the listed TOIs."""

@@ -214,3 +214,11 @@ def test_bad_archive_modes_are_refused(client: ExoFopClient) -> None:
 
     with pytest.raises(InvalidInputError, match="auto, zip, tar, off"):
         client.fetch(target=DEMO_TIC, archive="rar")
+
+
+def test_warnings_of_several_stars_name_their_star(fake: FakeExoFop, cache_dir: Path) -> None:
+    result = _cli(fake, cache_dir, "fetch", "TOI-1262", "231702397", "--types", "Spectra", "--no-summaries")
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: TIC {DEMO_TIC}: no file of the" in result.stderr
+    single = _cli(fake, cache_dir, "fetch", "TOI-1262", "--types", "Spectra", "--no-summaries")
+    assert "warning: no file of the" in single.stderr  # one star: the summary line names it
