@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from .frames import RowList
     from .ops.batch import FetchJob
     from .ops.catalogs import CatalogTable
     from .ops.preview import FetchPlan
@@ -168,17 +169,22 @@ class ExoFopClient:
         return self.resolver.tic_for(target)
 
     # -- file index and tables ------------------------------------------------------------------------------
-    def file_list(self, *, tic_id: int, refresh: bool = False) -> list[ExoFopFileRow]:
-        """The star's file index, from the cache unless missing or ``refresh``."""
+    def file_list(self, *, tic_id: int, refresh: bool = False) -> RowList[ExoFopFileRow]:
+        """The star's file index, from the cache unless missing or ``refresh``.
+
+        A list of ``ExoFopFileRow`` that also has ``to_pandas()``/``to_astropy()`` (``frames.RowList``).
+        """
         return self.file_list_with_warnings(tic_id=tic_id, refresh=refresh)[0]
 
     def file_list_with_warnings(
         self, *, tic_id: int, refresh: bool = False
-    ) -> tuple[list[ExoFopFileRow], list[str]]:
+    ) -> tuple[RowList[ExoFopFileRow], list[str]]:
         """Like ``file_list``, with the parser's warnings about skipped or odd rows."""
+        from .frames import RowList
         from .ops import browse
 
-        return browse.file_list(self.cache.target(tic_id), self.remote, refresh=refresh)
+        rows, warnings = browse.file_list(self.cache.target(tic_id), self.remote, refresh=refresh)
+        return RowList(rows, row_type=ExoFopFileRow), warnings
 
     def summary_tables(
         self, *, tic_id: int, kinds: str | list[str] | tuple[str, ...] | None = None, refresh: bool = False
@@ -219,12 +225,17 @@ class ExoFopClient:
             )
         return path
 
-    def obs_notes(self, *, tic_id: int, refresh: bool = False) -> list[ExoFopObsNoteRow]:
-        """The star's observing notes, their HTML as plain text (the cached obsnotes table unless ``refresh``)."""
+    def obs_notes(self, *, tic_id: int, refresh: bool = False) -> RowList[ExoFopObsNoteRow]:
+        """The star's observing notes, their HTML as plain text (the cached obsnotes table unless ``refresh``).
+
+        A list of ``ExoFopObsNoteRow`` that also has ``to_pandas()``/``to_astropy()`` (``frames.RowList``).
+        """
+        from .frames import RowList
         from .remote.notes import obs_note_rows
+        from .rows import ExoFopObsNoteRow
 
         table = self.summary_tables(tic_id=tic_id, kinds="obsnotes", refresh=refresh)["obsnotes"]
-        return obs_note_rows(table, tic_id=tic_id)
+        return RowList(obs_note_rows(table, tic_id=tic_id), row_type=ExoFopObsNoteRow)
 
     # -- catalogues -----------------------------------------------------------------------------------------
     def toi_table(

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 
 class FileListing(NamedTuple):
-    """Result of ``list_files``: rows, and the cached path of each row already downloaded."""
+    """Result of ``list_files``: rows, and the cached path of each row already downloaded.
+
+    ``to_pandas()``/``to_astropy()`` give the ``to_rows()`` table (file-list fields, ``cached``, ``path``).
+    """
 
     tic_id: int
     rows: tuple[ExoFopFileRow, ...]
@@ -29,6 +32,28 @@ class FileListing(NamedTuple):
             path = self.cached.get(row.file_id)
             out.append({**row.to_dict(), "cached": path is not None, "path": str(path) if path else None})
         return out
+
+    def to_pandas(self) -> Any:
+        """The rows as a ``pandas.DataFrame`` (needs pandas), one column per ``to_rows()`` key."""
+        from ..frames import to_pandas
+
+        columns, rows, kinds = self._frame_parts()
+        return to_pandas(columns, rows, kinds=kinds)
+
+    def to_astropy(self) -> Any:
+        """The rows as an ``astropy.table.Table`` (needs astropy), one column per ``to_rows()`` key."""
+        from ..frames import to_astropy
+
+        columns, rows, kinds = self._frame_parts()
+        return to_astropy(columns, rows, kinds=kinds)
+
+    def _frame_parts(self) -> tuple[list[str], list[dict[str, Any]], dict[str, str]]:
+        # Typed by ExoFopFileRow's fields, so a TOI stays "1262.10"; an empty listing keeps its columns.
+        from ..frames import dict_columns, row_kinds
+
+        kinds = {**row_kinds(ExoFopFileRow), "cached": "bool", "path": "str"}
+        rows = self.to_rows()
+        return dict_columns(rows, kinds), rows, kinds
 
 
 class SummariesResult(NamedTuple):
