@@ -8,12 +8,18 @@ from typing import Annotated, Any
 import typer
 
 from ._app import command_app, make_client
-from ._args import JsonOpt
+from ._args import JsonOpt, TicsOpt
 from ._help import examples
 from ._output import emit_csv, emit_json, emit_line, emit_rows, note_line, warn_line
 
 toi_app = command_app()
 ctoi_app = command_app()
+
+# The disposition codes the filters accept besides those in today's table: ``ops.catalogs.KNOWN_DISPOSITIONS``
+# (a test keeps the two equal). Not imported from there: that module pulls csv and the table parsers, and
+# this one is imported on every TAB after `exofop toi`.
+DISPOSITIONS = ("PC", "APC", "CP", "KP", "FP", "FA", "EB", "IS", "V", "O")
+_ACCEPTED = f"{', '.join(sorted(DISPOSITIONS))}, or any other value the table holds"
 
 IdsArg = Annotated[
     list[str] | None,
@@ -28,7 +34,7 @@ DispositionOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--disposition",
-        help="TFOPWG disposition(s), comma-separated or repeated: PC, APC, CP, KP, FP, FA.",
+        help=f"TFOPWG disposition(s), comma-separated or repeated: {_ACCEPTED}.",
         metavar="CODE[,CODE...]",
         show_default=False,
     ),
@@ -87,12 +93,13 @@ _CTOI_COLUMNS = [
 def toi(
     ctx: typer.Context,
     targets: IdsArg = None,
+    tic: TicsOpt = None,
     disposition: DispositionOpt = None,
     tess_disposition: Annotated[
         list[str] | None,
         typer.Option(
             "--tess-disposition",
-            help="TESS project disposition(s): PC, KP, CP, FP, FA, EB, IS, V, O.",
+            help=f"TESS project disposition(s): {_ACCEPTED}.",
             metavar="CODE[,CODE...]",
             show_default=False,
         ),
@@ -106,7 +113,17 @@ def toi(
 ) -> None:
     """Show the TOI table (cached for a day), filtered; --ids for pipes."""
     _catalog(
-        ctx, "toi", targets, disposition, tess_disposition, sector, max_age, refresh, as_json, as_csv, ids
+        ctx,
+        "toi",
+        _with_tics(targets, tic),
+        disposition,
+        tess_disposition,
+        sector,
+        max_age,
+        refresh,
+        as_json,
+        as_csv,
+        ids,
     )
 
 
@@ -127,12 +144,13 @@ def ctoi(
             show_default=False,
         ),
     ] = None,
+    tic: TicsOpt = None,
     disposition: DispositionOpt = None,
     user_disposition: Annotated[
         list[str] | None,
         typer.Option(
             "--user-disposition",
-            help="The submitter's disposition(s): PC, FP, …",
+            help=f"The submitter's disposition(s): {_ACCEPTED}.",
             metavar="CODE[,CODE...]",
             show_default=False,
         ),
@@ -146,8 +164,23 @@ def ctoi(
 ) -> None:
     """Show the community TOI table (cached for a day), filtered; --ids for pipes."""
     _catalog(
-        ctx, "ctoi", targets, disposition, user_disposition, sector, max_age, refresh, as_json, as_csv, ids
+        ctx,
+        "ctoi",
+        _with_tics(targets, tic),
+        disposition,
+        user_disposition,
+        sector,
+        max_age,
+        refresh,
+        as_json,
+        as_csv,
+        ids,
     )
+
+
+def _with_tics(targets: list[str] | None, tics: list[int] | None) -> list[str]:
+    """The targets plus each ``--tic N`` as ``TIC N`` (a TIC id only: a bare number would match a TOI too)."""
+    return [*(targets or ()), *(f"TIC {t}" for t in tics or ())]
 
 
 def _catalog(
