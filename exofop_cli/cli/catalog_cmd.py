@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..remote.endpoints import KNOWN_DISPOSITIONS
 from ._app import command_app, make_client
 from ._args import JsonOpt, TicsOpt
 from ._help import examples
@@ -15,11 +16,9 @@ from ._output import emit_csv, emit_json, emit_line, emit_rows, note_line, warn_
 toi_app = command_app()
 ctoi_app = command_app()
 
-# The disposition codes the filters accept besides those in today's table: ``ops.catalogs.KNOWN_DISPOSITIONS``
-# (a test keeps the two equal). Not imported from there: that module pulls csv and the table parsers, and
-# this one is imported on every TAB after `exofop toi`.
-DISPOSITIONS = ("PC", "APC", "CP", "KP", "FP", "FA", "EB", "IS", "V", "O")
-_ACCEPTED = f"{', '.join(sorted(DISPOSITIONS))}, or any other value the table holds"
+# The disposition codes the filters accept besides those in today's table (from `remote.endpoints`, which
+# imports next to nothing: this module loads on every TAB after `exofop toi`).
+_ACCEPTED = f"{', '.join(sorted(KNOWN_DISPOSITIONS))}, or any other value the table holds"
 
 IdsArg = Annotated[
     list[str] | None,

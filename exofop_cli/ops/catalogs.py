@@ -28,10 +28,6 @@ if TYPE_CHECKING:
     from .resolve import Resolver
 
 DEFAULT_MAX_AGE_SECONDS = 86400.0
-# Dispositions that exist even when today's table happens to have no row with them (TFOPWG: planet
-# candidate, ambiguous PC, confirmed/known planet, false positive/alarm; TESS adds eclipsing binary,
-# instrument noise, variability, other), so that asking for one is "no rows", not "unknown".
-KNOWN_DISPOSITIONS = ("PC", "APC", "CP", "KP", "FP", "FA", "EB", "IS", "V", "O")
 USER_DISPOSITION = ("User Disposition",)
 _CTOI_ID = r"^(?:tic[\s_-]*)?(\d{1,12})\.(\d{1,2})$"
 
@@ -243,7 +239,7 @@ def _check_codes(wanted: Sequence[str], table: Table, column: str | None, option
         return
     if column is None:
         raise InvalidInputError(f"the table has no {name} column: {option} cannot apply")
-    valid = sorted({*KNOWN_DISPOSITIONS, *(v.upper() for v in distinct(table.rows, column))})
+    valid = sorted({*endpoints.KNOWN_DISPOSITIONS, *(v.upper() for v in distinct(table.rows, column))})
     unknown = [w for w in wanted if w not in valid]
     if unknown:
         raise InvalidInputError(

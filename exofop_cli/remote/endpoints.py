@@ -116,6 +116,13 @@ SUMMARIES: dict[str, SummarySpec] = {
 SUMMARY_KINDS: tuple[str, ...] = tuple(SUMMARIES)
 
 
+# Dispositions that exist even when today's table happens to have no row with them (TFOPWG: planet
+# candidate, ambiguous PC, confirmed/known planet, false positive/alarm; TESS adds eclipsing binary,
+# instrument noise, variability, other), so that asking for one is "no rows", not "unknown". Here, in a
+# module that imports next to nothing, so that the CLI's help can list them on every TAB.
+KNOWN_DISPOSITIONS = ("PC", "APC", "CP", "KP", "FP", "FA", "EB", "IS", "V", "O")
+
+
 class CatalogSpec(NamedTuple):
     """A whole-catalogue table (every TOI, every CTOI): large, slow, cached under ``catalogs/``."""
 
