@@ -97,6 +97,11 @@ def login(
     check_online(offline)
     if not username or not password:
         raise InvalidInputError("username and password are both required")
+    from ..remote.endpoints import check_base_url
+    from ..remote.service import check_timeout
+
+    check_timeout(timeout_seconds)
+    check_base_url(config.base_url(base_url))
     cookies = login_exchange(
         username=username,
         password=password,

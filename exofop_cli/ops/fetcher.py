@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import (
     CacheError,
+    Cancelled,
     InvalidResponseError,
     OfflineError,
     RequestError,
@@ -58,10 +59,6 @@ if TYPE_CHECKING:
     from .resolve import Resolver
 
 T = TypeVar("T")
-
-
-class Cancelled(Exception):
-    """Raised inside worker threads once the user interrupted the fetch."""
 
 
 @dataclass(frozen=True)
@@ -170,9 +167,18 @@ class Fetcher:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc is not None:
-            self.cancel.set()  # workers stop at their next chunk (Ctrl-C must not wait for a 300 MB file)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # Workers stop within a fraction of a second wherever they wait (a read, a connect, a backoff,
+            # a Retry-After): Ctrl-C must not wait for a 300 MB file or a 60 s Retry-After.
+            self.cancel.set()
+        interrupted = isinstance(exc, BaseException) and not isinstance(exc, Exception)
+        if interrupted:
+            self.remote.cancel()  # Ctrl-C: every request of the session, the tables' included
+        try:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            if interrupted:
+                self.remote.resume()  # every thread it stopped is gone
 
     def run(
         self,
@@ -404,6 +410,7 @@ class Fetcher:
             force=True,
             on_start=lambda size: self.progress.transfer_begin(run.label, key, size),
             on_bytes=on_bytes,
+            cancel=self.cancel,  # a stalled speculative zip stops when the run no longer wants it
         )
 
     def _collect_summaries(self, run: _Run) -> None:
@@ -588,6 +595,7 @@ class Fetcher:
             lambda: AtomicWriter(dest),
             on_start=lambda size: progress.transfer_begin(label, key, size),
             on_bytes=on_bytes,
+            cancel=self.cancel,
         )
         write_record(
             layout, row, sha256=saved.sha256, size=saved.size, mtime_ns=saved.mtime_ns, source_url=saved.url

@@ -1,0 +1,393 @@
+"""Hostile servers and impatient users (issue 16), against the fake ExoFOP's hostile modes.
+
+Each test names the item of issue 16 it covers: cut gzip streams, trickles and deadlines, bounded sizes,
+terminal escapes, cache prune during a fetch, odd Set-Cookie values, cookies for IP hosts, credentials in the
+base URL, symlinked star folders, hand-edited records, clean errors for odd input, and the library's silence;
+plus issue 14's errors that say what to do. Ctrl-C is tested with real SIGINTs to real processes.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exofop_cli import ExoFopClient, ExoFopSelectors
+from exofop_cli.errors import InvalidResponseError, NetworkError
+from exofop_cli.testing import DEMO_TIC, FakeExoFop, FakeFile, FakeTarget
+
+from .conftest import make_client
+from .test_faults import (
+    BIG_ID,
+    BIG_TIC,
+    NEID,
+    PUBLIC,
+    TRES,
+    assert_clean_cache,
+    assert_files_match_server,
+    big,
+    cli_env,
+    exofop_cmd,
+    run_cli,
+    temp_files,
+)
+
+__all__ = ["big"]  # a fixture of test_faults, used here
+
+SMALL_TIC = 420000001
+SMALL_ID = 4200001
+SMALL_BODY = b"60 bytes of a small light curve, sent one byte at a time.\n"  # 58 bytes
+ONLY_NEID = ExoFopSelectors(filename_regex="NEID")
+ONLY_TRES = ExoFopSelectors(filename_regex="TRES_2020")
+
+
+def small_target() -> FakeTarget:
+    return FakeTarget(tic_id=SMALL_TIC, files=[FakeFile(SMALL_ID, "small.txt", content=SMALL_BODY)])
+
+
+def within(seconds: float, call: Callable[[], Any]) -> Any:
+    """Run ``call`` in a thread; fail (instead of hanging the suite) if it is not over in ``seconds``."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # reported below, in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def sent_for(fake: FakeExoFop, endpoint: str, query: str | None = None) -> list[int]:
+    """Bytes the fake sent for each request to ``endpoint`` (and query)."""
+    return [r.bytes_sent for r in fake.requests if r.endpoint == endpoint and query in (None, r.query)]
+
+
+# -- 1: a decoded stream that did not reach its end is a short body ---------------------------------------------
+def test_cut_gzip_file_is_retried_and_never_saved(client: ExoFopClient, fake: FakeExoFop) -> None:
+    fake.faults.cut_gzip("get_file.php", 0.5, times=100, file_id=TRES)
+    result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_TRES, include_summaries=False)
+    (error,) = result.errors
+    assert error.kind == "network" and error.file_id == TRES and "gzip stream ended" in error.message
+    assert len(sent_for(fake, "get_file.php", f"id={TRES}")) == 4  # retried like any short body
+    assert not list(result.cache_root.glob(f"files/{TRES}_*"))
+    assert_clean_cache(result.manifest_path)
+
+
+def test_cut_gzip_once_then_whole(client: ExoFopClient, fake: FakeExoFop) -> None:
+    fake.faults.cut_gzip("get_file.php", 0.5, times=1, file_id=TRES)
+    result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_TRES, include_summaries=False)
+    assert result.ok and result.n_downloaded == 1
+    assert_files_match_server(assert_clean_cache(result.manifest_path), fake)
+
+
+def test_a_cut_gzip_table_is_never_cached(client: ExoFopClient, fake: FakeExoFop) -> None:
+    fake.faults.cut_gzip("download_spect.php", 0.6, times=100)
+    result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID)
+    assert [(e.kind, e.endpoint) for e in result.errors] == [("network", "download_spect.php")]
+    assert "gzip stream ended" in result.errors[0].message
+    assert not (client.layout(DEMO_TIC).summaries_dir / "spect.csv").exists()
+    assert_clean_cache(result.manifest_path)
+
+
+def test_a_cut_gzip_file_list_is_never_cached(client: ExoFopClient, fake: FakeExoFop) -> None:
+    fake.faults.cut_gzip("download_filelist.php", 0.6, times=100)
+    with pytest.raises(NetworkError, match="gzip stream ended"):
+        client.fetch(target=str(DEMO_TIC), include_summaries=False)
+    assert not client.layout(DEMO_TIC).filelist.exists()
+    listing = run_cli(fake, client.cache_root.parent, "ls", str(DEMO_TIC))
+    assert listing.exit_code == 6 and "gzip stream ended" in listing.stderr
+
+
+def test_gzip_encoded_answers_are_decoded(client: ExoFopClient, fake: FakeExoFop) -> None:
+    fake.faults.gzip = True
+    result = client.fetch(target=str(DEMO_TIC), selectors=PUBLIC, archive="off")
+    assert result.ok and result.n_downloaded == 9
+    assert_files_match_server(assert_clean_cache(result.manifest_path), fake)
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "x-custom"])
+def test_encodings_not_asked_for_are_refused(client: ExoFopClient, fake: FakeExoFop, encoding: str) -> None:
+    fake.faults.encoded("get_file.php", encoding, times=100, file_id=NEID)
+    result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False)
+    (error,) = result.errors
+    assert error.kind == "invalid_response" and f"encoded as {encoding}" in error.message
+    assert len(sent_for(fake, "get_file.php", f"id={NEID}")) == 1  # not retried: it would come back the same
+    assert not list(result.cache_root.glob(f"files/{NEID}_*"))
+
+
+# -- 3: deadlines and minimum progress ----------------------------------------------------------------------------
+def test_a_trickled_body_of_known_size_ends_early(fake: FakeExoFop, cache_dir: Path) -> None:
+    fake.add_target(small_target())
+    # A byte every 0.3 s never trips the 0.5 s read timeout; the 58 bytes would take 17 s per attempt.
+    fake.faults.trickle("get_file.php", 0.3, times=100, file_id=SMALL_ID)
+    with make_client(fake, cache_dir, timeout_seconds=0.5, retries=1) as client:
+        result = within(
+            15, lambda: client.fetch(target=str(SMALL_TIC), include_summaries=False, archive="off")
+        )
+    (error,) = result.errors
+    assert error.kind == "network" and "too slowly" in error.message  # 3 bytes/s: the pace rule ends it
+    assert all(sent < len(SMALL_BODY) for sent in sent_for(fake, "get_file.php"))
+    assert_clean_cache(result.manifest_path)
+
+
+def test_a_trickled_body_of_unknown_size_is_too_slow(fake: FakeExoFop, cache_dir: Path) -> None:
+    fake.add_target(small_target())
+    fake.faults.trickle("get_file.php", 0.1, sized=False, times=100, file_id=SMALL_ID)
+    with make_client(fake, cache_dir, timeout_seconds=0.5, retries=0) as client:
+        result = within(
+            15, lambda: client.fetch(target=str(SMALL_TIC), include_summaries=False, archive="off")
+        )
+    (error,) = result.errors
+    assert error.kind == "network" and "too slowly" in error.message and "--timeout" in error.message
+    assert all(sent < len(SMALL_BODY) for sent in sent_for(fake, "get_file.php"))
+
+
+@pytest.mark.parametrize(("chunk", "rule"), [(1, "too slowly"), (100, "took too long")])
+def test_trickled_headers_are_a_network_error(
+    fake: FakeExoFop, cache_dir: Path, chunk: int, rule: str
+) -> None:
+    # 1 byte every 0.05 s is below the pace; 100 bytes (2 KB/s) keep the pace but never end the headers,
+    # which must be complete within connect + read timeout (0.5 + 0.5 s).
+    fake.faults.trickle_headers("download_filelist.php", 0.05, chunk=chunk, times=100)
+    with (
+        make_client(fake, cache_dir, timeout_seconds=0.5, retries=1) as client,
+        pytest.raises(NetworkError) as info,
+    ):
+        within(15, lambda: client.fetch(target=str(DEMO_TIC)))
+    assert rule in info.value.message and info.value.kind == "network"
+    assert not client.layout(DEMO_TIC).filelist.exists()
+
+
+def test_a_slow_but_progressing_download_never_times_out(fake: FakeExoFop, cache_dir: Path) -> None:
+    """Issue 11 still holds: 64 KiB every 0.25 s (256 KiB/s) for 3 s with a 0.4 s timeout completes."""
+    fake.add_target(FakeTarget(tic_id=SMALL_TIC, files=[FakeFile(SMALL_ID, "cube.fits", size=768 * 1024)]))
+    fake.faults.chunk_size = 64 * 1024
+    fake.faults.chunk_delay = 0.25
+    with make_client(fake, cache_dir, timeout_seconds=0.4, retries=0) as client:
+        result = client.fetch(target=str(SMALL_TIC), include_summaries=False, archive="off")
+    assert result.ok and result.n_downloaded == 1
+    assert_files_match_server(assert_clean_cache(result.manifest_path), fake)
+
+
+# -- 5: bounded sizes -----------------------------------------------------------------------------------------------
+def test_an_endless_body_stops_at_the_size_limit(fake: FakeExoFop, cache_dir: Path) -> None:
+    fake.faults.endless("get_file.php", times=100, file_id=NEID)
+    with make_client(fake, cache_dir, max_file_size=1024 * 1024) as client:
+        result = within(30, lambda: client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID))
+    (error,) = result.errors
+    assert error.kind == "invalid_response" and error.file_id == NEID
+    assert "TOI1262_NEID_rv.txt" in error.message and "larger than the 1.0 MiB limit" in error.message
+    assert not list(result.cache_root.glob(f"files/{NEID}_*")) and temp_files(cache_dir) == []
+
+
+def test_a_file_announced_larger_than_the_limit_is_refused(fake: FakeExoFop, cache_dir: Path) -> None:
+    with make_client(fake, cache_dir, max_file_size=100_000) as client:
+        result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_TRES, include_summaries=False)
+    (error,) = result.errors
+    assert error.kind == "invalid_response"
+    assert "larger than the 97.7 KiB limit (--max-file-size) (at least 175.8 KiB)" in error.message
+
+
+def test_a_gzip_bomb_is_refused_by_its_ratio(fake: FakeExoFop, cache_dir: Path) -> None:
+    fake.faults.bomb("get_file.php", 64 * 1024 * 1024, times=100, file_id=NEID)
+    fake.faults.bomb("download_filelist.php", 64 * 1024 * 1024, times=1)
+    with make_client(fake, cache_dir) as client:
+        with pytest.raises(InvalidResponseError, match="decompression bomb") as info:
+            client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID)
+        assert "the file list of TIC" in info.value.message
+        result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID)
+    (error,) = result.errors
+    assert error.file_id == NEID and "decompression bomb" in error.message and "NEID" in error.message
+    assert not list(result.cache_root.glob(f"files/{NEID}_*")) and temp_files(cache_dir) == []
+
+
+@pytest.mark.parametrize("extra", [100, 8 * 1024 * 1024])
+def test_a_body_longer_than_its_content_length_is_refused(
+    fake: FakeExoFop, cache_dir: Path, extra: int
+) -> None:
+    fake.faults.overlong("get_file.php", extra, times=100, file_id=NEID)
+    with make_client(fake, cache_dir) as client:
+        result = client.fetch(target=str(DEMO_TIC), selectors=PUBLIC, include_summaries=False, archive="off")
+        (error,) = result.errors
+        assert error.kind == "invalid_response" and error.file_id == NEID
+        assert "more than the 32 bytes its Content-Length announced" in error.message
+        assert result.n_downloaded == 8  # the connection it spoilt was not reused for the others
+        assert_files_match_server(assert_clean_cache(result.manifest_path), fake)
+
+
+def test_cli_max_file_size(fake: FakeExoFop, tmp_path: Path) -> None:
+    result = run_cli(
+        fake, tmp_path / "c", "--max-file-size", "100KB", "fetch", str(DEMO_TIC), "--regex", "TRES_2020"
+    )
+    assert result.exit_code == 1
+    assert "TOI1262.01_TRES_20200815.fits" in result.stderr and "--max-file-size" in result.stderr
+    bad = run_cli(fake, tmp_path / "c", "--max-file-size", "lots", "fetch", str(DEMO_TIC))
+    assert bad.exit_code == 2 and "not a size" in bad.stderr
+
+
+# -- 2: Ctrl-C ends the run within about a second, wherever it is -------------------------------------------------
+def interrupted_run(
+    fake: FakeExoFop, cache: Path, args: list[str], ready: Callable[[], bool]
+) -> tuple[int, str, float]:
+    """Start ``exofop ARGS``, wait until ``ready()`` (and a little more), send one SIGINT: (exit code, stderr,
+    seconds from the signal to the exit). A run still going 15 s after the signal fails the test."""
+    proc = subprocess.Popen(
+        exofop_cmd(*args), env=cli_env(fake, cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not ready():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run never got where it should be interrupted"
+            time.sleep(0.02)
+        time.sleep(0.5)  # well inside the wait
+        signalled = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=15)
+        return proc.returncode, err, time.monotonic() - signalled
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def assert_interrupted(code: int, err: str, cache: Path) -> None:
+    assert code == 130, err
+    assert err.count("error:") == 1 and "interrupted" in err and "Traceback" not in err, err
+    assert temp_files(cache) == []  # nothing partial, not even a temp file
+
+
+def test_ctrl_c_during_a_retry_after_wait(fake: FakeExoFop, cache_dir: Path) -> None:
+    fake.faults.fail("get_file.php", 429, times=100, retry_after="60", file_id=NEID)
+    code, err, _latency = interrupted_run(
+        fake,
+        cache_dir,
+        ["fetch", str(DEMO_TIC), "--regex", "NEID", "--no-summaries", "--archive", "off"],
+        lambda: fake.count("get_file.php") >= 1,
+    )
+    assert_interrupted(code, err, cache_dir)
+    assert "waiting 60 s" in err and "attempt 3" not in err
+    time.sleep(0.5)
+    assert fake.count("get_file.php") == 1  # no attempt after the signal
+
+
+def test_ctrl_c_during_stalled_reads_in_worker_threads(fake: FakeExoFop, cache_dir: Path) -> None:
+    fake.faults.stall("get_file.php", 60, times=100)
+    code, err, _latency = interrupted_run(
+        fake,
+        cache_dir,
+        ["--timeout", "30", "fetch", str(DEMO_TIC), "--no-summaries", "--archive", "off", "--jobs", "4"],
+        lambda: fake.in_flight.peak >= 4,
+    )
+    assert_interrupted(code, err, cache_dir)
+    assert "attempt 2" not in err
+
+
+def test_ctrl_c_during_a_download_leaves_nothing_partial(big: FakeExoFop, cache_dir: Path) -> None:
+    big.faults.chunk_delay = 0.2  # 12 MiB in 1 MiB chunks: over 2 s
+    files_dir = cache_dir / "exofop" / f"tic_{BIG_TIC}" / "files"
+    code, err, _latency = interrupted_run(
+        big,
+        cache_dir,
+        ["fetch", str(BIG_TIC), "--no-summaries", "--archive", "off", "--regex", "big"],
+        lambda: any(p.stat().st_size > 0 for p in temp_files(files_dir)),
+    )
+    assert_interrupted(code, err, cache_dir)
+    assert not (files_dir / f"{BIG_ID}_big_cube.fits").exists()
+
+
+def test_ctrl_c_during_the_speculative_archive(big: FakeExoFop, cache_dir: Path) -> None:
+    big.faults.trickle("download_files_zip.php", 0.05, times=100)
+    code, err, _latency = interrupted_run(
+        big,
+        cache_dir,
+        ["fetch", str(BIG_TIC), "--no-summaries"],
+        lambda: big.count("download_filelist.php") >= 1 and bool(big.in_flight.peak),
+    )
+    assert_interrupted(code, err, cache_dir)
+
+
+def test_ctrl_c_during_a_batch_of_stars(fake: FakeExoFop, cache_dir: Path) -> None:
+    for tic in range(42, 48):
+        fake.add_target(FakeTarget(tic_id=tic, files=[FakeFile(tic * 100, "a.txt", content=b"a")]))
+    fake.faults.stall("download_filelist.php", 60, times=100)
+    code, err, _latency = interrupted_run(
+        fake,
+        cache_dir,
+        ["fetch", *map(str, range(42, 48)), "--no-summaries"],
+        lambda: fake.in_flight.stars_together >= 2,
+    )
+    assert_interrupted(code, err, cache_dir)
+
+
+# -- issue 14, item 2: errors with the way out ----------------------------------------------------------------
+def unresolvable(monkeypatch: pytest.MonkeyPatch, host: str) -> list[str]:
+    """Make ``host`` a name that does not resolve (as with no network); the lookups made are recorded."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(name: Any, *args: Any, **kwargs: Any) -> Any:
+        if name == host:
+            asked.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_a_name_that_does_not_resolve_names_the_host_and_is_not_retried(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    asked = unresolvable(monkeypatch, "exofop.example.invalid")
+    result = run_cli("http://exofop.example.invalid/tess/", tmp_path / "c", "fetch", "TOI-1262")
+    assert result.exit_code == 6
+    assert "cannot find the host exofop.example.invalid" in result.stderr and "not retried" in result.stderr
+    for way_out in ("EXOFOP_BASE_URL", "--base-url", "--offline", "HTTPS_PROXY", "NO_PROXY"):
+        assert way_out in result.stderr
+    assert asked == ["exofop.example.invalid"]  # one attempt, not five
+
+
+def test_a_refused_connection_is_not_retried(tmp_path: Path) -> None:
+    from .test_faults import closed_port_url
+
+    url = closed_port_url()
+    result = run_cli(url, tmp_path / "c", "resolve", "TOI-1262")
+    assert result.exit_code == 6 and "refused the connection" in result.stderr
+    assert "after" not in result.stderr and url.split("/")[2] in result.stderr
+
+
+def test_a_proxy_is_named_without_its_credentials(tmp_path: Path, fake: FakeExoFop) -> None:
+    from .test_faults import closed_port_url
+
+    proxy = closed_port_url().replace("http://", "http://user:s3cret@").removesuffix("/tess/")
+    env = {"HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
+    result = run_cli(fake, tmp_path / "c", "resolve", "TOI-1262", env=env)
+    assert result.exit_code == 6 and "through the proxy http://127.0.0.1:" in result.stderr
+    assert "s3cret" not in result.stderr and "HTTPS_PROXY" in result.stderr
+
+
+def test_a_server_that_is_not_exofop_is_said_so(fake: FakeExoFop, tmp_path: Path) -> None:
+    wrong = fake.base_url.removesuffix("tess/")  # the site, not ExoFOP-TESS: every script answers 404
+    for args in (["resolve", "TOI-1262"], ["ls", str(DEMO_TIC)], ["fetch", "TOI-1262"]):
+        result = run_cli(wrong, tmp_path / "c", *args)
+        assert result.exit_code != 4, result.stderr  # not "target not found"
+        assert f"the server at {wrong} does not look like ExoFOP" in result.stderr, result.stderr
+        assert "--base-url" in result.stderr
+    # A file's own 404 is still that file's "not found".
+    fake.faults.fail("get_file.php", 404, file_id=NEID)
+    missing = run_cli(fake, tmp_path / "d", "fetch", str(DEMO_TIC), "--regex", "NEID", "--archive", "off")
+    assert missing.exit_code == 4 and "not found" in missing.stderr
