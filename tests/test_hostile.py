@@ -8,6 +8,8 @@ plus issue 14's errors that say what to do. Ctrl-C is tested with real SIGINTs t
 
 from __future__ import annotations
 
+import io
+import json
 import signal
 import socket
 import subprocess
@@ -391,3 +393,83 @@ def test_a_server_that_is_not_exofop_is_said_so(fake: FakeExoFop, tmp_path: Path
     fake.faults.fail("get_file.php", 404, file_id=NEID)
     missing = run_cli(fake, tmp_path / "d", "fetch", str(DEMO_TIC), "--regex", "NEID", "--archive", "off")
     assert missing.exit_code == 4 and "not found" in missing.stderr
+
+
+# -- 6: every server-supplied string is made safe at the output boundary -----------------------------------------
+ESCAPES = ("\x1b]0;pwned\x07", "\x1b[2J", "\u202e", "\u2066", "\x9b")
+HOSTILE_NAME = "HD \x1b]0;pwned\x07104654\x1b[2J \u202etxt.exe"
+RLO_FILE = "report_\u202etxt.exe_final.pdf"
+
+
+def assert_safe(text: str) -> None:
+    for raw in ESCAPES:
+        assert raw not in text, repr(text)
+
+
+@pytest.fixture
+def escape_laden(fake: FakeExoFop) -> FakeExoFop:
+    fake.add_target(
+        FakeTarget(
+            tic_id=SMALL_TIC,
+            tois=["9999.01"],
+            names=[HOSTILE_NAME, "Gaia DR3 \u202e123"],
+            files=[FakeFile(SMALL_ID, RLO_FILE, content=b"x", description="desc \x1b[31mred\x1b[0m")],
+        )
+    )
+    return fake
+
+
+def test_resolve_never_prints_escapes_and_json_stays_exact(escape_laden: FakeExoFop, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    for _ in range(
+        2
+    ):  # the second answer comes from the resolution cache: replayed escapes are made safe too
+        text = run_cli(escape_laden, cache, "resolve", str(SMALL_TIC))
+        assert text.exit_code == 0, text.stderr
+        assert_safe(text.stdout + text.stderr)
+        assert "\\x1b]0;pwned\\x07" in text.stdout and "\\u202e" in text.stdout
+    as_json = run_cli(escape_laden, cache, "resolve", str(SMALL_TIC), "--json")
+    assert HOSTILE_NAME in json.loads(as_json.stdout)["names"]  # exact data for tools
+
+
+def test_listings_and_tables_never_print_escapes(
+    escape_laden: FakeExoFop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "c"
+    fetched = run_cli(escape_laden, cache, "-v", "fetch", str(SMALL_TIC), "--archive", "off")
+    assert fetched.exit_code == 0, fetched.stderr
+    assert_safe(fetched.stdout + fetched.stderr)
+    outputs = [
+        run_cli(escape_laden, cache, "ls", str(SMALL_TIC)),  # TSV: stdout is not a terminal
+        run_cli(escape_laden, cache, "cache", "ls"),
+    ]
+    import exofop_cli.cli._output as output
+
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)  # the Rich table
+    outputs.append(run_cli(escape_laden, cache, "ls", str(SMALL_TIC), "--wide"))
+    for result in outputs:
+        assert result.exit_code == 0, result.stderr
+        assert_safe(result.stdout + result.stderr)
+    assert "report_\\u202etxt.exe_final.pdf" in outputs[0].stdout
+    as_json = run_cli(escape_laden, cache, "ls", str(SMALL_TIC), "--json")
+    assert json.loads(as_json.stdout)[0]["filename"] == RLO_FILE
+
+
+def test_retry_notices_and_progress_never_print_escapes(escape_laden: FakeExoFop, tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from exofop_cli.cli._progress import RichProgress
+
+    escape_laden.faults.fail("get_file.php", 503, times=1, retry_after="0", file_id=SMALL_ID)
+    verbose = run_cli(escape_laden, tmp_path / "c", "-vv", "fetch", str(SMALL_TIC), "--archive", "off")
+    assert verbose.exit_code == 0 and "waiting" in verbose.stderr
+    assert_safe(verbose.stderr)
+    console = Console(file=io.StringIO(), force_terminal=True, width=120)
+    progress = RichProgress(console)
+    progress.stars(1)
+    progress.star_begin("TIC 1", 1)
+    progress.transfer_begin("TIC 1", f"{SMALL_ID} {HOSTILE_NAME}", None)
+    progress.transfer_end("TIC 1", f"{SMALL_ID} {HOSTILE_NAME}", 1, 0)
+    progress.star_end("TIC 1")
+    drawn = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "pwned" in drawn and "\x1b]0;" not in drawn and "\u202e" not in drawn and "\x07" not in drawn
