@@ -37,6 +37,7 @@ from .test_faults import (
     big,
     cli_env,
     exofop_cmd,
+    manifest_path,
     run_cli,
     temp_files,
 )
@@ -473,3 +474,118 @@ def test_retry_notices_and_progress_never_print_escapes(escape_laden: FakeExoFop
     progress.star_end("TIC 1")
     drawn = console.file.getvalue()  # type: ignore[attr-defined]
     assert "pwned" in drawn and "\x1b]0;" not in drawn and "\u202e" not in drawn and "\x07" not in drawn
+
+
+# -- 8: auth login keeps only cookies it can send back --------------------------------------------------------------
+def login(fake: FakeExoFop, tmp_path: Path) -> Any:
+    from typer.testing import CliRunner
+
+    from exofop_cli.cli import app
+
+    args = ["--base-url", fake.base_url, "auth", "login", "--password-stdin"]
+    env = {"EXOFOP_USERNAME": "observer", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    return CliRunner().invoke(app, args, env=env, input="correct horse\n")
+
+
+@pytest.mark.parametrize(
+    ("set_cookie", "reason"),
+    [
+        ('PHPSESSID="x;y"; path=/', "characters a Cookie header cannot carry"),
+        ("PHPSESSID={sid}; path=/; Domain=.evil.example", "Domain=.evil.example"),
+        ("PHPSESSID={sid}; path=/elsewhere/", "Path=/elsewhere/"),
+        ("PHPSESSID={sid}; path=/; Max-Age=-1", "expired"),
+    ],
+)
+def test_a_session_cookie_that_cannot_be_sent_back_is_not_saved(
+    fake: FakeExoFop, tmp_path: Path, set_cookie: str, reason: str
+) -> None:
+    fake.login_set_cookie = set_cookie
+    result = login(fake, tmp_path)
+    assert result.exit_code == 5, result.stderr
+    assert "cannot be used" in result.stderr and reason in result.stderr and "unexpected" not in result.stderr
+    assert not list((tmp_path / "cfg").rglob("cookies.txt"))  # nothing saved: later commands are unaffected
+    after = run_cli(fake, tmp_path / "c", "ls", str(DEMO_TIC), env={"XDG_CONFIG_HOME": str(tmp_path / "cfg")})
+    assert after.exit_code == 0, after.stderr
+
+
+def test_a_huge_max_age_is_capped_not_a_crash(fake: FakeExoFop, tmp_path: Path) -> None:
+    fake.login_set_cookie = "PHPSESSID={sid}; path=/; Max-Age=99999999999999999999"
+    result = login(fake, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    (jar,) = (tmp_path / "cfg").rglob("cookies.txt")
+    expiry = int(jar.read_text().strip().splitlines()[-1].split("\t")[4])
+    assert time.time() < expiry <= time.time() + 401 * 86400
+    status = run_cli(fake, tmp_path / "c", "auth", "status", env={"XDG_CONFIG_HOME": str(tmp_path / "cfg")})
+    assert status.exit_code == 0 and "logged in" in status.stdout
+
+
+# -- 9: a cookie for a domain never goes to an IP address that merely ends like it ------------------------------
+@pytest.mark.parametrize("domain", [".1", "0.0.1", ".0.0.1", "1"])
+def test_ip_hosts_match_cookies_only_exactly(fake: FakeExoFop, tmp_path: Path, domain: str) -> None:
+    jar = tmp_path / "jar.txt"
+    jar.write_text(f"{domain}\tTRUE\t/\tFALSE\t0\tPHPSESSID\t{fake.new_session()}\n")
+    result = run_cli(
+        fake, tmp_path / "c", "--cookie-jar", str(jar), "fetch", str(DEMO_TIC), "--regex", "CHIRON"
+    )
+    assert result.exit_code == 5, result.stderr  # the proprietary file: no session was sent
+    assert not any(r.had_cookie for r in fake.requests)
+    exact = tmp_path / "exact.txt"
+    exact.write_text(f"127.0.0.1\tTRUE\t/\tFALSE\t0\tPHPSESSID\t{fake.new_session()}\n")
+    ok = run_cli(
+        fake, tmp_path / "d", "--cookie-jar", str(exact), "fetch", str(DEMO_TIC), "--regex", "CHIRON"
+    )
+    assert ok.exit_code == 0, ok.stderr  # the IP itself still gets its cookie
+
+
+# -- 13: jar expiries that are not times ---------------------------------------------------------------------------
+@pytest.mark.parametrize("expiry", ["inf", "1e400", "nan"])
+def test_a_jar_expiry_that_is_not_a_time_is_a_clean_error(
+    fake: FakeExoFop, tmp_path: Path, expiry: str
+) -> None:
+    jar = tmp_path / "jar.txt"
+    jar.write_text(f"127.0.0.1\tFALSE\t/\tFALSE\t{expiry}\tPHPSESSID\tabc\n")
+    result = run_cli(fake, tmp_path / "c", "--cookie-jar", str(jar), "ls", str(DEMO_TIC))
+    assert result.exit_code == 2 and "invalid expiry field" in result.stderr
+
+
+def test_a_jar_expired_in_the_distant_past_with_a_401(fake: FakeExoFop, tmp_path: Path) -> None:
+    jar = tmp_path / "jar.txt"
+    jar.write_text("127.0.0.1\tFALSE\t/\tFALSE\t-1e300\tPHPSESSID\tabc\n")
+    fake.faults.fail("get_file.php", 401, times=100, file_id=1010)
+    cache = tmp_path / "c"
+    result = run_cli(fake, cache, "--cookie-jar", str(jar), "fetch", str(DEMO_TIC), "--archive", "off")
+    assert result.exit_code == 3 and "unexpected" not in result.stderr, result.stderr
+    assert "expired on 1970-01-01" in result.stderr
+    assert_clean_cache(manifest_path(cache))
+
+
+# -- 10: credentials in the base URL are used, never written or logged -------------------------------------------
+def test_credentials_in_the_base_url_are_never_written_or_logged(fake: FakeExoFop, tmp_path: Path) -> None:
+    secret_url = fake.base_url.replace("http://", "http://reader:s3cr3t-pw@")
+    cache = tmp_path / "c"
+    with FakeExoFop() as twin:  # a redirect to another host must not carry the credentials
+        fake.faults.redirect(
+            "get_file.php", f"http://localhost:{twin.port}/tess/get_file.php?id={NEID}", file_id=TRES
+        )
+        runs = [
+            run_cli(secret_url, cache, "-vvv", "fetch", str(DEMO_TIC), "--archive", "off"),
+            run_cli(secret_url, cache, "-vvv", "fetch", str(DEMO_TIC)),  # the warm path (and its stamp)
+            run_cli(secret_url, cache, "resolve", "TOI-1262"),
+            run_cli(secret_url, cache, "cache", "ls", "--json"),
+        ]
+        assert twin.requests and not any(r.had_auth for r in twin.requests)
+    assert all(r.had_auth for r in fake.requests)  # basic auth, to the base URL's own host only
+    for result in runs:
+        assert result.exit_code in (0, 3), result.stderr
+        assert (
+            "s3cr3t-pw" not in result.stdout + result.stderr
+            and "reader:" not in result.stdout + result.stderr
+        )
+    written = [p for p in cache.rglob("*") if p.is_file()]
+    assert any(p.name == "manifest.json" for p in written) and any(
+        p.parent.name == "records" for p in written
+    )
+    for path in written:
+        assert b"s3cr3t-pw" not in path.read_bytes() and b"reader:" not in path.read_bytes(), path
+    manifest = json.loads(manifest_path(cache).read_text())
+    assert manifest["sources"]["base_url"] == fake.base_url

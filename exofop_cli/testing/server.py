@@ -392,6 +392,7 @@ class LoggedRequest:
     bytes_sent: int
     had_cookie: bool
     host: str
+    had_auth: bool = False  # an Authorization header (credentials given in the base URL)
 
 
 @dataclass
@@ -662,8 +663,13 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "encoded" and shape is not None:
             headers["Content-Encoding"] = shape.encoding
         elif kind == "overlong" and shape is not None:
-            # Announce the true length, then send more: the extra bytes follow in the same stream.
-            return iter([data, bytes(shape.extra)]), len(data), headers
+            # Announce the true length, then send more: the extra bytes follow in the same write (a server
+            # that gets its length wrong sends one stream), the rest of a large excess after it.
+            first = data + bytes(min(shape.extra, 65536))
+            rest = (
+                bytes(1 << 20)[: min(1 << 20, left)] for left in range(shape.extra - 65536, 0, -(1 << 20))
+            )
+            return iter([first, *rest]), len(data), headers
         return data, len(data), headers
 
     def _raw_answer(self, fault: Fault) -> int:
@@ -718,6 +724,7 @@ class _Handler(BaseHTTPRequestHandler):
                 sent,
                 "Cookie" in self.headers,
                 self.headers.get("Host", ""),
+                "Authorization" in self.headers,
             )
         )
 
