@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from exofop_cli import ExoFopClient, ExoFopSelectors
+from exofop_cli import ExoFopClient, ExoFopSelectors, read_manifest
 from exofop_cli.errors import InvalidResponseError, NetworkError
 from exofop_cli.testing import DEMO_TIC, FakeExoFop, FakeFile, FakeTarget
 
@@ -589,3 +591,202 @@ def test_credentials_in_the_base_url_are_never_written_or_logged(fake: FakeExoFo
         assert b"s3cr3t-pw" not in path.read_bytes() and b"reader:" not in path.read_bytes(), path
     manifest = json.loads(manifest_path(cache).read_text())
     assert manifest["sources"]["base_url"] == fake.base_url
+
+
+# -- 11: the stale-temp sweep removes only exofop's own temp files, in folders exofop made --------------------------
+def aged(path: Path, *, minutes: float = 20, content: bytes = b"user data") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    old = time.time() - minutes * 60
+    os.utime(path, (old, old))
+    return path
+
+
+def test_a_symlinked_star_folder_is_never_swept(fake: FakeExoFop, cache_dir: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "my-project"
+    theirs = [
+        aged(elsewhere / ".draft.part"),
+        aged(elsewhere / "deep" / ".notes.part"),
+        aged(elsewhere / ".report.pdf.otherhost.123.0badc0de.part"),  # even an exofop-looking name
+        aged(elsewhere / "files" / ".x.fits.host.99999999.deadbeef.part"),
+    ]
+    root = cache_dir / "exofop"
+    root.mkdir(parents=True)
+    (root / f"tic_{DEMO_TIC}").symlink_to(elsewhere, target_is_directory=True)
+    with make_client(fake, cache_dir) as client:
+        client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False)
+    assert [p for p in theirs if not p.exists()] == []
+
+
+def test_the_sweep_removes_only_exofop_temp_names(fake: FakeExoFop, cache_dir: Path) -> None:
+    with make_client(fake, cache_dir) as client:
+        client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False)
+        files = client.layout(DEMO_TIC).files_dir
+        ours = aged(files / ".1003_TOI1262_NEID_rv.txt.otherhost.4242.0badc0de.part")  # a dead writer's
+        theirs = [
+            aged(files / ".draft.part"),
+            aged(files / ".a.b.c.d.part"),
+            aged(files / "sub" / ".x.h.1.0badc0de.part"),
+        ]
+        client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False, force_refresh=True)
+    assert not ours.exists() and all(p.exists() for p in theirs)
+
+
+# -- 12: hand-edited records are validated on read --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"path": "../../../etc/passwd"},
+        {"file_id": "abc"},
+        {"file_id": True},
+        {"sha256": "not-a-hash"},
+        {"bytes": "32"},
+        {"path": "files/\x00x"},
+    ],
+)
+def test_a_hand_edited_record_is_ignored_with_a_warning_and_rebuilt(
+    fake: FakeExoFop, cache_dir: Path, damage: dict[str, Any]
+) -> None:
+    with make_client(fake, cache_dir) as client:
+        first = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False)
+        record_file = client.layout(DEMO_TIC).record_path(NEID)
+        record = json.loads(record_file.read_text())
+        if damage.get("path") == "../../../etc/passwd":
+            # The trap: a path elsewhere whose size and mtime match, so only validation can refuse it.
+            target = cache_dir / "elsewhere"
+            target.write_bytes(b"x" * record["bytes"])
+            os.utime(target, ns=(record["mtime_ns"], record["mtime_ns"]))
+            damage = {"path": os.path.relpath(target, client.layout(DEMO_TIC).root)}
+        record_file.write_text(json.dumps({**record, **damage}))
+        again = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False)
+    assert again.ok, again.errors
+    assert any("damaged record" in w for w in again.warnings), again.warnings
+    manifest = assert_clean_cache(again.manifest_path)
+    assert [f["path"] for f in manifest["files"]] == [
+        f["path"] for f in read_manifest(first.manifest_path)["files"]
+    ]
+    assert json.loads(record_file.read_text())["path"] == record["path"]  # rebuilt
+
+
+# -- 13: clean errors, never "unexpected", for odd input ---------------------------------------------------------------
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308", "-inf"])
+def test_odd_timeouts_are_usage_errors(fake: FakeExoFop, tmp_path: Path, value: str) -> None:
+    result = run_cli(fake, tmp_path / "c", "--timeout", value, "fetch", str(DEMO_TIC))
+    assert result.exit_code == 2 and "unexpected" not in result.stderr, result.stderr
+    login = run_cli(fake, tmp_path / "c", "--timeout", value, "auth", "login", "--password-stdin")
+    assert login.exit_code == 2 and "unexpected" not in login.stderr, login.stderr
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"timeout_seconds": float("nan")},
+        {"timeout_seconds": float("inf")},
+        {"backoff_seconds": -1},
+        {"backoff_seconds": float("nan")},
+        {"retries": -1},
+        {"max_file_size": 0},
+        {"base_url": "http://[::1"},
+        {"base_url": "ftp://example.org/tess/"},
+    ],
+)
+def test_odd_library_settings_are_invalid_input(tmp_path: Path, kwargs: dict[str, Any]) -> None:
+    from exofop_cli.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError):
+        ExoFopClient(cache_dir=tmp_path, **kwargs)
+
+
+def test_a_bad_base_url_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("http://[::1", tmp_path / "c", "fetch", str(DEMO_TIC))
+    assert (
+        result.exit_code == 2 and "unusable base URL" in result.stderr and "unexpected" not in result.stderr
+    )
+
+
+def test_a_target_json_nested_100k_deep_is_an_invalid_response(
+    client: ExoFopClient, fake: FakeExoFop
+) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    fake.faults.replace_body("target.php", b'{"tois": ' + deep + b"}", content_type="application/json")
+    result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False)
+    assert result.ok and any("could not read the ExoFOP overview" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("manifest", [b'{"files": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nul"])
+def test_a_hand_edited_manifest_never_crashes_a_command(
+    fake: FakeExoFop, tmp_path: Path, manifest: bytes | str
+) -> None:
+    cache = tmp_path / "c"
+    assert run_cli(fake, cache, "fetch", str(DEMO_TIC), "--regex", "NEID|Brgamma").exit_code == 0
+    path = manifest_path(cache)
+    if manifest == "nul":
+        data = json.loads(path.read_text())
+        for entry in data["files"]:
+            entry["path"] = entry["path"] + "\x00.txt"
+        manifest = json.dumps(data).encode()
+    assert isinstance(manifest, bytes)
+    for args in (
+        ["cache", "ls"],
+        ["cache", "verify"],
+        ["contrast", str(DEMO_TIC)],
+        ["ls", str(DEMO_TIC)],
+        ["fetch", str(DEMO_TIC), "--regex", "NEID"],
+    ):
+        path.write_bytes(manifest)
+        result = run_cli(fake, cache, *args)
+        assert "unexpected" not in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+        assert result.exit_code in (0, 1, 2, 3), (args, result.stderr)
+    path.write_bytes(manifest)
+    env = {
+        **os.environ,
+        "_EXOFOP_COMPLETE": "complete_bash",
+        "COMP_WORDS": "exofop fetch ",
+        "COMP_CWORD": "2",
+        "_TYPER_COMPLETE_ARGS": "exofop fetch ",
+        "EXOFOP_CACHE_DIR": str(cache),
+    }
+    tab = subprocess.run(
+        [sys.executable, "-c", "from exofop_cli.cli import main; main()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert "Traceback" not in tab.stderr and tab.returncode == 0, tab.stderr
+
+
+# -- 14: smaller ones ----------------------------------------------------------------------------------------------
+def test_a_plain_text_refusal_served_as_html_is_never_saved(client: ExoFopClient, fake: FakeExoFop) -> None:
+    padded = b"\n\nPlease log in to access this file.\n" + b" \n" * 1500  # under SNIFF_BYTES, over 1 KiB
+    for body in (b"Please log in to access this file.", padded):
+        fake.faults.replace_body("get_file.php", body, content_type="text/html", file_id=NEID)
+        result = client.fetch(
+            target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False, archive="off"
+        )
+        (error,) = result.errors
+        assert error.kind == "auth_required" and not list(result.cache_root.glob(f"files/{NEID}_*"))
+
+
+def test_the_library_never_prints_retry_warnings(
+    client: ExoFopClient, fake: FakeExoFop, capfd: pytest.CaptureFixture[str]
+) -> None:
+    client.http.sleep = lambda seconds: None
+    fake.faults.fail("get_file.php", 503, times=1, retry_after="30", file_id=NEID)
+    result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False, archive="off")
+    assert result.ok
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""  # a library never prints (the CLI shows these warnings itself)
+
+
+def test_a_folder_name_exofop_never_makes_is_not_a_star(fake: FakeExoFop, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    assert run_cli(fake, cache, "fetch", str(DEMO_TIC), "--regex", "NEID").exit_code == 0
+    twin = cache / "exofop" / f"tic_0{DEMO_TIC}"
+    twin.mkdir()
+    (twin / "mine.txt").write_text("not exofop's")
+    listed = run_cli(fake, cache, "cache", "ls", "--json")
+    assert [row["tic_id"] for row in json.loads(listed.stdout)] == [DEMO_TIC]
+    pruned = run_cli(fake, cache, "cache", "prune", "--all", "--yes")
+    assert pruned.exit_code == 0 and (twin / "mine.txt").exists()

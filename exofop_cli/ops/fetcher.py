@@ -31,7 +31,7 @@ from ..models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTa
 from ..progress import NullProgress, ProgressListener
 from ..remote import endpoints
 from ..store import refusals, warm
-from ..store.atomic import AtomicWriter, ensure_dir, read_json, remove_stale_temps, touch
+from ..store.atomic import AtomicWriter, ensure_dir, read_json, real_dir, remove_stale_temps, touch
 from ..store.manifest import ManifestInputs, converge_manifest
 from ..store.records import sha256_of, write_record
 from ..targets import sorted_tois
@@ -243,8 +243,11 @@ class Fetcher:
         else:
             run.manifest_before = read_json(layout.manifest)
         ensure_dir(layout.root)
-        remove_stale_temps(layout.root)
-        remove_stale_temps(self.cache.root, recursive=False)  # a killed resolutions.json write
+        # Only exofop's own temp names, only in the folders exofop makes, never through a symlink (a star
+        # folder linked to a project folder must not lose that project's files).
+        if real_dir(layout.root):
+            remove_stale_temps(layout.own_folders)
+        remove_stale_temps((self.cache.root,))  # a killed resolutions.json write
 
     def _start_missing(self, run: _Run) -> None:
         """Start everything the cache lacks at once: overview, file list, summary tables (and the zip)."""
@@ -312,11 +315,13 @@ class Fetcher:
             if jar_used or options.refresh or options.force
             else refusals.remembered_refusals(layout, run.manifest_before)
         )
-        from ..store.records import record_state
+        from ..store.records import damaged_record, record_state
 
         to_download: list[ExoFopFileRow] = []
         for row in selected:
             state, record = record_state(layout, row)
+            if record is None and (damage := damaged_record(layout, row.file_id)) is not None:
+                run.notes.append(damage)
             action = download_action(state, force=options.force, verify=options.verify)
             if action == "download" and row.file_id in known_auth:
                 run.errors.append(known_auth[row.file_id])
@@ -480,7 +485,9 @@ class Fetcher:
             warnings=tuple(filelist_warnings),
             errors=tuple(run.errors),
         )
-        manifest = converge_manifest(run.layout, inputs)
+        damaged: list[str] = []  # hand-edited records are ignored (and said so), never trusted
+        manifest = converge_manifest(run.layout, inputs, damaged)
+        run.notes.extend(d for d in damaged if d not in run.notes)
         touch(run.layout.last_used)
         return manifest
 

@@ -163,7 +163,10 @@ def verify_target(layout: TargetLayout) -> VerifyReport:
         rel = str(entry.get("path", ""))
         path = layout.root / rel
         file_id = entry.get("file_id")
-        if not rel or not path.resolve().is_relative_to(layout.root.resolve()):
+        if not rel or "\x00" in rel:
+            problems.append(VerifyProblem(rel, file_id, "unusable path (empty, or a NUL byte)"))
+            continue
+        if not path.resolve().is_relative_to(layout.root.resolve()):
             problems.append(VerifyProblem(rel, file_id, "path outside the target folder"))
             continue
         try:
@@ -179,7 +182,7 @@ def verify_target(layout: TargetLayout) -> VerifyReport:
     for rel_key in ("filelist",):
         info = manifest.get(rel_key)
         if isinstance(info, dict) and not (layout.root / str(info.get("path", ""))).is_file():
-            problems.append(VerifyProblem(str(info.get("path")), None, "missing"))
+            problems.append(VerifyProblem(str(info.get("path")), None, "missing"))  # is_file: False for NUL
     for rel in _dict(manifest.get("summaries")).values():
         if not (layout.root / str(rel)).is_file():
             problems.append(VerifyProblem(str(rel), None, "missing"))
@@ -324,7 +327,9 @@ def plan_prune(
             reason = "named target"
         items.append(PruneItem(layout.root, "target", _tree_size(layout.root), reason, layout.tic_id))
         pruned_roots.append(layout.root)
-    for temp in iter_temp_files(cache_root):
+    folders = [cache_root, *(f for lay in target_dirs(cache_root) for f in lay.own_folders)]
+    temps = (temp for folder in folders for temp in iter_temp_files(folder))
+    for temp in temps:
         if any(temp.is_relative_to(root) for root in pruned_roots) or not is_stale_temp(temp, now=when):
             continue
         try:

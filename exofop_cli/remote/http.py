@@ -743,7 +743,7 @@ class HttpSession:
         """Raise what a body stands for when it is a page or a refusal message, not a table or JSON."""
         if looks_like_html(content[:SNIFF_BYTES]):
             self._html_error(content, what=what, endpoint=endpoint)
-        if len(content) <= REFUSAL_MAX_BYTES:
+        if len(content) <= REFUSAL_MAX_BYTES or len(content.strip()) <= REFUSAL_MAX_BYTES:
             refusal = refusal_message(content)
             if refusal is not None:
                 raise self._refusal_error(refusal, what=what, endpoint=endpoint)
