@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from exofop_cli import ExoFopClient, ExoFopSelectors, read_manifest
-from exofop_cli.errors import InvalidResponseError, NetworkError
+from exofop_cli.errors import CacheError, InvalidResponseError, NetworkError
 from exofop_cli.testing import DEMO_TIC, FakeExoFop, FakeFile, FakeTarget
 
 from .conftest import make_client
@@ -790,3 +790,83 @@ def test_a_folder_name_exofop_never_makes_is_not_a_star(fake: FakeExoFop, tmp_pa
     assert [row["tic_id"] for row in json.loads(listed.stdout)] == [DEMO_TIC]
     pruned = run_cli(fake, cache, "cache", "prune", "--all", "--yes")
     assert pruned.exit_code == 0 and (twin / "mine.txt").exists()
+
+
+# -- 7: a fetch and a cache prune at the same time ---------------------------------------------------------------------
+def test_prune_skips_a_star_a_live_fetch_is_using(big: FakeExoFop, cache_dir: Path) -> None:
+    big.faults.chunk_delay = 0.1  # ~1.2 s for the big file
+    files_dir = cache_dir / "exofop" / f"tic_{BIG_TIC}" / "files"
+    proc = subprocess.Popen(
+        exofop_cmd("fetch", str(BIG_TIC), "--archive", "off", "--jobs", "1"),
+        env=cli_env(big, cache_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not any(p.stat().st_size > 0 for p in temp_files(files_dir)):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        pruned = run_cli(big, cache_dir, "cache", "prune", "--all", "--yes")
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert pruned.exit_code == 0 and "in use by a fetch (pid" in pruned.stderr, pruned.stderr
+    assert proc.returncode == 0, err
+    manifest = assert_clean_cache(manifest_path(cache_dir, BIG_TIC))
+    assert len(manifest["files"]) == 2 and manifest["filelist"] is not None
+    assert (files_dir.parent / "filelist.csv").is_file()
+    again = run_cli(big, cache_dir, "cache", "prune", "--all", "--yes")  # the fetch is over: the marker too
+    assert again.exit_code == 0 and not files_dir.parent.exists()
+
+
+def test_a_stale_marker_does_not_keep_a_star(fake: FakeExoFop, cache_dir: Path) -> None:
+    from exofop_cli.store.atomic import _HOST
+
+    assert run_cli(fake, cache_dir, "fetch", str(DEMO_TIC), "--regex", "NEID").exit_code == 0
+    active = cache_dir / "exofop" / f"tic_{DEMO_TIC}" / ".state" / "active"
+    active.mkdir(parents=True, exist_ok=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    (active / "here").write_text(json.dumps({"host": _HOST, "pid": int(dead.stdout), "since": time.time()}))
+    aged(
+        active / "there", minutes=20, content=json.dumps({"host": "elsewhere", "pid": 1, "since": 0}).encode()
+    )
+    pruned = run_cli(fake, cache_dir, "cache", "prune", "--all", "--yes")
+    assert pruned.exit_code == 0 and "in use" not in pruned.stderr
+    assert not (cache_dir / "exofop" / f"tic_{DEMO_TIC}").exists()
+
+
+def test_files_deleted_under_a_fetch_are_noticed_and_fetched_again(
+    fake: FakeExoFop, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exofop_cli.ops import fetcher
+
+    real = fetcher.converge_manifest
+    deletions = {"left": 1}
+
+    def prune_first(layout: Any, *args: Any, **kwargs: Any) -> Any:
+        if deletions["left"]:
+            deletions["left"] -= 1
+            for path in layout.files_dir.iterdir():  # what a prune planned before this fetch would do
+                path.unlink()
+        return real(layout, *args, **kwargs)
+
+    monkeypatch.setattr(fetcher, "converge_manifest", prune_first)
+    with make_client(fake, cache_dir) as client:
+        result = client.fetch(
+            target=str(DEMO_TIC), selectors=ExoFopSelectors(filename_regex="NEID|TRES_2020")
+        )
+        assert result.ok and any("vanished" in w for w in result.warnings)
+        assert_files_match_server(assert_clean_cache(result.manifest_path), fake)
+        assert len(read_manifest(result.manifest_path)["files"]) == 2
+        deletions["left"] = 2  # deleted again after the second try: a failure, never "2 downloaded"
+        with pytest.raises(CacheError, match="keep vanishing"):
+            client.fetch(
+                target=str(DEMO_TIC),
+                selectors=ExoFopSelectors(filename_regex="NEID|TRES_2020"),
+                force_download=True,
+            )

@@ -30,7 +30,7 @@ from ..errors import (
 from ..models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
 from ..progress import NullProgress, ProgressListener
 from ..remote import endpoints
-from ..store import refusals, warm
+from ..store import activity, refusals, warm
 from ..store.atomic import AtomicWriter, ensure_dir, read_json, real_dir, remove_stale_temps, touch
 from ..store.manifest import ManifestInputs, converge_manifest
 from ..store.records import sha256_of, write_record
@@ -109,6 +109,7 @@ class _Run:
     skipped: list[str] = field(default_factory=list)  # ExoFOP names of selected files already cached
     downloaded: list[Path] = field(default_factory=list)
     nbytes: int = 0
+    marker: activity.Marker | None = None  # tells `cache prune` this star is in use
 
     @property
     def layout(self) -> TargetLayout:
@@ -204,12 +205,25 @@ class Fetcher:
             self._collect_summaries(run)
             target = self._target(run, rows)
             manifest = self._write_manifest(run, target, rows, filelist_warnings)
+            vanished = self._vanished(run, selected, manifest)
+            if vanished:
+                # Deleted under this fetch (a `cache prune` that planned before this fetch began, a user):
+                # fetched once more, never reported as downloaded while missing.
+                run.notes.append(
+                    f"{len(vanished)} file(s) vanished from the cache while this fetch ran (a concurrent "
+                    "`exofop cache prune`?); fetched again"
+                )
+                self._download(run, self._decide(run, vanished), rows)
+                manifest = self._write_manifest(run, target, rows, filelist_warnings)
+                self._check_present(run, selected, manifest)
             result = self._result(run, target, selected, manifest, filelist_warnings)
             if warm_key is not None:
                 self._record_warm(run, warm_key, result, manifest, filelist_warnings)
             return result
         finally:
             self._discard_unused_archive(run)
+            if run.marker is not None:
+                run.marker.remove()
             self.progress.star_end(run.label)
 
     # -- steps ----------------------------------------------------------------------------------------------
@@ -243,6 +257,7 @@ class Fetcher:
         else:
             run.manifest_before = read_json(layout.manifest)
         ensure_dir(layout.root)
+        run.marker = activity.mark(layout)
         # Only exofop's own temp names, only in the folders exofop makes, never through a symlink (a star
         # folder linked to a project folder must not lose that project's files).
         if real_dir(layout.root):
@@ -451,6 +466,9 @@ class Fetcher:
             overview = run.overview.result()
         except TargetNotFoundError:
             if not rows:
+                if run.marker is not None:
+                    run.marker.remove()  # first: forget_if_unknown removes only empty folders
+                    run.marker = None
                 run.store.forget_if_unknown()
                 raise
             run.notes.append(f"ExoFOP's overview does not know TIC {tic}, but its file list does")
@@ -474,11 +492,15 @@ class Fetcher:
         filelist_warnings: list[str],
     ) -> dict[str, Any]:
         """Rebuild the manifest from what is on disk now (lock-free convergence, see ``store.manifest``)."""
+        filelist_rows: int | None = len(rows)
+        if not run.layout.filelist.is_file():
+            filelist_rows = None  # deleted while this fetch ran: the manifest must not promise it
+            run.notes.append("the cached file list vanished while this fetch ran; the next fetch gets it again")
         inputs = ManifestInputs(
             target=target,
             base_url=self.remote.base_url,
             cookie_jar_used=self.remote.cookie_jar_used,
-            filelist_rows=len(rows),
+            filelist_rows=filelist_rows,
             rows={r.file_id: r for r in rows},
             summaries=run.store.present_summaries(),
             requests=run.store.source_requests(),
@@ -490,6 +512,23 @@ class Fetcher:
         run.notes.extend(d for d in damaged if d not in run.notes)
         touch(run.layout.last_used)
         return manifest
+
+    @staticmethod
+    def _vanished(run: _Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]) -> list[ExoFopFileRow]:
+        """Selected files neither in the manifest nor failed: they were there, and are gone."""
+        present = {int(f["file_id"]) for f in manifest["files"]}
+        failed = {e.file_id for e in run.errors}
+        return [r for r in selected if r.file_id not in present and r.file_id not in failed]
+
+    def _check_present(self, run: _Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]) -> None:
+        """After fetching them again, files that are still missing make the fetch fail, never succeed."""
+        still = self._vanished(run, selected, manifest)
+        if still:
+            raise CacheError(
+                f"{len(still)} file(s) of TIC {run.store.tic_id} keep vanishing from the cache while they "
+                f"are fetched (first: {still[0].filename})",
+                hint="is another program deleting from the cache folder? run `exofop fetch` again once it stops",
+            )
 
     @staticmethod
     def _result(
@@ -593,6 +632,8 @@ class Fetcher:
             if self.cancel.is_set():
                 raise Cancelled()
             progress.transfer_bytes(label, key, n)
+            if run.marker is not None:
+                run.marker.touch()  # a long download keeps its star marked as in use
 
         layout = run.layout
         dest = layout.file_path(row.file_id, row.filename)

@@ -119,7 +119,8 @@ class TargetStore:
         for path in (layout.filelist, *(self.summary_path(kind) for kind in endpoints.SUMMARIES)):
             with contextlib.suppress(OSError):
                 path.unlink()
-        for folder in (layout.summaries_dir, layout.records_dir, layout.root / ".state", layout.root):
+        state = layout.root / ".state"
+        for folder in (layout.summaries_dir, layout.records_dir, state / "active", state, layout.root):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty
 
