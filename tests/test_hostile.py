@@ -195,7 +195,10 @@ def test_an_endless_body_stops_at_the_size_limit(fake: FakeExoFop, cache_dir: Pa
         result = within(30, lambda: client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID))
     (error,) = result.errors
     assert error.kind == "invalid_response" and error.file_id == NEID
-    assert "TOI1262_NEID_rv.txt" in error.message and "larger than the 1.0 MiB limit" in error.message
+    assert (
+        "TOI1262_NEID_rv.txt" in error.message
+        and "larger than the --max-file-size limit of 1.0 MiB" in error.message
+    )
     assert not list(result.cache_root.glob(f"files/{NEID}_*")) and temp_files(cache_dir) == []
 
 
@@ -204,7 +207,7 @@ def test_a_file_announced_larger_than_the_limit_is_refused(fake: FakeExoFop, cac
         result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_TRES, include_summaries=False)
     (error,) = result.errors
     assert error.kind == "invalid_response"
-    assert "larger than the 97.7 KiB limit (--max-file-size) (at least 175.8 KiB)" in error.message
+    assert "larger than the --max-file-size limit of 97.7 KiB (at least 175.8 KiB)" in error.message
 
 
 def test_a_gzip_bomb_is_refused_by_its_ratio(fake: FakeExoFop, cache_dir: Path) -> None:
@@ -870,3 +873,36 @@ def test_files_deleted_under_a_fetch_are_noticed_and_fetched_again(
                 selectors=ExoFopSelectors(filename_regex="NEID|TRES_2020"),
                 force_download=True,
             )
+
+
+# -- 4: a huge file list: streamed, bounded, and no larger in memory than it must be -------------------------------
+def test_a_file_list_past_the_table_limit_is_a_clear_error(
+    fake: FakeExoFop, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exofop_cli import config
+
+    monkeypatch.setattr(config, "MAX_TABLE_BYTES", 1000)
+    with make_client(fake, cache_dir) as client, pytest.raises(InvalidResponseError) as info:
+        client.fetch(target=str(DEMO_TIC), include_summaries=False)
+    assert "the file list of TIC 365938305 is larger than the 1000 B limit" in info.value.message
+    assert not client.layout(DEMO_TIC).filelist.exists() and temp_files(cache_dir) == []
+
+
+def test_a_file_list_is_parsed_from_its_file_as_from_its_bytes(tmp_path: Path) -> None:
+    from exofop_cli.remote.filelist import parse_filelist
+    from exofop_cli.testing import HUGE_TIC, huge_filelist_target
+
+    body = huge_filelist_target(2000).filelist_raw
+    assert body is not None
+    # Ragged and quoted rows too: the streaming reader must read them as the whole-text reader did.
+    body += (
+        b'Image,"a, quoted\nname.fits",999,'
+        + str(HUGE_TIC).encode()
+        + b',1000.01,2020-01-01,u,g,1,"two\nlines"\n'
+    )
+    path = tmp_path / "filelist.csv"
+    path.write_bytes(body)
+    from_file = parse_filelist(path, tic_id=HUGE_TIC)
+    from_bytes = parse_filelist(body, tic_id=HUGE_TIC)
+    assert from_file == from_bytes and len(from_file[0]) == 2001
+    assert from_file[0][0].filename == "a, quoted\nname.fits" and from_file[0][0].description == "two\nlines"

@@ -101,7 +101,7 @@ class _Run:
     warm_inputs: warm.Snapshot | None = None
     read_at: int | None = None
     overview: Future[Overview] | None = None
-    filelist: Future[bytes] | None = None
+    filelist: Future[tuple[list[ExoFopFileRow], list[str]]] | None = None
     summaries: dict[str, Future[bytes]] = field(default_factory=dict)
     archive: Future[Path] | None = None  # the star's zip, asked for alongside its file list
     archive_used: bool = False
@@ -288,26 +288,21 @@ class Fetcher:
         from ..remote.filelist import parse_filelist
 
         store = run.store
-        content: bytes | None = None
         if run.filelist is not None:
             try:
-                content = run.filelist.result()
+                return run.filelist.result()  # parsed as it was saved
             except (RequestError, OfflineError) as exc:
                 if not store.has_filelist():
                     raise
                 run.errors.append(issue_from(exc, endpoint=endpoints.FILELIST))
                 run.notes.append(f"could not refresh the file list ({exc}); using the cached copy")
-        if content is None:
-            content = store.layout.filelist.read_bytes()
         try:
-            # Validated (HTML-sniffed) before it was cached or just now by the remote.
-            return parse_filelist(content, tic_id=store.tic_id, trusted=True)
-        except InvalidResponseError:
-            if run.filelist is not None:
-                raise
-            # The cached copy was damaged since (it has no hash): get it again rather than fail forever.
+            # Validated (HTML-sniffed) before it was cached; read from the file, streamed.
+            return parse_filelist(store.layout.filelist, tic_id=store.tic_id, trusted=True)
+        except (InvalidResponseError, OSError):
+            # The cached copy was damaged (or removed) since (it has no hash): get it again, never fail on it.
             run.notes.append("the cached file list no longer read as one; fetched it again")
-            return parse_filelist(browse.fetch_filelist(store, self.remote), tic_id=store.tic_id)
+            return browse.fetch_filelist(store, self.remote)
 
     def _select(self, run: _Run, rows: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
         """The rows the selectors pick (joining the observation tables for instrument/telescope)."""
@@ -495,7 +490,9 @@ class Fetcher:
         filelist_rows: int | None = len(rows)
         if not run.layout.filelist.is_file():
             filelist_rows = None  # deleted while this fetch ran: the manifest must not promise it
-            run.notes.append("the cached file list vanished while this fetch ran; the next fetch gets it again")
+            run.notes.append(
+                "the cached file list vanished while this fetch ran; the next fetch gets it again"
+            )
         inputs = ManifestInputs(
             target=target,
             base_url=self.remote.base_url,
@@ -514,7 +511,9 @@ class Fetcher:
         return manifest
 
     @staticmethod
-    def _vanished(run: _Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]) -> list[ExoFopFileRow]:
+    def _vanished(
+        run: _Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]
+    ) -> list[ExoFopFileRow]:
         """Selected files neither in the manifest nor failed: they were there, and are gone."""
         present = {int(f["file_id"]) for f in manifest["files"]}
         failed = {e.file_id for e in run.errors}

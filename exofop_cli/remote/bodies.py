@@ -207,10 +207,10 @@ class BodyReader:
             )
 
     def _too_large(self, size: int) -> InvalidResponseError:
-        name = f" ({self.limit_name})" if self.limit_name else ""
+        limit = human_size(self.max_bytes)
+        limit = f"the {self.limit_name} limit of {limit}" if self.limit_name else f"the {limit} limit"
         return InvalidResponseError(
-            f"{self.what} is larger than the {human_size(self.max_bytes)} limit{name} (at least "
-            f"{human_size(size)}); nothing was saved",
+            f"{self.what} is larger than {limit} (at least {human_size(size)}); nothing was saved",
             endpoint=self.endpoint,
             hint=self.limit_hint,
         )

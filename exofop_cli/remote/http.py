@@ -836,13 +836,15 @@ class HttpSession:
         on_bytes: Callable[[int], None] | None = None,
         cancel: threading.Event | None = None,
         max_bytes: int | None = None,
+        table: bool = False,
     ) -> Saved:
         """Stream a body into a fresh sink per attempt (sniffed first, committed only when complete).
 
         ``on_start`` hears the size (Content-Length, None when unknown) when each attempt's answer begins,
         ``on_bytes`` every chunk (a negative count takes back a failed attempt's bytes). ``cancel`` stops
         this download (within ``config.CANCEL_POLL_SECONDS``) with ``Cancelled``; ``max_bytes`` (default
-        ``max_file_size``) bounds the decoded body.
+        ``max_file_size``) bounds the decoded body. ``table``: the body is a table (sniffed as ``get`` does;
+        the sink's commit checks the rest), streamed rather than held in memory.
         """
         url = self.url(endpoint, params)
         limit = self.max_file_size if max_bytes is None else max_bytes
@@ -874,6 +876,7 @@ class HttpSession:
                         endpoint=endpoint,
                         filename=expected_filename,
                         on_bytes=on_bytes,
+                        table=table,
                     )
                 finally:
                     response.close()
@@ -902,12 +905,16 @@ class HttpSession:
         endpoint: str,
         filename: str,
         on_bytes: Callable[[int], None] | None,
+        table: bool = False,
     ) -> Saved:
         """Sniff the head of a body, stream the rest into a sink, commit when whole and trustworthy."""
         content_type = response.headers.get("content-type", "")
         sent = 0
 
         def sniff(head: bytes, *, complete: bool) -> None:
+            if table:
+                self._sniff_table(head, what=what, endpoint=endpoint, complete=complete)
+                return
             self._sniff_file(
                 head,
                 what=what,
@@ -1009,6 +1016,15 @@ class HttpSession:
             refusal = refused_file(head, filename, content_type)
             if refusal is not None:
                 raise self._refusal_error(refusal, what=what, endpoint=endpoint)
+
+    def _sniff_table(self, head: bytes, *, what: str, endpoint: str, complete: bool) -> None:
+        """Raise when a table's body is empty (throttling: retried), a page, a refusal, markup or binary."""
+        from .tables import check_not_html
+
+        if complete and not head.strip():
+            raise self._empty(what, endpoint)
+        self.check_data(head if complete else head[:SNIFF_BYTES], what=what, endpoint=endpoint)
+        check_not_html(head[:SNIFF_BYTES], what=what, endpoint=endpoint)
 
     def _iter_body(
         self,

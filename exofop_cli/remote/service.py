@@ -184,6 +184,18 @@ class ExoFopRemote:
         parse_filelist(body.content, tic_id=tic_id)
         return body.content
 
+    def filelist_into(self, tic_id: int, open_sink: Callable[[], Sink]) -> Saved:
+        """Stream a star's file index into a sink, sniffed as a table; the sink's commit parses it (a list
+        of a million rows is never held in memory whole, see ``filelist``)."""
+        return self.http.download(
+            endpoints.FILELIST,
+            endpoints.filelist_params(tic_id),
+            open_sink,
+            what=f"the file list of TIC {tic_id}",
+            max_bytes=config.MAX_TABLE_BYTES,
+            table=True,
+        )
+
     def summary(self, tic_id: int, kind: str) -> bytes:
         """One raw summary table of a star, checked to parse as that table."""
         from .summaries import check_summary_table

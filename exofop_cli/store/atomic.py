@@ -14,7 +14,7 @@ import errno
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -194,8 +194,16 @@ class AtomicWriter:
     ``hashed=False`` skips the sha256 (``self.sha256.hexdigest()`` then raises).
     """
 
-    def __init__(self, final: Path, *, mode: int | None = None, hashed: bool = True) -> None:
+    def __init__(
+        self,
+        final: Path,
+        *,
+        mode: int | None = None,
+        hashed: bool = True,
+        check: Callable[[Path], object] | None = None,
+    ) -> None:
         self.final = final
+        self.check = check  # run on the complete temp file by commit, before it takes the final name
         ensure_dir(final.parent)
         self.temp = temp_path_for(final)
         self.sha256: _Digest = _NoDigest()
@@ -243,9 +251,14 @@ class AtomicWriter:
             self._sink = None
 
     def commit(
-        self, *, expected_size: int | None = None, expected_sha256: str | None = None
+        self,
+        *,
+        expected_size: int | None = None,
+        expected_sha256: str | None = None,
+        check: Callable[[Path], object] | None = None,
     ) -> os.stat_result:
-        """Verify size/hash, then atomically move the temp file onto the final name; return its stat."""
+        """Verify size/hash (and ``check(temp file)``, which raises to refuse it), then atomically move the
+        temp file onto the final name; return its stat."""
         assert self._fh is not None
         try:
             self._finish_sink()
@@ -260,6 +273,13 @@ class AtomicWriter:
         if expected_sha256 is not None and expected_sha256 != self.sha256.hexdigest():
             self.abort()
             raise CacheError(f"refusing to save {self.final.name}: sha256 mismatch")
+        check = check or self.check
+        if check is not None:
+            try:
+                check(self.temp)
+            except BaseException:
+                self.abort()
+                raise
         try:
             os.replace(self.temp, self.final)
             return os.stat(self.final)

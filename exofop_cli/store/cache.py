@@ -44,7 +44,7 @@ class TargetStore:
 
         try:
             # Sniffed before it was cached: trusted, only parsed.
-            return parse_filelist(self.layout.filelist.read_bytes(), tic_id=self.tic_id, trusted=True)
+            return parse_filelist(self.layout.filelist, tic_id=self.tic_id, trusted=True)  # streamed
         except (OSError, ExoFopError):
             return None
 

@@ -298,7 +298,7 @@ class Faults:
         return self.add(Fault(endpoint, "overlong", times=times, extra=extra, file_id=file_id))
 
     def bomb(self, endpoint: str, decoded: int, *, times: int = 1, file_id: int | None = None) -> Fault:
-        """A gzip body (``Content-Encoding: gzip``) of zeros that inflates to ``decoded`` bytes."""
+        """A gzip body (``Content-Encoding: gzip``) of repeated text that inflates to ``decoded`` bytes."""
         return self.add(Fault(endpoint, "bomb", times=times, extra=decoded, file_id=file_id))
 
     def encoded(
@@ -698,14 +698,16 @@ class _Handler(BaseHTTPRequestHandler):
             return 0
 
     def _send_bomb(self, decoded: int) -> int:
-        """A gzip stream of ``decoded`` zero bytes (about 1/1000 of that on the wire), with its length."""
+        """A gzip stream of ``decoded`` bytes of repeated text (about 1/1000 of that on the wire)."""
         import zlib
 
         squeeze = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-        zeros, left, parts = bytes(1 << 20), decoded, []
+        # Text, so that it passes for a table until it has inflated (a header, then the same row).
+        text = (b"File ID,File Name\n" + b"1,bomb.fits\n" * (1 << 17))[: 1 << 20]
+        left, parts = decoded, []
         while left > 0:
-            parts.append(squeeze.compress(zeros[: min(left, len(zeros))]))
-            left -= min(left, len(zeros))
+            parts.append(squeeze.compress(text[: min(left, len(text))]))
+            left -= min(left, len(text))
         parts.append(squeeze.flush())
         data = b"".join(parts)
         self.send_header("Content-Encoding", "gzip")
@@ -871,6 +873,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _filelist(self, params: dict[str, str], cut: int | None) -> tuple[int, int]:
         target = self._target_for(params.get("id"))
+        if target is not None and target.filelist_raw is not None:
+            return 200, self._send(200, target.filelist_raw, cut_at=cut)
         output = params.get("output", _DEFAULT_OUTPUT["download_filelist.php"])
         show_all = self._session_ok() or self.fake.list_proprietary_anonymously
         real = self.fake.real_cell_shapes
