@@ -71,6 +71,7 @@ class ExoFopClient:
         offline: bool | None = None,
         use_saved_login: bool = True,
         progress: ProgressListener | None = None,
+        max_file_size: int = config.DEFAULT_MAX_FILE_SIZE,
     ) -> None:
         if timeout_seconds <= 0:
             raise InvalidInputError(f"timeout must be positive, got {timeout_seconds}")
@@ -94,6 +95,7 @@ class ExoFopClient:
             cookie_jar=self.cookie_jar,
             transport=transport,
             offline=self.offline,
+            max_file_size=max_file_size,  # with the other settings, checked there (InvalidInputError)
         )
         self._resolver: Resolver | None = None
 

@@ -10,6 +10,23 @@ DEFAULT_BASE_URL = "https://exofop.ipac.caltech.edu/tess/"
 # 30 s to 180 s (reference §7). Connecting has its own, short limit.
 DEFAULT_TIMEOUT_SECONDS = 180.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
+# Longer is no timeout at all (and past ~1e9 s the socket layer overflows).
+MAX_TIMEOUT_SECONDS = 24 * 3600.0
+# What "progressing" means (issue 11: a slow download that progresses never times out; issue 16: a trickle
+# is an error). Once a server starts answering, every window of `--timeout` seconds must bring at least this
+# many bytes per second on average, until the answer is complete. Silence before the first byte is the read
+# timeout's business alone (ExoFOP computes full tables for 20-32 s before answering, reference §7).
+MIN_TRANSFER_RATE = 1024
+# Each request also has a deadline: connect + read timeout, plus its size at MIN_TRANSFER_RATE when the size
+# is known (Content-Length). Trickled header bytes therefore end after connect + read timeout.
+# Bounds on what one answer may be: files (`--max-file-size`), tables held in memory, and the expansion of
+# a compressed body (a 1 MB gzip bomb inflates to 1 GB). Below the floor the ratio is not checked.
+DEFAULT_MAX_FILE_SIZE = 8 * 1024**3
+MAX_TABLE_BYTES = 512 * 1024**2
+MAX_DECOMPRESSION_RATIO = 200
+DECOMPRESSION_RATIO_FLOOR_BYTES = 16 * 1024**2
+# How often a waiting thread looks whether the run was interrupted (Ctrl-C ends a run within about this).
+CANCEL_POLL_SECONDS = 0.2
 # ExoFOP publishes no rate limit; known clients use 1-2 concurrent requests. 4 keeps bulk fetches fast over
 # high-latency links while staying polite (one keep-alive pool, at most this many connections to the host).
 DEFAULT_JOBS = 4

@@ -20,7 +20,11 @@ builtins keeps working: ``ValueError`` for bad input, unknown targets and unread
         ├── ServerError .............. OSError: 5xx after retries                kind=server    (exit 6)
         │   └── RateLimitedError ..... 429 after retries                         kind=server    (exit 6)
         └── InvalidResponseError ..... ValueError: HTML/garbage for a table or file
-                                                                                kind=invalid_response (exit 1)
+            │                                                           kind=invalid_response (exit 1)
+            └── NotExoFopError ....... ExoFOP's own scripts answer 404: a wrong base URL  (exit 1)
+
+``Cancelled`` stands apart: it stops the other threads of a run that was interrupted (Ctrl-C) or given up,
+and is never reported (the interrupted thread reports ``KeyboardInterrupt``, exit 130).
 
 ``RequestError.kind`` is the string written into ``manifest.json`` error objects, so the manifest and the
 exception agree on one vocabulary: ``not_found``, ``auth_required``, ``network``, ``server``,
@@ -135,3 +139,13 @@ class InvalidResponseError(RequestError, ValueError):
     """ExoFOP answered, but not with the table or file that was expected (HTML page, garbage)."""
 
     kind: ErrorKind = "invalid_response"
+
+
+class NotExoFopError(InvalidResponseError):
+    """The server answers "not found" for scripts ExoFOP always has: the base URL is not ExoFOP's."""
+
+    hint = "check --base-url / EXOFOP_BASE_URL (ExoFOP-TESS is https://exofop.ipac.caltech.edu/tess/)"
+
+
+class Cancelled(Exception):
+    """Work stopped because its run was interrupted (Ctrl-C) or its caller gave up; never reported."""

@@ -142,7 +142,7 @@ class ExoFopTarget:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a star may list a million files (a third less memory each)
 class ExoFopFileRow:
     """One row of ExoFOP's file index (``download_filelist.php``)."""
 

@@ -234,10 +234,11 @@ def test_stalled_index_times_out(fake: FakeExoFop, cache_dir: Path) -> None:
 
 
 def test_network_unreachable(cache_dir: Path) -> None:
+    # A refused connection would be refused again at once: not retried (issue 14), and said so.
     client = ExoFopClient(base_url=closed_port_url(), cache_dir=cache_dir, retries=2, backoff_seconds=0.01)
-    with client, pytest.raises(NetworkError, match="after 3 attempts") as info:
+    with client, pytest.raises(NetworkError, match=r"refused the connection .*; not retried") as info:
         client.fetch(target=str(DEMO_TIC))
-    assert info.value.kind == "network"
+    assert info.value.kind == "network" and "after" not in info.value.message
 
 
 # -- classification ---------------------------------------------------------------------------------------------
@@ -336,7 +337,7 @@ def test_cli_exit_codes(fake: FakeExoFop, tmp_path: Path) -> None:
 def test_cli_network_unreachable_is_exit_6(tmp_path: Path) -> None:
     result = run_cli(closed_port_url(), tmp_path / "c", "fetch", str(DEMO_TIC))
     assert result.exit_code == 6
-    assert "network error" in result.stderr and "Traceback" not in result.stderr
+    assert "refused the connection" in result.stderr and "Traceback" not in result.stderr
     result = run_cli(closed_port_url(), tmp_path / "c", "resolve", "TOI-1262")
     assert result.exit_code == 6
 

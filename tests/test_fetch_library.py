@@ -346,9 +346,10 @@ def test_a_failed_renewal_of_a_damaged_table_is_reported(client: ExoFopClient, f
     by_instrument = ExoFopSelectors(instruments=("TRES",))
     client.fetch(target=str(DEMO_TIC), selectors=by_instrument)
     (client.layout(DEMO_TIC).summaries_dir / "spect.csv").write_text("junk\n")
-    fake.faults.fail("download_spect.php", 404, times=100)
+    # ExoFOP's scripts never answer 404 (one that does means a wrong base URL): a refusal, then.
+    fake.faults.fail("download_spect.php", 403, times=100)
     result = client.fetch(target=str(DEMO_TIC), selectors=by_instrument)
-    assert [(e.kind, e.endpoint) for e in result.errors] == [("not_found", "download_spect.php")]
+    assert [(e.kind, e.endpoint) for e in result.errors] == [("auth_required", "download_spect.php")]
 
 
 def test_a_known_star_without_uploads_is_looked_up_once(client: ExoFopClient, fake: FakeExoFop) -> None:

@@ -150,7 +150,16 @@ class LazyGroup(ExoFopGroup):
 
 # The global options, also accepted after the command name (`exofop fetch X --cache-dir D`: the spec's CLI lines
 # put --cookie-jar there) and listed in every command's --help. --version stays with the root.
-GLOBAL_OPTION_NAMES = ("cache_dir", "base_url", "cookie_jar", "timeout", "offline", "quiet", "verbose")
+GLOBAL_OPTION_NAMES = (
+    "cache_dir",
+    "base_url",
+    "cookie_jar",
+    "timeout",
+    "max_file_size",
+    "offline",
+    "quiet",
+    "verbose",
+)
 
 
 class ExoFopCommand(TyperCommand):
@@ -278,6 +287,28 @@ class GlobalOptions(NamedTuple):
     offline: bool
     quiet: bool
     verbose: int
+    max_file_size: int = config.DEFAULT_MAX_FILE_SIZE
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
+
+
+def parse_size(text: str | int) -> int:
+    """``8GiB``, ``500MB``, ``1.5G``, ``123456`` → bytes (``KiB``/``MiB``/``GiB`` binary, ``KB``/``MB`` and a bare
+    ``K``/``M``/``G`` decimal, as ``ls`` and ``du`` print them); ``typer.BadParameter`` otherwise."""
+    if isinstance(text, int):
+        return text  # the default, already in bytes
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*", text, re.IGNORECASE)
+    if m is None or (m.group(3) and not m.group(2)):
+        raise typer.BadParameter(f"{text!r} is not a size; e.g. 8GiB, 500MB or 1048576")
+    unit = m.group(2).lower()
+    factor = 1024 ** "bkmgt".index(unit) if m.group(3) else _SIZE_UNITS[unit]
+    size = int(float(m.group(1)) * factor)
+    if size <= 0:
+        raise typer.BadParameter(f"{text!r}: the limit must be above 0 bytes")
+    return size
 
 
 def _version_callback(value: bool) -> None:
@@ -289,8 +320,11 @@ def _version_callback(value: bool) -> None:
 
 
 def _configure_logging(verbose: int, *, quiet: bool = False) -> None:
-    # Without -v or -q nothing is configured, nor imported: warnings then reach stderr through logging's
-    # last-resort handler. What an earlier in-process run set (tests, CliRunner) is undone first.
+    # The library's logger has a NullHandler (a library never prints): the CLI shows its records on stderr,
+    # escaped like every other message (``_output.clean``). Without -v or -q nothing is imported here
+    # (logging costs ~15 ms, a warm run must not pay it): the warnings handler is attached when the first
+    # request is made (``make_client``), when httpx has imported logging anyway. What an earlier in-process
+    # run set (tests, CliRunner) is undone first.
     if "logging" not in sys.modules and verbose <= 0 and not quiet:
         return
     import logging
@@ -305,15 +339,44 @@ def _configure_logging(verbose: int, *, quiet: bool = False) -> None:
         return
     if verbose <= 0:
         return
-    handler = logging.StreamHandler()
-    handler.set_name("exofop-cli")
-    handler.setFormatter(logging.Formatter("exofop: %(message)s"))
+    handler = _log_handler("exofop: %(message)s")
     logger = logging.getLogger("exofop")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
     if verbose >= 3:
         logging.getLogger("httpx").addHandler(handler)
         logging.getLogger("httpx").setLevel(logging.DEBUG)
+
+
+def _log_handler(fmt: str) -> Any:
+    """A stderr handler whose lines are escaped like every message (server text may hold ESC sequences)."""
+    import logging
+
+    from ._output import clean
+
+    class CleanFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return clean(super().format(record))
+
+    handler = logging.StreamHandler()
+    handler.set_name("exofop-cli")
+    handler.setFormatter(CleanFormatter(fmt))
+    return handler
+
+
+def _show_warnings() -> None:
+    """Show the library's warnings (a long Retry-After wait...) on stderr unless -q or -v set a handler."""
+    import logging
+
+    logger = logging.getLogger("exofop")
+    if (
+        any(getattr(h, "name", None) == "exofop-cli" for h in logger.handlers)
+        or logger.level >= logging.ERROR
+    ):
+        return
+    handler = _log_handler("warning: %(message)s")
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
 
 
 @app.callback()
@@ -354,11 +417,22 @@ def main_callback(
             "--timeout",
             min=0.1,
             metavar="SECONDS",
-            help="Read timeout: seconds ExoFOP may stay silent before a request times out (a slow download "
-            f"that keeps sending never does; connecting has its own {config.DEFAULT_CONNECT_TIMEOUT_SECONDS:g} s "
-            "limit).",
+            help="Seconds ExoFOP may stay silent, or send less than "
+            f"{config.MIN_TRANSFER_RATE // 1024} KiB/s, before a request times out (a slow download that keeps "
+            f"that pace never does; connecting has its own {config.DEFAULT_CONNECT_TIMEOUT_SECONDS:g} s limit).",
         ),
     ] = config.DEFAULT_TIMEOUT_SECONDS,
+    max_file_size: Annotated[
+        int,
+        typer.Option(
+            "--max-file-size",
+            metavar="SIZE",
+            parser=parse_size,
+            help="Refuse a file larger than this (default 8GiB; 500MB, 20GiB...), whether its size is "
+            "announced or not, and however well it is compressed.",
+            show_default=False,
+        ),
+    ] = config.DEFAULT_MAX_FILE_SIZE,
     offline: Annotated[
         bool,
         typer.Option(
@@ -395,6 +469,7 @@ def main_callback(
         offline=offline,
         quiet=quiet,
         verbose=verbose,
+        max_file_size=max_file_size,
     )
 
 
@@ -418,6 +493,7 @@ def make_client(ctx: typer.Context, *, jobs: int | None = None, progress: bool =
         base_url=opts.base_url,
         cookie_jar_path=opts.cookie_jar,
         timeout_seconds=opts.timeout,
+        max_file_size=opts.max_file_size,
         jobs=jobs if jobs is not None else config.DEFAULT_JOBS,
         offline=opts.offline or None,
         progress=make_progress(opts.quiet) if progress else None,
@@ -425,4 +501,6 @@ def make_client(ctx: typer.Context, *, jobs: int | None = None, progress: bool =
     for notice in client.notices:
         warn_line(notice)
     client.notices.clear()
+    if not opts.quiet and opts.verbose <= 0:
+        client.remote.on_online = _show_warnings
     return client

@@ -10,7 +10,10 @@ stderr lines need no Rich, which keeps warm runs and TAB fast. ``NO_COLOR`` is h
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+
+if TYPE_CHECKING:
+    import re
 
 _quiet = False
 
@@ -35,17 +38,27 @@ def _styled(text: str, code: str, stream: TextIO) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if use_color(stream) else text
 
 
-_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+# C0 and C1 controls (ESC, BEL, CSI...) but tab and newline; and the invisible characters that reorder or
+# hide text: bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), marks (U+200E/F, U+061C),
+# zero-width characters, line/paragraph separators and the BOM.
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 
 
 def clean(text: str) -> str:
-    """Show control characters as ``\\x1b`` escapes: file names and messages come from the server, and a
-    raw ESC would let them drive the user's terminal."""
-    if text.isprintable():  # the usual case: no control character at all, so no regex to compile
+    """Show control and invisible characters as escapes (``\\x1b``, ``\\u202e``): names, aliases and messages
+    come from the server (and from caches of its answers), and a raw ESC or a right-to-left override would
+    let them drive the user's terminal or disguise a name. Every text output passes here; JSON and CSV stay
+    exact."""
+    if text.isprintable():  # the usual case: nothing to escape, so no regex to compile
         return text
     import re  # compiled on first use, not at start-up (TAB)
 
-    return re.sub(_CONTROL, lambda m: f"\\x{ord(m.group()):02x}", text)
+    return re.sub(_CONTROL, _escape, text)
+
+
+def _escape(match: "re.Match[str]") -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def error_line(message: str, *, hint: str | None = None) -> None:
@@ -95,8 +108,8 @@ def emit_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
 
 
 def emit_line(text: str) -> None:
-    """Print one line of data on stdout."""
-    sys.stdout.write(text + "\n")
+    """Print one line of text on stdout (control and invisible characters escaped, see ``clean``)."""
+    sys.stdout.write(clean(text) + "\n")
 
 
 def human_bytes(n: int | float) -> str:

@@ -52,10 +52,11 @@ def auth_login(
     ] = False,
 ) -> None:
     """Log in and save the session cookie jar (mode 0600) used by later commands."""
-    from ..ops.auth import check_online, login
+    from ..ops.auth import check_login_options, check_online, login
 
     opts = options(ctx)
     check_online(opts.offline or None)  # before prompting for anything
+    check_login_options(base_url=opts.base_url, timeout_seconds=opts.timeout)
     password = os.environ.get(config.ENV_PASSWORD) or None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

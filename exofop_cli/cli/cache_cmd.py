@@ -211,6 +211,8 @@ def cache_prune(
             title=f"prune plan: {items}, {human_bytes(plan.total_bytes)}" if plan.items else None,
             wide=wide,
         )
+    for item in plan.skipped:
+        warn_line(f"skipping {item.path}: {item.reason}")
     if not plan.items:
         note_line("nothing to prune")
         return
@@ -230,7 +232,7 @@ def cache_prune(
             note_line("nothing deleted")
             return
     outcome = execute_prune(plan)
-    for failure in outcome.failed:
+    for failure in [*outcome.skipped, *outcome.failed]:
         warn_line(failure)
     note_line(f"deleted {plural(len(outcome.deleted), 'item')}, freed {human_bytes(outcome.freed_bytes)}")
     if outcome.failed:

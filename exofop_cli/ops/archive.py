@@ -27,6 +27,7 @@ from ..store.layout import TargetLayout, safe_filename
 from ..store.records import write_record
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable
 
     from ..remote.service import ExoFopRemote
@@ -228,8 +229,10 @@ def download_archive(
     force: bool = False,
     on_start: Callable[[int | None], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Path:
-    """The whole-star archive (``download_files_zip.php``, or ``fmt="tar"``) under ``archives/``."""
+    """The whole-star archive (``download_files_zip.php``, or ``fmt="tar"``) under ``archives/``; ``cancel``
+    stops the download (``Cancelled``) within a fraction of a second, leaving nothing."""
     if fmt not in ARCHIVE_FORMATS:
         raise InvalidInputError(f"archive format must be zip or tar, not {fmt!r}")
     dest = archive_path(layout, fmt)
@@ -242,6 +245,7 @@ def download_archive(
         expected_filename=dest.name,
         on_start=on_start,
         on_bytes=on_bytes,
+        cancel=cancel,
     )
     return dest
 

@@ -83,6 +83,15 @@ def check_online(offline: bool | None = None) -> None:
         raise OfflineError("offline mode: cannot log in to ExoFOP without the network")
 
 
+def check_login_options(*, base_url: str | None, timeout_seconds: float) -> None:
+    """``InvalidInputError`` for a base URL or a timeout no login could use (before asking for a password)."""
+    from ..remote.endpoints import check_base_url
+    from ..remote.service import check_timeout
+
+    check_timeout(timeout_seconds)
+    check_base_url(config.base_url(base_url))
+
+
 def login(
     *,
     username: str,
@@ -95,6 +104,7 @@ def login(
 ) -> LoginResult:
     """Post the login form; save the session as a mode-0600 Netscape jar. ``AuthRequiredError`` if refused."""
     check_online(offline)
+    check_login_options(base_url=base_url, timeout_seconds=timeout_seconds)
     if not username or not password:
         raise InvalidInputError("username and password are both required")
     cookies = login_exchange(

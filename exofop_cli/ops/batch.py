@@ -12,7 +12,8 @@ cheap as a warm single fetch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ from ..store import warm
 from ..targets import TargetQuery, parse_target
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..models import ExoFopFetchResult, ExoFopSelectors
     from ..progress import ProgressListener
     from ..remote.service import ExoFopRemote
@@ -219,12 +222,9 @@ class FetchJob:
                 pool.submit(self._fetch_into, indexes, queries, identified, outcomes)
                 for indexes in stars.values()
             ]
-            try:
+            with self._stop_all_on_failure(pool):
                 for fut in futures:
                     fut.result()  # re-raises a full disk (CacheError), the only failure that stops all
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
 
     def _fetch_into(
         self,
@@ -263,11 +263,12 @@ class FetchJob:
             with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="exofop-id") as pool:
                 futures = {i: pool.submit(self.resolver.identify, q) for i, q in online.items()}
                 results: dict[int, Any] = {}
-                for i, fut in futures.items():
-                    try:
-                        results[i] = fut.result()
-                    except ExoFopError as exc:
-                        results[i] = exc
+                with self._stop_all_on_failure(pool):
+                    for i, fut in futures.items():
+                        try:
+                            results[i] = fut.result()
+                        except ExoFopError as exc:
+                            results[i] = exc
         else:
             results = {}
             for i, q in online.items():
@@ -281,6 +282,20 @@ class FetchJob:
             else:
                 found[i] = value
         return found
+
+    @contextlib.contextmanager
+    def _stop_all_on_failure(self, pool: ThreadPoolExecutor) -> Iterator[None]:
+        """Ctrl-C or a full disk while waiting on ``pool``: stop every request of every thread at once (they
+        raise ``Cancelled`` within a fraction of a second), wait for the threads, then accept requests again."""
+        try:
+            yield
+        except BaseException:
+            self.remote.cancel()
+            try:
+                pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                self.remote.resume()
+            raise
 
     # -- the parts --------------------------------------------------------------------------------------------
     def _options(self) -> FetchOptions:

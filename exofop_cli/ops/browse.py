@@ -6,6 +6,7 @@ a refresh that fails falls back to the cached copy and says so, as ``fetch`` doe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidInputError, OfflineError, RequestError
@@ -20,11 +21,23 @@ if TYPE_CHECKING:
     from .resolve import Resolver
 
 
-def fetch_filelist(store: TargetStore, remote: ExoFopRemote) -> bytes:
-    """Download the star's file index, checked, and keep it as ``filelist.csv``."""
-    content = remote.filelist(store.tic_id)
-    store.save_filelist(content)  # only after it parsed: a bad answer never replaces a good copy
-    return content
+def fetch_filelist(store: TargetStore, remote: ExoFopRemote) -> tuple[list[ExoFopFileRow], list[str]]:
+    """Download the star's file index and keep it as ``filelist.csv``; its rows and the parser's warnings.
+
+    Streamed to a temp file and parsed from there before it takes the final name (a bad answer never
+    replaces a good copy), so that a list of a million rows is never in memory as text.
+    """
+    from ..remote.filelist import parse_filelist
+    from ..store.atomic import AtomicWriter, ensure_dir
+
+    parsed: list[tuple[list[ExoFopFileRow], list[str]]] = []
+
+    def check(path: Path) -> None:
+        parsed.append(parse_filelist(path, tic_id=store.tic_id, trusted=True))  # sniffed while streaming
+
+    ensure_dir(store.layout.root)
+    remote.filelist_into(store.tic_id, lambda: AtomicWriter(store.layout.filelist, check=check))
+    return parsed[-1]
 
 
 def fetch_summary(store: TargetStore, remote: ExoFopRemote, kind: str) -> bytes:
@@ -38,13 +51,11 @@ def file_list(
     store: TargetStore, remote: ExoFopRemote, *, refresh: bool = False
 ) -> tuple[list[ExoFopFileRow], list[str]]:
     """The star's file index and the parser's warnings; from the cache unless missing, damaged or ``refresh``."""
-    from ..remote.filelist import parse_filelist
-
     cached = store.read_filelist()
     if cached is not None and not refresh:
         return cached
     try:
-        return parse_filelist(fetch_filelist(store, remote), tic_id=store.tic_id)
+        return fetch_filelist(store, remote)
     except (RequestError, OfflineError) as exc:
         if cached is None:
             raise

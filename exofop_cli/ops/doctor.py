@@ -567,7 +567,7 @@ def _json_object(
 ) -> dict[str, Any] | None:
     try:
         data = json.loads(probe.content.decode("utf-8-sig", errors="replace"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         doc.add(name, "FAIL", expected, "not JSON: " + _describe(probe), started, probe.url)
         return None
     if not isinstance(data, dict):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import (
     CacheError,
+    Cancelled,
     InvalidResponseError,
     OfflineError,
     RequestError,
@@ -29,8 +30,8 @@ from ..errors import (
 from ..models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
 from ..progress import NullProgress, ProgressListener
 from ..remote import endpoints
-from ..store import refusals, warm
-from ..store.atomic import AtomicWriter, ensure_dir, read_json, remove_stale_temps, touch
+from ..store import activity, refusals, warm
+from ..store.atomic import AtomicWriter, ensure_dir, read_json, real_dir, remove_stale_temps, touch
 from ..store.manifest import ManifestInputs, converge_manifest
 from ..store.records import sha256_of, write_record
 from ..targets import sorted_tois
@@ -59,10 +60,6 @@ if TYPE_CHECKING:
     from .resolve import Resolver
 
 T = TypeVar("T")
-
-
-class Cancelled(Exception):
-    """Raised inside worker threads once the user interrupted the fetch."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,7 @@ class _Run:
     warm_inputs: warm.Snapshot | None = None
     read_at: int | None = None
     overview: Future[Overview] | None = None
-    filelist: Future[bytes] | None = None
+    filelist: Future[tuple[list[ExoFopFileRow], list[str]]] | None = None
     summaries: dict[str, Future[bytes]] = field(default_factory=dict)
     archive: Future[Path] | None = None  # the star's zip, asked for alongside its file list
     archive_used: bool = False
@@ -113,6 +110,7 @@ class _Run:
     skipped: list[str] = field(default_factory=list)  # ExoFOP names of selected files already cached
     downloaded: list[Path] = field(default_factory=list)
     nbytes: int = 0
+    marker: activity.Marker | None = None  # tells `cache prune` this star is in use
 
     @property
     def layout(self) -> TargetLayout:
@@ -171,9 +169,18 @@ class Fetcher:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc is not None:
-            self.cancel.set()  # workers stop at their next chunk (Ctrl-C must not wait for a 300 MB file)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # Workers stop within a fraction of a second wherever they wait (a read, a connect, a backoff,
+            # a Retry-After): Ctrl-C must not wait for a 300 MB file or a 60 s Retry-After.
+            self.cancel.set()
+        interrupted = isinstance(exc, BaseException) and not isinstance(exc, Exception)
+        if interrupted:
+            self.remote.cancel()  # Ctrl-C: every request of the session, the tables' included
+        try:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            if interrupted:
+                self.remote.resume()  # every thread it stopped is gone
 
     def run(
         self,
@@ -199,12 +206,25 @@ class Fetcher:
             self._collect_summaries(run)
             target = self._target(run, rows)
             manifest = self._write_manifest(run, target, rows, filelist_warnings)
+            vanished = self._vanished(run, selected, manifest)
+            if vanished:
+                # Deleted under this fetch (a `cache prune` that planned before this fetch began, a user):
+                # fetched once more, never reported as downloaded while missing.
+                run.notes.append(
+                    f"{len(vanished)} file(s) vanished from the cache while this fetch ran (a concurrent "
+                    "`exofop cache prune`?); fetched again"
+                )
+                self._download(run, self._decide(run, vanished), rows)
+                manifest = self._write_manifest(run, target, rows, filelist_warnings)
+                self._check_present(run, selected, manifest)
             result = self._result(run, target, selected, manifest, filelist_warnings)
             if warm_key is not None:
                 self._record_warm(run, warm_key, result, manifest, filelist_warnings)
             return result
         finally:
             self._discard_unused_archive(run)
+            if run.marker is not None:
+                run.marker.remove()
             self.progress.star_end(run.label)
 
     # -- steps ----------------------------------------------------------------------------------------------
@@ -238,8 +258,12 @@ class Fetcher:
         else:
             run.manifest_before = read_json(layout.manifest)
         ensure_dir(layout.root)
-        remove_stale_temps(layout.root)
-        remove_stale_temps(self.cache.root, recursive=False)  # a killed resolutions.json write
+        run.marker = activity.mark(layout)
+        # Only exofop's own temp names, only in the folders exofop makes, never through a symlink (a star
+        # folder linked to a project folder must not lose that project's files).
+        if real_dir(layout.root):
+            remove_stale_temps(layout.own_folders)
+        remove_stale_temps((self.cache.root,))  # a killed resolutions.json write
 
     def _start_missing(self, run: _Run) -> None:
         """Start everything the cache lacks at once: overview, file list, summary tables (and the zip)."""
@@ -265,26 +289,21 @@ class Fetcher:
         from ..remote.filelist import parse_filelist
 
         store = run.store
-        content: bytes | None = None
         if run.filelist is not None:
             try:
-                content = run.filelist.result()
+                return run.filelist.result()  # parsed as it was saved
             except (RequestError, OfflineError) as exc:
                 if not store.has_filelist():
                     raise
                 run.errors.append(issue_from(exc, endpoint=endpoints.FILELIST))
                 run.notes.append(f"could not refresh the file list ({exc}); using the cached copy")
-        if content is None:
-            content = store.layout.filelist.read_bytes()
         try:
-            # Validated (HTML-sniffed) before it was cached or just now by the remote.
-            return parse_filelist(content, tic_id=store.tic_id, trusted=True)
-        except InvalidResponseError:
-            if run.filelist is not None:
-                raise
-            # The cached copy was damaged since (it has no hash): get it again rather than fail forever.
+            # Validated (HTML-sniffed) before it was cached; read from the file, streamed.
+            return parse_filelist(store.layout.filelist, tic_id=store.tic_id, trusted=True)
+        except (InvalidResponseError, OSError):
+            # The cached copy was damaged (or removed) since (it has no hash): get it again, never fail on it.
             run.notes.append("the cached file list no longer read as one; fetched it again")
-            return parse_filelist(browse.fetch_filelist(store, self.remote), tic_id=store.tic_id)
+            return browse.fetch_filelist(store, self.remote)
 
     def _select(self, run: _Run, rows: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
         """The rows the selectors pick (joining the observation tables for instrument/telescope)."""
@@ -303,12 +322,14 @@ class Fetcher:
         """Per file: download, re-hash or skip (``plan.file_actions``); the rows to download."""
         layout, options = run.layout, run.options
         known_auth = known_refusals(layout, run.manifest_before, options, self.remote.cookie_jar_used)
-        from ..store.records import record_state
+        from ..store.records import damaged_record, record_state
 
         states = {}
         records = {}
         for row in selected:
             states[row.file_id], records[row.file_id] = record_state(layout, row)
+            if records[row.file_id] is None and (damage := damaged_record(layout, row.file_id)) is not None:
+                run.notes.append(damage)
         to_download: list[ExoFopFileRow] = []
         for row, planned in file_actions(
             selected, states, refused=known_auth, force=options.force, verify=options.verify
@@ -406,6 +427,7 @@ class Fetcher:
             force=True,
             on_start=lambda size: self.progress.transfer_begin(run.label, key, size),
             on_bytes=on_bytes,
+            cancel=self.cancel,  # a stalled speculative zip stops when the run no longer wants it
         )
 
     def _collect_summaries(self, run: _Run) -> None:
@@ -450,6 +472,9 @@ class Fetcher:
             overview = run.overview.result()
         except TargetNotFoundError:
             if not rows:
+                if run.marker is not None:
+                    run.marker.remove()  # first: forget_if_unknown removes only empty folders
+                    run.marker = None
                 run.store.forget_if_unknown()
                 raise
             run.notes.append(f"ExoFOP's overview does not know TIC {tic}, but its file list does")
@@ -473,20 +498,47 @@ class Fetcher:
         filelist_warnings: list[str],
     ) -> dict[str, Any]:
         """Rebuild the manifest from what is on disk now (lock-free convergence, see ``store.manifest``)."""
+        filelist_rows: int | None = len(rows)
+        if not run.layout.filelist.is_file():
+            filelist_rows = None  # deleted while this fetch ran: the manifest must not promise it
+            run.notes.append(
+                "the cached file list vanished while this fetch ran; the next fetch gets it again"
+            )
         inputs = ManifestInputs(
             target=target,
             base_url=self.remote.base_url,
             cookie_jar_used=self.remote.cookie_jar_used,
-            filelist_rows=len(rows),
+            filelist_rows=filelist_rows,
             rows={r.file_id: r for r in rows},
             summaries=run.store.present_summaries(),
             requests=run.store.source_requests(),
             warnings=tuple(filelist_warnings),
             errors=tuple(run.errors),
         )
-        manifest = converge_manifest(run.layout, inputs)
+        damaged: list[str] = []  # hand-edited records are ignored (and said so), never trusted
+        manifest = converge_manifest(run.layout, inputs, damaged)
+        run.notes.extend(d for d in damaged if d not in run.notes)
         touch(run.layout.last_used)
         return manifest
+
+    @staticmethod
+    def _vanished(
+        run: _Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]
+    ) -> list[ExoFopFileRow]:
+        """Selected files neither in the manifest nor failed: they were there, and are gone."""
+        present = {int(f["file_id"]) for f in manifest["files"]}
+        failed = {e.file_id for e in run.errors}
+        return [r for r in selected if r.file_id not in present and r.file_id not in failed]
+
+    def _check_present(self, run: _Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]) -> None:
+        """After fetching them again, files that are still missing make the fetch fail, never succeed."""
+        still = self._vanished(run, selected, manifest)
+        if still:
+            raise CacheError(
+                f"{len(still)} file(s) of TIC {run.store.tic_id} keep vanishing from the cache while they "
+                f"are fetched (first: {still[0].filename})",
+                hint="is another program deleting from the cache folder? run `exofop fetch` again once it stops",
+            )
 
     @staticmethod
     def _result(
@@ -590,6 +642,8 @@ class Fetcher:
             if self.cancel.is_set():
                 raise Cancelled()
             progress.transfer_bytes(label, key, n)
+            if run.marker is not None:
+                run.marker.touch()  # a long download keeps its star marked as in use
 
         layout = run.layout
         dest = layout.file_path(row.file_id, row.filename)
@@ -599,6 +653,7 @@ class Fetcher:
             lambda: AtomicWriter(dest),
             on_start=lambda size: progress.transfer_begin(label, key, size),
             on_bytes=on_bytes,
+            cancel=self.cancel,
         )
         write_record(
             layout, row, sha256=saved.sha256, size=saved.size, mtime_ns=saved.mtime_ns, source_url=saved.url

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError
+from ..store import activity
 from ..store.atomic import is_stale_temp, iter_temp_files, read_json
 from ..store.layout import TargetLayout, target_dirs
 
@@ -163,7 +164,10 @@ def verify_target(layout: TargetLayout) -> VerifyReport:
         rel = str(entry.get("path", ""))
         path = layout.root / rel
         file_id = entry.get("file_id")
-        if not rel or not path.resolve().is_relative_to(layout.root.resolve()):
+        if not rel or "\x00" in rel:
+            problems.append(VerifyProblem(rel, file_id, "unusable path (empty, or a NUL byte)"))
+            continue
+        if not path.resolve().is_relative_to(layout.root.resolve()):
             problems.append(VerifyProblem(rel, file_id, "path outside the target folder"))
             continue
         try:
@@ -179,7 +183,7 @@ def verify_target(layout: TargetLayout) -> VerifyReport:
     for rel_key in ("filelist",):
         info = manifest.get(rel_key)
         if isinstance(info, dict) and not (layout.root / str(info.get("path", ""))).is_file():
-            problems.append(VerifyProblem(str(info.get("path")), None, "missing"))
+            problems.append(VerifyProblem(str(info.get("path")), None, "missing"))  # is_file: False for NUL
     for rel in _dict(manifest.get("summaries")).values():
         if not (layout.root / str(rel)).is_file():
             problems.append(VerifyProblem(str(rel), None, "missing"))
@@ -263,10 +267,12 @@ class PruneItem:
 
 @dataclass(frozen=True)
 class PrunePlan:
-    """What a prune would delete, decided before anything is touched."""
+    """What a prune would delete, decided before anything is touched; ``skipped``: targets a live fetch is
+    using (by its marker, see ``store.activity``), with the reason."""
 
     cache_root: Path
     items: tuple[PruneItem, ...] = ()
+    skipped: tuple[PruneItem, ...] = ()
 
     @property
     def total_bytes(self) -> int:
@@ -279,6 +285,7 @@ class PrunePlan:
             "cache_root": str(self.cache_root),
             "total_bytes": self.total_bytes,
             "items": [i.to_dict() for i in self.items],
+            "skipped": [i.to_dict() for i in self.skipped],
         }
 
 
@@ -289,6 +296,7 @@ class PruneOutcome:
     deleted: list[Path] = field(default_factory=list)
     freed_bytes: int = 0
     failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # a fetch began using it after the plan was made
 
 
 def plan_prune(
@@ -308,6 +316,7 @@ def plan_prune(
     when = time.time() if now is None else now
     wanted = set(tic_ids or ())
     items: list[PruneItem] = []
+    skipped: list[PruneItem] = []
     pruned_roots: list[Path] = []
     for layout in target_dirs(cache_root):
         if wanted and layout.tic_id not in wanted:
@@ -322,9 +331,16 @@ def plan_prune(
             reason = f"last used {days:.1f} days ago"
         else:
             reason = "named target"
+        users = activity.live(layout, now=when)
+        if users:
+            busy = f"in use by a fetch ({users[0].describe()})"
+            skipped.append(PruneItem(layout.root, "target", _tree_size(layout.root), busy, layout.tic_id))
+            continue
         items.append(PruneItem(layout.root, "target", _tree_size(layout.root), reason, layout.tic_id))
         pruned_roots.append(layout.root)
-    for temp in iter_temp_files(cache_root):
+    folders = [cache_root, *(f for lay in target_dirs(cache_root) for f in lay.own_folders)]
+    temps = (temp for folder in folders for temp in iter_temp_files(folder))
+    for temp in temps:
         if any(temp.is_relative_to(root) for root in pruned_roots) or not is_stale_temp(temp, now=when):
             continue
         try:
@@ -332,7 +348,7 @@ def plan_prune(
         except OSError:
             continue
         items.append(PruneItem(temp, "temp", size, "stale partial download"))
-    return PrunePlan(cache_root=cache_root, items=tuple(items))
+    return PrunePlan(cache_root=cache_root, items=tuple(items), skipped=tuple(skipped))
 
 
 def execute_prune(plan: PrunePlan) -> PruneOutcome:
@@ -344,6 +360,11 @@ def execute_prune(plan: PrunePlan) -> PruneOutcome:
         if path == root or not path.is_relative_to(root):
             outcome.failed.append(f"{item.path}: outside the cache, not deleted")
             continue
+        if item.kind == "target" and item.tic_id is not None:
+            users = activity.live(TargetLayout.for_tic(plan.cache_root, item.tic_id))
+            if users:  # a fetch began since the plan was made: leave it alone (it also checks for itself)
+                outcome.skipped.append(f"{item.path}: in use by a fetch ({users[0].describe()}), not deleted")
+                continue
         try:
             if item.kind == "target":
                 shutil.rmtree(item.path)

@@ -113,8 +113,13 @@ def select_rows(
 
         chosen = [r for r in chosen if joined(r)]
     if selectors.max_files is not None:
-        newest = sorted(chosen, key=lambda r: (date_sort_key(r.date_utc), r.file_id), reverse=True)
-        keep = {r.file_id for r in newest[: selectors.max_files]}
+        import heapq
+
+        # nlargest keeps max_files keys, not one per row (a million-row list would need ~180 MB of them).
+        newest = heapq.nlargest(
+            selectors.max_files, chosen, key=lambda r: (date_sort_key(r.date_utc), r.file_id)
+        )
+        keep = {r.file_id for r in newest}
         chosen = [r for r in chosen if r.file_id in keep]
     return chosen
 

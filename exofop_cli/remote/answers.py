@@ -23,7 +23,7 @@ def parse_gototicid(content: bytes, *, query: str) -> list[int]:
     """TIC ids from a ``gototicid`` JSON answer; ``TargetNotFoundError`` on status ERROR."""
     try:
         data = json.loads(content.decode("utf-8-sig", errors="replace"))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise InvalidResponseError(
             f"gototicid.php did not answer JSON for {query!r}", endpoint="gototicid.php"
         ) from exc
@@ -120,7 +120,7 @@ def parse_overview(content: bytes, *, tic_id: int) -> Overview:
         raise TargetNotFoundError(f"TIC {tic_id}", detail="No TIC object found")
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise InvalidResponseError("target.php did not answer JSON", endpoint="target.php") from exc
     if not isinstance(data, dict):
         raise InvalidResponseError("target.php answered JSON that is not an object", endpoint="target.php")

@@ -26,6 +26,25 @@ MAX_JAR_BYTES = 1024 * 1024
 # without spaces and '='). Anything else would make httpx fail with an encoding error mid-run.
 _VALUE_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {";"}
 _NAME_CHARS = _VALUE_CHARS - {" ", "="}
+# Expiry times a jar may hold: 0 (a browser-session cookie) up to this (year 3000). Hand-edited values past
+# either end (inf, 1e400, -1e300) are an error or clamped, never an overflow later.
+MAX_EXPIRY = 32503680000
+
+
+def sendable(name: str, value: str) -> bool:
+    """True when ``name=value`` can be sent back in a ``Cookie`` header (printable ASCII, no ';')."""
+    return bool(name) and set(name) <= _NAME_CHARS and set(value) <= _VALUE_CHARS
+
+
+def is_ip_address(host: str) -> bool:
+    """True for an IPv4 or IPv6 address (``[::1]`` too): RFC 6265 lets such a host match only exactly."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -49,7 +68,9 @@ class Cookie:
         """Cookie-sending rules: domain (host-only unless the subdomain flag), path prefix, Secure, expiry."""
         host = host.lower()
         domain = self.domain.lower().lstrip(".")
-        if self.include_subdomains or self.domain.startswith("."):
+        # RFC 6265 5.1.3: a domain matches its subdomains only when the host is a name; an IP address
+        # matches only itself (a cookie for ".1" or "0.0.1" must never go to 127.0.0.1).
+        if (self.include_subdomains or self.domain.startswith(".")) and not is_ip_address(host):
             if host != domain and not host.endswith("." + domain):
                 return False
         elif host != domain:
@@ -161,12 +182,15 @@ def parse_netscape(text: str, *, source: str = "cookie jar") -> list[Cookie]:
         domain, flag, path, secure, expires, name, value = fields
         try:
             expires_at = int(float(expires)) if expires.strip() else 0
-        except ValueError:
+        except (ValueError, OverflowError):  # "abc", "nan", "inf", "1e400"
             raise CookieJarError(f"{source}: line {lineno} has an invalid expiry field") from None
+        if expires_at < 0:
+            expires_at = 1  # long expired (0 would mean a browser-session cookie)
+        expires_at = min(expires_at, MAX_EXPIRY)
         if not domain or not name:
             raise CookieJarError(f"{source}: line {lineno} lacks a domain or a cookie name")
         # The error names the line, never the value: a cookie value is a secret.
-        if not set(name) <= _NAME_CHARS or not set(value) <= _VALUE_CHARS:
+        if not sendable(name, value):
             raise CookieJarError(
                 f"{source}: line {lineno} has a cookie name or value that cannot be sent in an HTTP header "
                 "(non-ASCII, ';' or control characters)"

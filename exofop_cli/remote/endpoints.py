@@ -21,6 +21,34 @@ LOGIN = "password_check.php"
 LOGIN_PAGE = "login.php"
 
 
+def split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``(url without user:password@, (user, password) or None)``: credentials never go where URLs go."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=hostport)), (unquote(user), unquote(password))
+
+
+def check_base_url(url: str) -> None:
+    """``InvalidInputError`` unless ``url`` is an http(s) URL with a host (``http://[::1`` is not)."""
+    from urllib.parse import urlsplit
+
+    from ..errors import InvalidInputError
+
+    hint = "e.g. --base-url https://exofop.ipac.caltech.edu/tess/ (or EXOFOP_BASE_URL)"
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise InvalidInputError(f"unusable base URL {url!r}: {exc}", hint=hint) from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise InvalidInputError(f"unusable base URL {url!r}: not an http(s) URL with a host", hint=hint)
+
+
 def relative_url(endpoint: str, params: Params | None = None) -> str:
     """``endpoint?k=v&flag``: parameters in the given order, ``None`` values as bare flags (``&json``)."""
     if not params:

@@ -4,11 +4,22 @@ The principle: a cache that stores a wrong answer replays it forever, so an answ
 error, never data.
 
 * Timeouts: a short connect timeout (``config.DEFAULT_CONNECT_TIMEOUT_SECONDS``) and a long read timeout
-  (``timeout_seconds``, default ``config.DEFAULT_TIMEOUT_SECONDS``; ``--timeout``). httpx's read timeout
-  is a time of *silence*, so a slow but progressing download never times out; full tables take 20-32 s on
-  the real site (reference §7).
+  (``timeout_seconds``, default ``config.DEFAULT_TIMEOUT_SECONDS``; ``--timeout``): the longest silence;
+  full tables take 20-32 s on the real site (reference §7). Each attempt is also watched at the socket
+  (``transfer``): a deadline (headers within connect + read timeout, the whole answer within that plus its
+  size at ``config.MIN_TRANSFER_RATE``) and a minimum progress (that rate over every ``--timeout`` window
+  once bytes flow), so a slow but progressing download never times out and a trickle always does.
+* Stopping: ``cancel()`` (Ctrl-C, from the thread that got it) ends every wait of every thread of this
+  session within ``config.CANCEL_POLL_SECONDS``: reads, connects, backoff and ``Retry-After`` sleeps, turns
+  and slots; they raise ``Cancelled``. A call may pass an event of its own (``cancel=``) that does the same
+  for that call only.
+* Bodies (``bodies``): decoded here, complete or an error (a cut gzip stream is a short body), bounded
+  (``max_bytes``, ``--max-file-size``, a decompression ratio), never longer than their ``Content-Length``;
+  encodings exofop did not ask for are refused.
 * Retries (exponential backoff with full jitter): connection errors, timeouts (a connection that opens
-  and sends nothing is one: ExoFOP does that when it throttles a host), the transient statuses (429, 500,
+  and sends nothing is one: ExoFOP does that when it throttles a host; a name that does not resolve, a
+  refused connection or no route to the host are not retried: they fail again at once, and the error names
+  the host and the ways out), the transient statuses (429, 500,
   502-504, 520-524), bodies cut short of their ``Content-Length``, and **empty bodies**: ExoFOP under load
   answers 200 with nothing (seen 480 / 0 / 480 bytes on three tries, reference §7), so an empty body where
   data was expected is a server error, retried, and never data. ``Retry-After`` (seconds or HTTP date) is
@@ -23,6 +34,10 @@ error, never data.
   form) or ``invalid_response`` naming the page; a short refusal message is classified by its wording and
   never saved. Works without ``Content-Length`` (chunked bodies).
 * Offline mode raises ``OfflineError`` before any socket is opened.
+* Credentials in the base URL (``https://user:pass@host/``) are sent as HTTP basic authentication to that
+  host only, and never appear in a URL this module returns, logs or puts in an error.
+* ExoFOP's own scripts never answer 404: one that does means the base URL is not ExoFOP's
+  (``NotExoFopError``); a 404 for a file is that file's ``not_found``.
 
 httpx is imported lazily, when the first request is really made, so warm runs and TAB never pay for it.
 """
@@ -32,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import email.utils
+import errno
 import logging
 import random
 import threading
@@ -44,10 +60,12 @@ from urllib.parse import urljoin, urlsplit
 from .. import config
 from ..errors import (
     AuthRequiredError,
+    Cancelled,
     ExoFopError,
     InvalidInputError,
     InvalidResponseError,
     NetworkError,
+    NotExoFopError,
     NotFoundError,
     OfflineError,
     RateLimitedError,
@@ -55,6 +73,8 @@ from ..errors import (
     ServerError,
     SessionExpiredError,
 )
+from . import endpoints as _endpoints
+from .bodies import ACCEPT_ENCODING, BodyReader, Retryable, content_length, encodings
 from .cookies import CookieJar
 from .endpoints import relative_url
 from .sniff import (
@@ -78,9 +98,17 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from .transfer import Watch
+
 log = logging.getLogger("exofop")
+# A library never prints: without this, logging's last-resort handler would write warnings to stderr for
+# any program that did not configure logging (the CLI attaches its own handler).
+if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+    log.addHandler(logging.NullHandler())
 NOTICE_WAIT_SECONDS = 5.0  # retry waits at least this long are logged as warnings (shown without -v)
 
+# Creating a session (ExoFopRemote.http) is done under this lock: several threads may ask at once.
+SESSION_LOCK = threading.Lock()
 MAX_REDIRECTS = 5
 # base * 2**60 is past the cap for any sane base; bounding the exponent keeps 2.0**n from overflowing.
 _MAX_BACKOFF_EXPONENT = 60
@@ -89,6 +117,10 @@ EMPTY_ANSWER_HINT = (
     "ExoFOP answers with empty pages when it is busy or throttling this host; nothing was cached. "
     "Try again later (minutes to hours), with fewer --jobs"
 )
+# Scripts whose 404 is about the item asked for (a file, a star's archive); any other script of ExoFOP
+# answering 404 means the server is not ExoFOP (a wrong base URL).
+_ITEM_ENDPOINTS = frozenset({_endpoints.GET_FILE, _endpoints.FILES_ZIP, _endpoints.FILES_TAR})
+FILE_SIZE_HINT = "--max-file-size SIZE (library: max_file_size=) raises the limit"
 SILENT_HINT = (
     "ExoFOP accepted the connection and sent nothing: it does this when it throttles a host that asked "
     "too much. It clears on its own; try again later. --timeout SECONDS sets how long a silence may last"
@@ -160,13 +192,7 @@ class Sink(Protocol):
     def __exit__(self, *exc_info: object) -> None: ...
 
 
-class _Retryable(Exception):
-    """Internal: this attempt failed in a way worth retrying."""
-
-    def __init__(self, error: RequestError, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
+_Retryable = Retryable
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -222,7 +248,9 @@ class HttpSession:
         cookie_jar: CookieJar | None = None,
         transport: httpx.BaseTransport | None = None,
         offline: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        auth: tuple[str, str] | None = None,
+        max_file_size: int = config.DEFAULT_MAX_FILE_SIZE,
     ) -> None:
         self.base_url = base_url
         self.user_agent = user_agent
@@ -233,8 +261,12 @@ class HttpSession:
         self.cookie_jar = cookie_jar
         self.transport = transport
         self.offline = offline
-        self.sleep = sleep
+        # Waits between attempts; the default ends early when the session is cancelled (tests record them).
+        self.sleep: Callable[[float], None] = sleep or self._pause
+        self.auth = auth
+        self.max_file_size = max_file_size
         self.requests_made = 0
+        self._cancel = threading.Event()
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
         self._count_lock = threading.Lock()  # worker threads count requests concurrently
@@ -243,6 +275,46 @@ class HttpSession:
         # At most max_connections requests at once, whatever asks: the fetch of many stars runs many threads,
         # and `--jobs` is the limit across all of them. Held for one attempt, not across a backoff sleep.
         self._slots = threading.BoundedSemaphore(self.max_connections)
+
+    # -- stopping -------------------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop every request of this session, in every thread, within about ``CANCEL_POLL_SECONDS`` (Ctrl-C)."""
+        self._cancel.set()
+
+    def resume(self) -> None:
+        """Accept requests again after ``cancel`` (once the threads it stopped are gone)."""
+        self._cancel.clear()
+
+    @property
+    def cancelled(self) -> bool:
+        """True between ``cancel`` and ``resume``."""
+        return self._cancel.is_set()
+
+    def _events(self, cancel: threading.Event | None) -> tuple[threading.Event, ...]:
+        return (self._cancel,) if cancel is None else (self._cancel, cancel)
+
+    def _pause(self, seconds: float) -> None:
+        """The default wait between attempts: ends early (``Cancelled``) when the session is cancelled."""
+        if self._cancel.wait(seconds):
+            raise Cancelled()
+
+    def _watch(self, cancel: threading.Event | None) -> Watch:
+        from .transfer import Watch
+
+        return Watch(
+            connect_timeout=self.connect_timeout, read_timeout=self.read_timeout, cancel=self._events(cancel)
+        )
+
+    @contextlib.contextmanager
+    def _hold(self, lock: Any, events: tuple[threading.Event, ...]) -> Iterator[None]:
+        """Hold ``lock`` (a slot, the session's turn), waiting for it in slices that notice a cancel."""
+        while not lock.acquire(timeout=config.CANCEL_POLL_SECONDS):
+            if any(e.is_set() for e in events):
+                raise Cancelled()
+        try:
+            yield
+        finally:
+            lock.release()
 
     # -- plumbing -------------------------------------------------------------------------------------------
     @property
@@ -278,12 +350,16 @@ class HttpSession:
                         max_connections=self.max_connections,
                         max_keepalive_connections=self.max_connections,
                     ),
-                    headers={"User-Agent": self.user_agent},
+                    # Only what bodies.BodyReader decodes and checks; httpx would add br/zstd if installed.
+                    headers={"User-Agent": self.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
                     follow_redirects=False,
                     transport=self.transport,
                     cookies=no_cookies,
                     trust_env=True,
                 )
+                from .transfer import install
+
+                install(self._client)  # deadlines, minimum progress and Ctrl-C at the socket
             return self._client
 
     def close(self) -> None:
@@ -299,10 +375,16 @@ class HttpSession:
             cookie = self.cookie_jar.header_for(url)
             if cookie:
                 headers["Cookie"] = cookie
+        if self.auth is not None and _same_origin(url, self.base_url):
+            # Credentials from the base URL go to its own host only, never after a redirect elsewhere.
+            import base64
+
+            token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode("ascii")
+            headers["Authorization"] = f"Basic {token}"
         return headers
 
     @contextlib.contextmanager
-    def _turn(self, url: str) -> Iterator[None]:
+    def _turn(self, url: str, events: tuple[threading.Event, ...] = ()) -> Iterator[None]:
         """Hold the session's turn for one whole exchange when the request carries the session cookie.
 
         ExoFOP is PHP: a request holds its session's lock until the script ends, so parallel requests with
@@ -313,7 +395,7 @@ class HttpSession:
         if self.cookie_jar is None or self.cookie_jar.header_for(url) is None:
             yield
             return
-        with self._session_turn:
+        with self._hold(self._session_turn, events or (self._cancel,)):
             yield
 
     def _auth_error(self, what: str, endpoint: str) -> AuthRequiredError:
@@ -328,7 +410,7 @@ class HttpSession:
             # The jar's session cookie is past its expiry, so nothing was sent: say why, not "anonymous".
             return SessionExpiredError(
                 f"{what} requires an ExoFOP login; the session in the cookie jar expired on "
-                + time.strftime("%Y-%m-%d", time.gmtime(expires)),
+                + _date(expires),
                 endpoint=endpoint,
             )
         return AuthRequiredError(f"{what} requires an ExoFOP login", endpoint=endpoint)
@@ -355,6 +437,8 @@ class HttpSession:
                 retry_after,
             )
         if status in (404, 410):
+            if endpoint not in _ITEM_ENDPOINTS:
+                raise self._not_exofop(f"HTTP {status}", endpoint=endpoint, status_code=status)
             raise NotFoundError(
                 f"{what} not found on ExoFOP (HTTP {status})", endpoint=endpoint, status_code=status
             )
@@ -367,6 +451,62 @@ class HttpSession:
         raise InvalidResponseError(
             f"ExoFOP refused the request for {what} (HTTP {status})", endpoint=endpoint, status_code=status
         )
+
+    def _not_exofop(self, answer: str, *, endpoint: str, status_code: int | None = None) -> NotExoFopError:
+        """A known ExoFOP script answered "not found": the server is not ExoFOP (or not at this path)."""
+        return NotExoFopError(
+            f"the server at {self.base_url} does not look like ExoFOP: it answered {answer} for {endpoint}, "
+            "a script ExoFOP always has",
+            endpoint=endpoint,
+            status_code=status_code,
+        )
+
+    def _unreachable(
+        self, exc: BaseException, *, what: str, url: str, endpoint: str
+    ) -> tuple[NetworkError, bool]:
+        """The error for a request that never got an answer, naming the host and the ways out, and whether
+        to retry it: a name that does not resolve, a refused connection and no route to the host fail again
+        at once (not retried); other transport errors are retried.
+        """
+        parts = urlsplit(url)
+        host = parts.hostname or url
+        where = f"{host}:{parts.port}" if parts.port else host
+        root = _root_os_error(exc)
+        proxy = _proxy_for(url)
+        via = f" (through the proxy {proxy})" if proxy else ""
+        hint = network_hint(self.base_url, proxy)
+        import socket
+
+        if isinstance(root, socket.gaierror):
+            named = f"the proxy host {urlsplit(proxy).hostname}" if proxy else f"the host {host}"
+            message = f"cannot find {named} ({root.strerror or root}) fetching {what}"
+            return NetworkError(message + "; not retried", endpoint=endpoint, hint=hint), False
+        if isinstance(root, ConnectionRefusedError) or getattr(root, "errno", None) in _NO_ROUTE:
+            reason = (
+                "refused the connection" if isinstance(root, ConnectionRefusedError) else "cannot be reached"
+            )
+            detail = getattr(root, "strerror", None) or root
+            message = f"{where}{via} {reason} ({detail}) fetching {what}; not retried"
+            return NetworkError(message, endpoint=endpoint, hint=hint), False
+        message = f"network error fetching {what} from {where}{via}: {exc or type(exc).__name__}"
+        return NetworkError(message, endpoint=endpoint, hint=hint), True
+
+    def _stopped(self, exc: Exception, *, what: str, endpoint: str) -> _Retryable:
+        """The retryable error of an exchange its watch stopped: past its deadline, or trickling."""
+        from .transfer import Stopped
+
+        assert isinstance(exc, Stopped)
+        if exc.reason == "deadline":
+            message = (
+                f"ExoFOP took too long over {what}: {exc.seconds:.0f} s, {exc.received} bytes (the deadline is "
+                f"connect + read timeout, plus the size at {config.MIN_TRANSFER_RATE} bytes/s when known)"
+            )
+        else:
+            message = (
+                f"ExoFOP sent {what} too slowly: {exc.received} bytes in {exc.seconds:.0f} s, less than "
+                f"{config.MIN_TRANSFER_RATE} bytes/s over {self.read_timeout:g} s (--timeout)"
+            )
+        return _Retryable(NetworkError(message, endpoint=endpoint, hint=SILENT_HINT))
 
     def _timeout_error(self, exc: Exception, *, what: str, url: str, endpoint: str) -> _Retryable:
         """A retryable error that says which timeout fired (connecting, or the server's silence)."""
@@ -391,12 +531,16 @@ class HttpSession:
         endpoint: str,
         data: Mapping[str, str] | None = None,
         raw: bool = False,
+        watch: Watch | None = None,
     ) -> httpx.Response:
         """Send one request, following redirects by hand; the caller must close the returned response.
 
         ``raw`` (``probe``) reports a redirect to the login page as the page it leads to, not as an error.
+        ``watch``: the attempt's rules, started again for each hop and told the answer's size.
         """
         import httpx
+
+        from .transfer import Stopped
 
         if self.offline:
             # Either the cache lacks it or --refresh/--force asked for a fresh copy: both need the network.
@@ -407,6 +551,8 @@ class HttpSession:
         client = self._get_client()
         current_url, current_method, body = url, method, data
         for hop in range(MAX_REDIRECTS + 1):
+            if watch is not None:
+                watch.new_exchange()
             try:
                 request = client.build_request(
                     current_method, current_url, headers=self._headers_for(current_url), data=body
@@ -422,8 +568,12 @@ class HttpSession:
                 raise InvalidResponseError(
                     f"ExoFOP redirected {what} to an unusable URL {current_url!r}", endpoint=endpoint
                 ) from exc
+            except httpx.ConnectTimeout as exc:
+                raise self._timeout_error(exc, what=what, url=current_url, endpoint=endpoint) from exc
             except httpx.TimeoutException as exc:
                 raise self._timeout_error(exc, what=what, url=current_url, endpoint=endpoint) from exc
+            except Stopped as exc:
+                raise self._stopped(exc, what=what, endpoint=endpoint) from exc
             except httpx.RemoteProtocolError as exc:
                 # httpx parses Location itself (even with redirects off) and reports a malformed one as a
                 # protocol error; that is a bad answer to report, not a transfer to retry.
@@ -437,13 +587,14 @@ class HttpSession:
                     NetworkError(f"network error fetching {what}: {exc}", endpoint=endpoint, hint=SILENT_HINT)
                 ) from exc
             except (httpx.TransportError, OSError) as exc:
-                raise _Retryable(
-                    NetworkError(
-                        f"network error fetching {what}: {exc or type(exc).__name__}", endpoint=endpoint
-                    )
-                ) from exc
+                error, retry = self._unreachable(exc, what=what, url=current_url, endpoint=endpoint)
+                if not retry:
+                    raise error from exc
+                raise _Retryable(error) from exc
             with self._count_lock:
                 self.requests_made += 1
+            if watch is not None and "chunked" not in response.headers.get("transfer-encoding", "").lower():
+                watch.sized(content_length(response))  # bytes on the wire, as the watch counts them
             if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
                 response.close()
                 try:
@@ -462,7 +613,10 @@ class HttpSession:
             return response
         raise InvalidResponseError(f"too many redirects fetching {what}", endpoint=endpoint)
 
-    def _with_retries(self, attempt_fn: Callable[[], Any], *, what: str) -> Any:
+    def _with_retries(
+        self, attempt_fn: Callable[[], Any], *, what: str, cancel: threading.Event | None = None
+    ) -> Any:
+        events = self._events(cancel)
         last: _Retryable | None = None
         for attempt in range(self.retries + 1):
             if attempt:
@@ -482,9 +636,11 @@ class HttpSession:
                     self.retries + 1,
                     last.error,
                 )
-                self.sleep(delay)
+                self._wait(delay, cancel)
+            if any(e.is_set() for e in events):
+                raise Cancelled()
             try:
-                with self._slots:
+                with self._hold(self._slots, events):
                     return attempt_fn()
             except _Retryable as exc:
                 last = exc
@@ -492,6 +648,30 @@ class HttpSession:
         error = last.error
         error.message += f" (after {self.retries + 1} attempts)"
         raise error
+
+    def _wait(self, seconds: float, cancel: threading.Event | None) -> None:
+        """Wait between attempts; a cancel (the session's, or the call's own) ends the wait at once."""
+        if cancel is None:
+            self.sleep(seconds)
+            return
+        from .transfer import Watch
+
+        # The call's own event is watched too; a sleep a test recorded instead is taken as it is.
+        if self.sleep == self._pause:
+            Watch(connect_timeout=0, read_timeout=0, cancel=self._events(cancel)).wait(seconds)
+        else:
+            self.sleep(seconds)
+            if cancel.is_set():
+                raise Cancelled()
+
+    @contextlib.contextmanager
+    def _exchange(self, url: str, cancel: threading.Event | None) -> Iterator[Watch]:
+        """One attempt's exchange: the session's turn (logged in), then a watch this thread's reads obey."""
+        from .transfer import watching
+
+        events = self._events(cancel)
+        with self._turn(url, events), watching(self._watch(cancel)) as watch:
+            yield watch
 
     @staticmethod
     def _empty(what: str, endpoint: str) -> _Retryable:
@@ -508,37 +688,37 @@ class HttpSession:
         *,
         what: str,
         allow_html: bool = False,
-        max_bytes: int = 512 * 1024 * 1024,
+        max_bytes: int = config.MAX_TABLE_BYTES,
         on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Body:
         """GET a body into memory (tables, JSON), with retries and sniffing; ``on_*`` see its progress.
 
         An empty body is retried and, if it stays empty, a ``ServerError``: it is never data. Unless
         ``allow_html`` (the caller checks the body itself, see ``check_data``), an HTML page or a refusal
-        message raises the error it stands for.
+        message raises the error it stands for. ``max_bytes`` bounds the decoded body.
         """
         url = self.url(endpoint, params)
 
         def attempt() -> Body:
-            with self._turn(url):
-                response = self._open("GET", url, what=what, endpoint=endpoint)
+            with self._exchange(url, cancel) as watch:
+                response = self._open("GET", url, what=what, endpoint=endpoint, watch=watch)
                 chunks: list[bytes] = []
                 total = 0
                 try:
                     self._check_status(response, what=what, endpoint=endpoint)
                     if on_start is not None:
                         on_start(body_size(response))
-                    for chunk in self._iter_body(response, what=what, endpoint=endpoint):
+                    for chunk in self._iter_body(
+                        response, what=what, endpoint=endpoint, max_bytes=max_bytes, watch=watch
+                    ):
                         total += len(chunk)
-                        if total > max_bytes:
-                            raise InvalidResponseError(
-                                f"{what} is larger than {max_bytes} bytes", endpoint=endpoint
-                            )
                         chunks.append(chunk)
                         if on_bytes is not None:
                             on_bytes(len(chunk))
                     content = b"".join(chunks)
+                    del chunks[:]  # the pieces go before the caller parses the whole
                 except BaseException:
                     if on_bytes is not None and total:
                         on_bytes(-total)  # a progress bar must not count the bytes of a failed attempt
@@ -556,14 +736,14 @@ class HttpSession:
                 content=content,
             )
 
-        result: Body = self._with_retries(attempt, what=what)
+        result: Body = self._with_retries(attempt, what=what, cancel=cancel)
         return result
 
     def check_data(self, content: bytes, *, what: str, endpoint: str) -> None:
         """Raise what a body stands for when it is a page or a refusal message, not a table or JSON."""
         if looks_like_html(content[:SNIFF_BYTES]):
             self._html_error(content, what=what, endpoint=endpoint)
-        if len(content) <= REFUSAL_MAX_BYTES:
+        if len(content) <= REFUSAL_MAX_BYTES or len(content.strip()) <= REFUSAL_MAX_BYTES:
             refusal = refusal_message(content)
             if refusal is not None:
                 raise self._refusal_error(refusal, what=what, endpoint=endpoint)
@@ -584,12 +764,15 @@ class HttpSession:
         url = self.url(endpoint, params)
         started = time.perf_counter()
         try:
-            with self._turn(url):
-                response = self._open("GET", url, what=what, endpoint=endpoint, raw=True)
+            with self._exchange(url, None) as watch:
+                response = self._open("GET", url, what=what, endpoint=endpoint, raw=True, watch=watch)
                 try:
                     chunks: list[bytes] = []
                     total, complete = 0, True
-                    for chunk in self._iter_body(response, what=what, endpoint=endpoint):
+                    body = self._iter_body(
+                        response, what=what, endpoint=endpoint, max_bytes=self.max_file_size, watch=watch
+                    )
+                    for chunk in body:
                         chunks.append(chunk)
                         total += len(chunk)
                         if total >= max_bytes:
@@ -651,31 +834,49 @@ class HttpSession:
         expected_filename: str = "",
         on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
+        max_bytes: int | None = None,
+        table: bool = False,
     ) -> Saved:
         """Stream a body into a fresh sink per attempt (sniffed first, committed only when complete).
 
         ``on_start`` hears the size (Content-Length, None when unknown) when each attempt's answer begins,
-        ``on_bytes`` every chunk (a negative count takes back a failed attempt's bytes).
+        ``on_bytes`` every chunk (a negative count takes back a failed attempt's bytes). ``cancel`` stops
+        this download (within ``config.CANCEL_POLL_SECONDS``) with ``Cancelled``; ``max_bytes`` (default
+        ``max_file_size``) bounds the decoded body. ``table``: the body is a table (sniffed as ``get`` does;
+        the sink's commit checks the rest), streamed rather than held in memory.
         """
         url = self.url(endpoint, params)
+        limit = self.max_file_size if max_bytes is None else max_bytes
 
         def attempt() -> Saved:
             self._get_client()  # set-up (certificates, pool) is not part of the transfer time logged below
-            with self._turn(url):
+            with self._exchange(url, cancel) as watch:
                 started = time.perf_counter()
-                response = self._open("GET", url, what=what, endpoint=endpoint)
+                response = self._open("GET", url, what=what, endpoint=endpoint, watch=watch)
                 try:
                     self._check_status(response, what=what, endpoint=endpoint)
                     if on_start is not None:
                         on_start(body_size(response))
+                    body = self._iter_body(
+                        response,
+                        what=what,
+                        endpoint=endpoint,
+                        max_bytes=limit,
+                        watch=watch,
+                        limit_hint=FILE_SIZE_HINT,
+                        limit_name="--max-file-size" if max_bytes is None else "",
+                    )
                     saved = self._stream_into(
                         url,
                         response,
+                        body,
                         open_sink,
                         what=what,
                         endpoint=endpoint,
                         filename=expected_filename,
                         on_bytes=on_bytes,
+                        table=table,
                     )
                 finally:
                     response.close()
@@ -690,25 +891,30 @@ class HttpSession:
             )
             return saved
 
-        result: Saved = self._with_retries(attempt, what=what)
+        result: Saved = self._with_retries(attempt, what=what, cancel=cancel)
         return result
 
     def _stream_into(
         self,
         url: str,
         response: httpx.Response,
+        body: Iterator[bytes],
         open_sink: Callable[[], Sink],
         *,
         what: str,
         endpoint: str,
         filename: str,
         on_bytes: Callable[[int], None] | None,
+        table: bool = False,
     ) -> Saved:
         """Sniff the head of a body, stream the rest into a sink, commit when whole and trustworthy."""
         content_type = response.headers.get("content-type", "")
         sent = 0
 
         def sniff(head: bytes, *, complete: bool) -> None:
+            if table:
+                self._sniff_table(head, what=what, endpoint=endpoint, complete=complete)
+                return
             self._sniff_file(
                 head,
                 what=what,
@@ -722,7 +928,7 @@ class HttpSession:
             with open_sink() as writer:
                 head = b""
                 sniffed = False
-                for received in self._iter_body(response, what=what, endpoint=endpoint):
+                for received in body:
                     chunk = received
                     if not sniffed:
                         head += chunk
@@ -775,6 +981,8 @@ class HttpSession:
             raise self._auth_error(what, endpoint)
         page = describe_page(head)
         if looks_like_not_found(head):
+            if endpoint not in _ITEM_ENDPOINTS:
+                raise self._not_exofop(f"a page {page}", endpoint=endpoint)
             raise NotFoundError(f"{what} not found on ExoFOP (it sent a page {page})", endpoint=endpoint)
         raise InvalidResponseError(f"ExoFOP sent an HTML page {page} instead of {what}", endpoint=endpoint)
 
@@ -809,27 +1017,50 @@ class HttpSession:
             if refusal is not None:
                 raise self._refusal_error(refusal, what=what, endpoint=endpoint)
 
-    def _iter_body(self, response: httpx.Response, *, what: str, endpoint: str) -> Any:
-        """Yield body chunks; a body that breaks off or falls short of Content-Length is retryable."""
+    def _sniff_table(self, head: bytes, *, what: str, endpoint: str, complete: bool) -> None:
+        """Raise when a table's body is empty (throttling: retried), a page, a refusal, markup or binary."""
+        from .tables import check_not_html
+
+        if complete and not head.strip():
+            raise self._empty(what, endpoint)
+        self.check_data(head if complete else head[:SNIFF_BYTES], what=what, endpoint=endpoint)
+        check_not_html(head[:SNIFF_BYTES], what=what, endpoint=endpoint)
+
+    def _iter_body(
+        self,
+        response: httpx.Response,
+        *,
+        what: str,
+        endpoint: str,
+        max_bytes: int,
+        watch: Watch | None = None,
+        limit_hint: str | None = None,
+        limit_name: str = "",
+    ) -> Iterator[bytes]:
+        """Decoded body chunks (``bodies.BodyReader``); a body that breaks off, stalls or falls short of its
+        Content-Length or of its gzip trailer is retryable."""
         import httpx
 
-        expected = response.headers.get("content-length")
-        identity = response.headers.get("content-encoding", "identity").lower() in ("", "identity")
-        received = 0
+        from .transfer import Stopped
+
+        reader = BodyReader(
+            response,
+            what=what,
+            endpoint=endpoint,
+            max_bytes=max_bytes,
+            limit_hint=limit_hint,
+            limit_name=limit_name,
+            watch=watch,
+        )
         try:
-            for chunk in response.iter_bytes():
-                received += len(chunk)
-                yield chunk
-        except httpx.DecodingError as exc:
-            # A body that cannot be decoded (bad gzip...) is a broken answer, not a broken connection.
-            raise InvalidResponseError(
-                f"ExoFOP sent an undecodable body for {what}: {exc}", endpoint=endpoint
-            ) from exc
+            yield from reader
+        except Stopped as exc:
+            raise self._stopped(exc, what=what, endpoint=endpoint) from exc
         except httpx.TimeoutException as exc:
             raise _Retryable(
                 NetworkError(
                     f"timed out: ExoFOP stopped sending {what} for {self.read_timeout:g} s "
-                    f"(after {received} bytes)",
+                    f"(after {reader.wire} bytes)",
                     endpoint=endpoint,
                     hint=SILENT_HINT,
                 )
@@ -838,23 +1069,70 @@ class HttpSession:
             raise _Retryable(
                 NetworkError(f"transfer of {what} broke off: {exc or type(exc).__name__}", endpoint=endpoint)
             ) from exc
-        if expected is not None and expected.isdigit():
-            # Without an encoding the bytes yielded are the bytes on the wire; count them here rather than
-            # trust num_bytes_downloaded, which stays 0 for a body httpx already held in memory.
-            got = received if identity else response.num_bytes_downloaded
-            if got < int(expected):
-                raise _Retryable(
-                    NetworkError(
-                        f"transfer of {what} was cut short ({got} of {expected} bytes)", endpoint=endpoint
-                    )
-                )
 
 
 def body_size(response: httpx.Response) -> int | None:
     """The body's size from Content-Length when that counts the bytes we will see (no content encoding)."""
-    length = response.headers.get("content-length", "")
-    encoding = response.headers.get("content-encoding", "identity").lower()
-    return int(length) if length.isdigit() and encoding in ("", "identity") else None
+    return None if encodings(response) else content_length(response)
+
+
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
+
+
+def network_hint(base_url: str, proxy: str | None) -> str:
+    """What to try when ExoFOP cannot be reached: the address, offline mode, the proxy variables."""
+    hint = (
+        f"check the address ({config.ENV_BASE_URL} or --base-url; now {base_url}); without a network, "
+        "--offline serves what is cached"
+    )
+    if proxy:
+        return (
+            hint
+            + "; the proxy comes from HTTPS_PROXY/HTTP_PROXY/ALL_PROXY (NO_PROXY lists hosts reached directly)"
+        )
+    return hint + "; behind a proxy, set HTTPS_PROXY (and NO_PROXY for hosts reached directly)"
+
+
+def _proxy_for(url: str) -> str | None:
+    """The proxy httpx uses for ``url`` from the environment (credentials removed), or None."""
+    import urllib.request
+
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    bypass = getattr(urllib.request, "proxy_bypass_environment", None)  # NO_PROXY (untyped in typeshed)
+    if not proxies or (bypass is not None and bypass(parts.hostname or "", proxies)):
+        return None
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    return _endpoints.split_userinfo(proxy)[0] if proxy else None
+
+
+def _root_os_error(exc: BaseException) -> BaseException:
+    """The innermost cause of a transport error (the socket's own ``OSError`` when there is one)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    found: BaseException = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError):
+            found = current
+        kept = getattr(current, "os_error", None)  # transfer.ConnectFailure: httpcore's pool drops causes
+        if isinstance(kept, OSError):
+            return kept
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def _date(epoch: float) -> str:
+    """``YYYY-MM-DD`` of an epoch time, whatever a hand-edited jar holds (no overflow)."""
+    try:
+        return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+    except (OverflowError, OSError, ValueError):
+        return "an unreadable date"
 
 
 def describe_error(exc: BaseException) -> str:

@@ -10,6 +10,12 @@ redirected to a page that is not a login page (ExoFOP sends a good login to ``te
 §7, dgegen/exofop), or a page shows what only a logged-in user sees (a "Logout" link). Without either, one
 GET of the home page with the new session decides. Saving the session is the caller's business
 (``ops.auth``): this module never writes a file.
+
+Nothing is kept that could not be sent back (issue 16): a cookie whose name or value a ``Cookie`` header
+cannot carry (``PHPSESSID="x;y"``), one whose ``Domain``/``Path`` would never match the base URL
+(``Domain=.evil.example``), or one already expired is dropped with the reason; a ``Max-Age`` or
+``Expires`` beyond ``MAX_COOKIE_SECONDS`` is cut to it (RFC 6265bis does the same at 400 days). When the
+session cookie itself was dropped, the login fails saying why.
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ from urllib.parse import urljoin, urlsplit
 from .. import config
 from ..errors import AuthRequiredError, NetworkError, ServerError
 from . import endpoints
-from .cookies import SESSION_COOKIE, Cookie
+from .cookies import SESSION_COOKIE, Cookie, sendable
 
 if TYPE_CHECKING:
     import httpx
 
 _MAX_REDIRECTS = 5
+MAX_COOKIE_SECONDS = 400 * 86400
 _INVALID_LOGIN = "invalid username or password"
 # What only a logged-in user sees: a way to log out (a link to logout.php, or the word in a menu).
 _LOGGED_IN = re.compile(rb"logout\.php|\blog\s*-?\s*out\b", re.I)
@@ -46,42 +53,66 @@ def _is_login_url(url: str) -> bool:
     return "login" in path or "password_check" in path
 
 
-def _cookies_from(response: httpx.Response, host: str, secure: bool, now: float) -> list[Cookie]:
-    out = []
+def _expiry(max_age: str, expires: str, now: float) -> int | None:
+    """Expiry (epoch seconds) from ``Max-Age`` (wins) or ``Expires``, at most ``MAX_COOKIE_SECONDS`` away;
+    None for a session cookie or an unreadable value; in the past for a cookie being deleted."""
+    latest = int(now) + MAX_COOKIE_SECONDS
+    if max_age:
+        try:
+            return min(int(now) + int(max_age.strip()), latest)  # Python ints: no overflow
+        except ValueError:
+            return None
+    if expires:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return min(int(parsedate_to_datetime(expires).timestamp()), latest)
+        except (TypeError, ValueError, OverflowError, OSError):
+            return None
+    return None
+
+
+def _cookies_from(
+    response: httpx.Response, host: str, scheme: str, path: str, now: float
+) -> tuple[list[Cookie], dict[str, str]]:
+    """The cookies a response sets that can be sent back to ``scheme://host/path``; and, by name, why the
+    others were dropped."""
+    out: list[Cookie] = []
+    dropped: dict[str, str] = {}
     for header in response.headers.get_list("set-cookie"):
         jar: SimpleCookie = SimpleCookie()
         try:
             jar.load(header)
         except CookieError:
+            name = header.split("=", 1)[0].strip()
+            dropped[name] = "its Set-Cookie header cannot be read"
             continue
         for name, morsel in jar.items():
-            expires: int | None = None
-            if morsel["max-age"]:
-                try:
-                    expires = int(now + int(morsel["max-age"]))
-                except ValueError:
-                    expires = None
-            elif morsel["expires"]:
-                from email.utils import parsedate_to_datetime
-
-                try:
-                    expires = int(parsedate_to_datetime(morsel["expires"]).timestamp())
-                except (TypeError, ValueError):
-                    expires = None
-            domain = (morsel["domain"] or host).lstrip(".")
-            out.append(
-                Cookie(
-                    domain=domain,
-                    include_subdomains=bool(morsel["domain"]),
-                    path=morsel["path"] or "/",
-                    secure=secure or bool(morsel["secure"]),
-                    expires=expires,
-                    name=name,
-                    value=morsel.value,
-                    http_only=bool(morsel["httponly"]),
-                )
+            if not sendable(name, morsel.value):
+                # The reason, never the value: a cookie value is a secret.
+                dropped[name] = "its value holds characters a Cookie header cannot carry (';', non-ASCII...)"
+                continue
+            cookie = Cookie(
+                domain=(morsel["domain"] or host).lstrip(".").lower(),
+                include_subdomains=bool(morsel["domain"]),
+                path=morsel["path"] or "/",
+                secure=scheme == "https" or bool(morsel["secure"]),
+                expires=_expiry(morsel["max-age"], morsel["expires"], now),
+                name=name,
+                value=morsel.value,
+                http_only=bool(morsel["httponly"]),
             )
-    return out
+            if cookie.expires is not None and cookie.expires <= now:
+                dropped[name] = "the server expired it (a cookie being deleted)"
+            elif not cookie.matches(scheme, host, path, now):
+                secure = "; Secure" if morsel["secure"] else ""
+                dropped[name] = (
+                    f"it is for Domain={morsel['domain'] or host}; Path={cookie.path}{secure}, and exofop "
+                    f"would never send it back to {scheme}://{host}{path}"
+                )
+            else:
+                out.append(cookie)
+    return out, dropped
 
 
 def login_exchange(
@@ -96,14 +127,20 @@ def login_exchange(
     import httpx
 
     parts = urlsplit(base_url)
-    host, secure = parts.hostname or "", parts.scheme == "https"
+    host, scheme, path = parts.hostname or "", parts.scheme, parts.path or "/"
     now = time.time()
     cookies: dict[str, Cookie] = {}
+    dropped: dict[str, str] = {}  # the last word on each name, when it was a cookie that cannot be used
     redirected_away = False  # the POST led to a page that is not a login page
 
     def keep(response: httpx.Response) -> None:
-        for c in _cookies_from(response, host, secure, now):
+        kept, refused = _cookies_from(response, host, scheme, path, now)
+        for c in kept:
             cookies[c.name] = c
+            dropped.pop(c.name, None)
+        for name, reason in refused.items():
+            cookies.pop(name, None)  # the server replaced it: the old one is no longer the session
+            dropped[name] = reason
 
     def cookie_header() -> dict[str, str]:
         return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in cookies.values())} if cookies else {}
@@ -147,6 +184,12 @@ def login_exchange(
         raise NetworkError("timed out while logging in to ExoFOP", endpoint=endpoints.LOGIN) from exc
     except httpx.TransportError as exc:
         raise NetworkError(f"could not reach ExoFOP to log in: {exc}", endpoint=endpoints.LOGIN) from exc
+    if SESSION_COOKIE in dropped:
+        raise AuthRequiredError(
+            f"ExoFOP set a session cookie that cannot be used: {dropped[SESSION_COOKIE]}; nothing was saved",
+            endpoint=endpoints.LOGIN,
+            hint="if the ExoFOP web site works in a browser, run `exofop doctor --save report/` and report it",
+        )
     if SESSION_COOKIE not in cookies:
         raise AuthRequiredError(
             "ExoFOP did not start a session (no PHPSESSID cookie)", endpoint=endpoints.LOGIN

@@ -8,14 +8,17 @@ page, a message or garbage.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .. import config
-from ..errors import TargetNotFoundError
+from ..errors import InvalidInputError, TargetNotFoundError
 from . import endpoints
 
 if TYPE_CHECKING:
+    import threading
+
     import httpx
 
     from ..targets import TargetQuery
@@ -39,8 +42,17 @@ class ExoFopRemote:
         cookie_jar: CookieJar | None = None,
         transport: httpx.BaseTransport | None = None,
         offline: bool = False,
+        max_file_size: int = config.DEFAULT_MAX_FILE_SIZE,
     ) -> None:
-        self.base_url = base_url
+        check_settings(
+            timeout_seconds=timeout_seconds,
+            retries=retries,
+            backoff_seconds=backoff_seconds,
+            max_file_size=max_file_size,
+        )
+        endpoints.check_base_url(base_url)
+        # Credentials in the URL are kept apart: base_url is written into manifests and shown in messages.
+        self.base_url, self._auth = endpoints.split_userinfo(base_url)
         self.user_agent = user_agent
         self.timeout_seconds = timeout_seconds
         self.retries = retries
@@ -49,15 +61,24 @@ class ExoFopRemote:
         self.cookie_jar = cookie_jar
         self.transport = transport
         self.offline = offline
+        self.max_file_size = max_file_size
+        # Called once, when the first request is about to be made (the CLI shows retry notices from then on).
+        self.on_online: Callable[[], None] | None = None
         self._http: HttpSession | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------------
     @property
     def http(self) -> HttpSession:
         """The HTTP session (created on first use)."""
-        if self._http is None:
-            from .http import HttpSession
+        if self._http is not None:
+            return self._http
+        from .http import SESSION_LOCK, HttpSession
 
+        # Worker threads ask for it at once on a run's first requests: one session, or Ctrl-C would cancel
+        # one of several and the others would go on.
+        with SESSION_LOCK:
+            if self._http is not None:
+                return self._http
             self._http = HttpSession(
                 base_url=self.base_url,
                 user_agent=self.user_agent,
@@ -68,8 +89,22 @@ class ExoFopRemote:
                 cookie_jar=self.cookie_jar,
                 transport=self.transport,
                 offline=self.offline,
+                auth=self._auth,
+                max_file_size=self.max_file_size,
             )
+        if self.on_online is not None:
+            self.on_online()
         return self._http
+
+    def cancel(self) -> None:
+        """Stop every request in flight and every wait, in every thread (Ctrl-C); see ``HttpSession.cancel``."""
+        if self._http is not None:
+            self._http.cancel()
+
+    def resume(self) -> None:
+        """Accept requests again after ``cancel``."""
+        if self._http is not None:
+            self._http.resume()
 
     @property
     def cookie_jar_used(self) -> bool:
@@ -149,6 +184,18 @@ class ExoFopRemote:
         parse_filelist(body.content, tic_id=tic_id)
         return body.content
 
+    def filelist_into(self, tic_id: int, open_sink: Callable[[], Sink]) -> Saved:
+        """Stream a star's file index into a sink, sniffed as a table; the sink's commit parses it (a list
+        of a million rows is never held in memory whole, see ``filelist``)."""
+        return self.http.download(
+            endpoints.FILELIST,
+            endpoints.filelist_params(tic_id),
+            open_sink,
+            what=f"the file list of TIC {tic_id}",
+            max_bytes=config.MAX_TABLE_BYTES,
+            table=True,
+        )
+
     def summary(self, tic_id: int, kind: str) -> bytes:
         """One raw summary table of a star, checked to parse as that table."""
         from .summaries import check_summary_table
@@ -194,6 +241,7 @@ class ExoFopRemote:
         *,
         on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Saved:
         """Stream one file (``get_file.php``) into a sink; refused pages and cut bodies never commit."""
         return self.http.download(
@@ -204,6 +252,7 @@ class ExoFopRemote:
             expected_filename=filename,
             on_start=on_start,
             on_bytes=on_bytes,
+            cancel=cancel,
         )
 
     def download_archive(
@@ -215,6 +264,7 @@ class ExoFopRemote:
         expected_filename: str,
         on_start: Callable[[int | None], None] | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Saved:
         """Stream the whole-star archive (``download_files_zip.php``, or tar) into a sink."""
         endpoint = endpoints.FILES_ZIP if fmt == "zip" else endpoints.FILES_TAR
@@ -226,9 +276,41 @@ class ExoFopRemote:
             expected_filename=expected_filename,
             on_start=on_start,
             on_bytes=on_bytes,
+            cancel=cancel,
         )
 
     def archive_url(self, tic_id: int, fmt: str) -> str:
         """The URL of a star's archive (recorded as the source of files taken from it)."""
         endpoint = endpoints.FILES_ZIP if fmt == "zip" else endpoints.FILES_TAR
         return self.url(endpoint, endpoints.archive_params(tic_id))
+
+
+def check_settings(
+    *, timeout_seconds: float, retries: int, backoff_seconds: float, max_file_size: int
+) -> None:
+    """``InvalidInputError`` for settings no request could use (NaN, infinite, negative, absurd)."""
+    check_timeout(timeout_seconds)
+    if (
+        not (isinstance(backoff_seconds, int | float) and math.isfinite(backoff_seconds))
+        or backoff_seconds < 0
+    ):
+        raise InvalidInputError(f"backoff_seconds must be a finite number >= 0, got {backoff_seconds!r}")
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 100:
+        raise InvalidInputError(f"retries must be a whole number from 0 to 100, got {retries!r}")
+    if isinstance(max_file_size, bool) or not isinstance(max_file_size, int) or max_file_size <= 0:
+        raise InvalidInputError(
+            f"max_file_size must be a positive number of bytes, got {max_file_size!r}",
+            hint="e.g. --max-file-size 8GiB",
+        )
+
+
+def check_timeout(timeout_seconds: float) -> None:
+    """``InvalidInputError`` unless the timeout is a finite number of seconds in (0, MAX_TIMEOUT_SECONDS]."""
+    if not (isinstance(timeout_seconds, int | float) and math.isfinite(timeout_seconds)) or not (
+        0 < timeout_seconds <= config.MAX_TIMEOUT_SECONDS
+    ):
+        raise InvalidInputError(
+            f"timeout must be a number of seconds above 0 and at most {config.MAX_TIMEOUT_SECONDS:g}, "
+            f"got {timeout_seconds!r}",
+            hint="e.g. --timeout 60",
+        )

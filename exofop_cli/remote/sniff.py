@@ -175,8 +175,10 @@ def describe_page(head: bytes) -> str:
 
 
 def _short_text(body: bytes) -> str | None:
-    """The text of a short body that reads as text (not binary); None otherwise."""
-    if not body.strip() or len(body) > REFUSAL_MAX_BYTES or b"\x00" in body:
+    """The text of a short body that reads as text (not binary); None otherwise. Padding (a message followed
+    by blank lines, as a PHP page with an empty template may send) does not count towards "short"."""
+    body = body.strip()
+    if not body or len(body) > REFUSAL_MAX_BYTES or b"\x00" in body:
         return None
     try:
         text = body.removeprefix(_BOM).decode("utf-8")

@@ -14,7 +14,7 @@ import errno
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -194,8 +194,16 @@ class AtomicWriter:
     ``hashed=False`` skips the sha256 (``self.sha256.hexdigest()`` then raises).
     """
 
-    def __init__(self, final: Path, *, mode: int | None = None, hashed: bool = True) -> None:
+    def __init__(
+        self,
+        final: Path,
+        *,
+        mode: int | None = None,
+        hashed: bool = True,
+        check: Callable[[Path], object] | None = None,
+    ) -> None:
         self.final = final
+        self.check = check  # run on the complete temp file by commit, before it takes the final name
         ensure_dir(final.parent)
         self.temp = temp_path_for(final)
         self.sha256: _Digest = _NoDigest()
@@ -243,9 +251,14 @@ class AtomicWriter:
             self._sink = None
 
     def commit(
-        self, *, expected_size: int | None = None, expected_sha256: str | None = None
+        self,
+        *,
+        expected_size: int | None = None,
+        expected_sha256: str | None = None,
+        check: Callable[[Path], object] | None = None,
     ) -> os.stat_result:
-        """Verify size/hash, then atomically move the temp file onto the final name; return its stat."""
+        """Verify size/hash (and ``check(temp file)``, which raises to refuse it), then atomically move the
+        temp file onto the final name; return its stat."""
         assert self._fh is not None
         try:
             self._finish_sink()
@@ -260,6 +273,13 @@ class AtomicWriter:
         if expected_sha256 is not None and expected_sha256 != self.sha256.hexdigest():
             self.abort()
             raise CacheError(f"refusing to save {self.final.name}: sha256 mismatch")
+        check = check or self.check
+        if check is not None:
+            try:
+                check(self.temp)
+            except BaseException:
+                self.abort()
+                raise
         try:
             os.replace(self.temp, self.final)
             return os.stat(self.final)
@@ -321,11 +341,12 @@ def write_json_if_changed(path: Path, data: Any) -> bool:
 
 
 def read_json(path: Path) -> Any:
-    """Read a JSON file; None when it is missing or unreadable (a torn file cannot exist, but be tolerant)."""
+    """Read a JSON file; None when it is missing or unreadable (a torn file cannot exist, but be tolerant):
+    a hand-edited file nested thousands deep (RecursionError) or naming a path with a NUL is unreadable too."""
     try:
         with open(path, "rb") as fh:
             return json.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 
@@ -348,39 +369,73 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+# The names temp_path_for makes, and only those: .<final name>.<host>.<pid>.<8 hex>.part
+_TEMP_NAME = r"^\.(.+)\.([A-Za-z0-9-]{1,32})\.(\d{1,10})\.([0-9a-f]{8})\.part$"
+
+
+def is_temp_name(name: str) -> bool:
+    """True for a name ``temp_path_for`` makes (a user's own ``.draft.part`` is not one)."""
+    import re
+
+    return re.match(_TEMP_NAME, name) is not None
+
+
 def is_stale_temp(path: Path, *, now: float | None = None) -> bool:
     """A temp file is stale when its writer (same host) is dead, or nobody wrote to it for a long time."""
-    parts = path.name.rsplit(".", 4)
-    # name: .<final>.<host>.<pid>.<token>.part
-    if len(parts) == 5 and parts[4] == TEMP_SUFFIX[1:]:
-        host, pid = parts[1], parts[2]
-        if host == _HOST and pid.isdigit() and not _pid_alive(int(pid)):
-            return True
+    import re
+
+    match = re.match(_TEMP_NAME, path.name)
+    if match is None:
+        return False
+    host, pid = match.group(2), match.group(3)
+    if host == _HOST and not _pid_alive(int(pid)):
+        return True
     try:
-        age = (now or time.time()) - path.stat().st_mtime
+        age = (now or time.time()) - path.lstat().st_mtime
     except OSError:
         return False
     return age > STALE_TEMP_SECONDS
 
 
-def iter_temp_files(folder: Path, *, recursive: bool = True) -> Iterator[Path]:
-    """All exofop temp files under ``folder`` (recursively, or directly in it)."""
-    if not folder.is_dir():
+def real_dir(folder: Path) -> bool:
+    """True for a folder that is not a symbolic link (nor a file, nor missing)."""
+    import stat
+
+    try:
+        return stat.S_ISDIR(os.lstat(folder).st_mode)
+    except OSError:
+        return False
+
+
+def iter_temp_files(folder: Path, *, recursive: bool = False) -> Iterator[Path]:
+    """exofop's temp files (by their exact name) in ``folder``, a regular file each, never a link; with
+    ``recursive``, in its real sub-folders too. A symlinked folder is never looked into."""
+    import stat
+
+    if not real_dir(folder):
         return
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         for name in filenames:
-            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
-                yield Path(dirpath) / name
+            path = Path(dirpath) / name
+            if not is_temp_name(name):
+                continue
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    yield path
         if not recursive:
             dirnames.clear()
+        else:
+            dirnames[:] = [d for d in dirnames if real_dir(Path(dirpath) / d)]
 
 
-def remove_stale_temps(folder: Path, *, recursive: bool = True) -> list[Path]:
-    """Delete stale temp files left by killed runs under ``folder``; return what was removed."""
+def remove_stale_temps(folders: Iterable[Path]) -> list[Path]:
+    """Delete the stale temp files killed runs left directly in ``folders`` (the folders exofop made; a
+    symlinked one is skipped); return what was removed."""
     removed = []
-    for path in iter_temp_files(folder, recursive=recursive):
-        if is_stale_temp(path):
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed.append(path)
+    for folder in folders:
+        for path in iter_temp_files(folder):
+            if is_stale_temp(path):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(path)
     return removed

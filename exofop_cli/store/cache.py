@@ -44,7 +44,7 @@ class TargetStore:
 
         try:
             # Sniffed before it was cached: trusted, only parsed.
-            return parse_filelist(self.layout.filelist.read_bytes(), tic_id=self.tic_id, trusted=True)
+            return parse_filelist(self.layout.filelist, tic_id=self.tic_id, trusted=True)  # streamed
         except (OSError, ExoFopError):
             return None
 
@@ -119,7 +119,8 @@ class TargetStore:
         for path in (layout.filelist, *(self.summary_path(kind) for kind in endpoints.SUMMARIES)):
             with contextlib.suppress(OSError):
                 path.unlink()
-        for folder in (layout.summaries_dir, layout.records_dir, layout.root / ".state", layout.root):
+        state = layout.root / ".state"
+        for folder in (layout.summaries_dir, layout.records_dir, state / "active", state, layout.root):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty
 

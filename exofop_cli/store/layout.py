@@ -26,7 +26,9 @@ FILELIST_NAME = "filelist.csv"
 RESOLUTIONS_NAME = "resolutions.json"
 # Patterns are strings, compiled by ``re``'s cache on first use: a warm fetch or a TAB that never needs them
 # does not pay for compiling them at import.
-TARGET_DIR_PATTERN = r"^tic_(\d+)$"
+# Exactly the names for_tic makes: no leading zero, so "tic_0111" beside "tic_111" is not a second TIC 111
+# (a folder exofop never made, which it neither lists nor prunes).
+TARGET_DIR_PATTERN = r"^tic_([1-9]\d{0,15})$"
 _MAX_NAME_BYTES = 160
 # Unicode letters and digits stay (a person must recognise the name); separators, control and shell
 # characters do not.
@@ -130,6 +132,21 @@ class TargetLayout(NamedTuple):
     def refused_path(self, file_id: int) -> Path:
         """The refusal note of one file."""
         return self.refused_dir / f"{int(file_id)}.json"
+
+    @property
+    def own_folders(self) -> tuple[Path, ...]:
+        """The folders exofop makes in a star's folder (where its temp files may be left behind)."""
+        state = self.root / ".state"
+        return (
+            self.root,
+            self.files_dir,
+            self.summaries_dir,
+            self.archives_dir,
+            state,
+            self.records_dir,
+            self.refused_dir,
+            state / "active",
+        )
 
     def file_path(self, file_id: int, filename: str) -> Path:
         """Absolute path of a downloaded file."""

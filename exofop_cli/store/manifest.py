@@ -128,14 +128,16 @@ def write_manifest(layout: TargetLayout, content: Mapping[str, Any]) -> bool:
     return write_json_if_changed(layout.manifest, {**content, "generated_at": utc_now()})
 
 
-def converge_manifest(layout: TargetLayout, inputs: ManifestInputs) -> dict[str, Any]:
+def converge_manifest(
+    layout: TargetLayout, inputs: ManifestInputs, damaged: list[str] | None = None
+) -> dict[str, Any]:
     """Write the manifest from the records on disk until a re-scan after writing sees nothing new.
 
     Lock-free convergence: whichever process writes last re-scans after its write, so the final manifest
     lists every record completed before that write. A run that writes nothing (the manifest already says
     exactly this) needs no re-scan: any later writer re-scans for itself.
     """
-    content = build_manifest(inputs, valid_records(layout))
+    content = build_manifest(inputs, valid_records(layout, damaged))
     for _ in range(_CONVERGE_ROUNDS):
         if not write_manifest(layout, content):
             break

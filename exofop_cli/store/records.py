@@ -3,6 +3,11 @@
 Each record is written once, atomically, right after its file is renamed into place, and binds the file's
 size and mtime to its sha256. A file whose size and mtime still match its record is trusted without reading
 it (see ``ops.plan.download_action``).
+
+Records are checked when read (``record_problem``): one that was edited by hand or damaged (a path that is
+not where exofop puts that file, ``../../etc/passwd`` included; a ``file_id`` that is not its own; a hash,
+size or mtime that is not one) is ignored, as if missing: its file is checked or fetched again and the
+record rewritten. The fetch says so (a warning).
 """
 
 import os
@@ -81,10 +86,54 @@ def write_record(
     return record
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+_TEXT_KEYS = ("source_url", "type", "date", "description", "toi", "user", "group")
+
+
+def record_problem(data: Any, file_id: int | None = None) -> str | None:
+    """Why a record read from disk cannot be trusted, or None when it is one exofop wrote for ``file_id``."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    fid, name = data.get("file_id"), data.get("filename")
+    if not isinstance(fid, int) or not _whole(fid):
+        return "its file_id is not a whole number"
+    if file_id is not None and fid != file_id:
+        return f"its file_id {fid} is not the {file_id} of its name"
+    if not isinstance(name, str) or not name:
+        return "it names no file"
+    if data.get("path") != file_relpath(fid, name):
+        return "its path is not where exofop keeps that file"
+    sha = data.get("sha256")
+    if not isinstance(sha, str) or len(sha) != 64 or not set(sha) <= set("0123456789abcdef"):
+        return "its sha256 is not a hash"
+    if not _whole(data.get("bytes")) or not _whole(data.get("mtime_ns")):
+        return "its size or mtime is not a whole number"
+    if any(not isinstance(data.get(key), str | None) for key in _TEXT_KEYS):
+        return "a field that holds text holds something else"
+    if data.get("tag") is not None and not _whole(data.get("tag")):
+        return "its tag is not a whole number"
+    return None
+
+
 def read_record(layout: TargetLayout, file_id: int) -> dict[str, Any] | None:
-    """A file's record, or None."""
+    """A file's record, or None (missing, or failing ``record_problem``)."""
     data = read_json(layout.record_path(file_id))
-    return data if isinstance(data, dict) and isinstance(data.get("sha256"), str) else None
+    return data if record_problem(data, file_id) is None else None
+
+
+def damaged_record(layout: TargetLayout, file_id: int) -> str | None:
+    """A warning when a record exists for ``file_id`` but cannot be trusted (see ``record_problem``)."""
+    path = layout.record_path(file_id)
+    if not path.exists():
+        return None
+    problem = record_problem(read_json(path), file_id)
+    if problem is None:
+        return None
+    rel = path.relative_to(layout.root).as_posix()
+    return f"ignored the damaged record {rel} ({problem}); the file is checked again and the record rebuilt"
 
 
 def record_state(layout: TargetLayout, row: ExoFopFileRow) -> tuple[RecordState, dict[str, Any] | None]:
@@ -104,21 +153,26 @@ def record_state(layout: TargetLayout, row: ExoFopFileRow) -> tuple[RecordState,
     )
 
 
-def valid_records(layout: TargetLayout) -> list[dict[str, Any]]:
-    """Records whose file is on disk with the recorded size and mtime, sorted by file id."""
+def valid_records(layout: TargetLayout, damaged: list[str] | None = None) -> list[dict[str, Any]]:
+    """Records whose file is on disk with the recorded size and mtime, sorted by file id (a record that
+    fails ``record_problem``, or whose name is not ``<its file_id>.json``, never counts; ``damaged``
+    collects a warning for each of the first kind)."""
     out = []
     try:
         names = os.listdir(layout.records_dir)
     except OSError:
         return []
     for name in names:
-        if not name.endswith(".json") or name.startswith("."):
+        stem = name.removesuffix(".json")
+        if not name.endswith(".json") or not stem.isdigit() or stem != str(int(stem)):
             continue
         record = read_json(layout.records_dir / name)
-        if not isinstance(record, dict) or not isinstance(record.get("path"), str):
+        if record_problem(record, int(stem)) is not None:
+            if damaged is not None:
+                damaged.append(damaged_record(layout, int(stem)) or f"ignored the damaged record {name}")
             continue
         st = _stat(layout.root / record["path"])
         if st is None or st.st_size != record.get("bytes") or st.st_mtime_ns != record.get("mtime_ns"):
             continue
         out.append(record)
-    return sorted(out, key=lambda r: int(r.get("file_id", 0)))
+    return sorted(out, key=lambda r: int(r["file_id"]))

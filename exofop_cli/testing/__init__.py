@@ -10,13 +10,23 @@ Run ``python -m exofop_cli.testing --help`` to serve the demo catalogue from a s
 from __future__ import annotations
 
 from .data import FakeFile, FakeTarget
-from .scenarios import BULK_TIC, DEMO_TIC, DEMO_TOI, bulk_target, demo_targets, synthetic_measurements
+from .scenarios import (
+    BULK_TIC,
+    DEMO_TIC,
+    DEMO_TOI,
+    HUGE_TIC,
+    bulk_target,
+    demo_targets,
+    huge_filelist_target,
+    synthetic_measurements,
+)
 from .server import FakeExoFop, Fault, Faults, LoggedRequest
 
 __all__ = [
     "BULK_TIC",
     "DEMO_TIC",
     "DEMO_TOI",
+    "HUGE_TIC",
     "FakeExoFop",
     "FakeFile",
     "FakeTarget",
@@ -25,5 +35,6 @@ __all__ = [
     "LoggedRequest",
     "bulk_target",
     "demo_targets",
+    "huge_filelist_target",
     "synthetic_measurements",
 ]

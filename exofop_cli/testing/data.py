@@ -150,6 +150,8 @@ class FakeTarget:
     summary_rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     # kind -> raw body, served verbatim whatever output= says (for real samples and hostile bodies).
     summary_raw: dict[str, bytes] = field(default_factory=dict)
+    # The file list's raw body, served verbatim (a huge list for the memory benchmark, see huge_filelist).
+    filelist_raw: bytes | None = None
     period: float = 3.0
     epoch: float = 2459000.5
     tfopwg_disposition: str = "PC"

@@ -391,3 +391,25 @@ def bulk_target(n_files: int = 40, size: int = 256 * 1024, *, tic_id: int = BULK
         for i in range(n_files)
     ]
     return FakeTarget(tic_id=tic_id, tois=["9999.01"], names=[], files=files)
+
+
+HUGE_TIC = 100000009
+
+
+def huge_filelist_target(n_rows: int = 1_000_000, *, tic_id: int = HUGE_TIC) -> FakeTarget:
+    """A star whose file list has ``n_rows`` rows (~150 bytes each, CSV), served as a raw body: the memory
+    benchmark of issue 16. Names are unique; a description, a date and a tag serve a few files each (an
+    observation's uploads), users come from a pool of 300, types and TOIs from a handful."""
+    from .data import FILELIST_COLUMNS
+
+    types = ("Image", "Spectrum", "Light_Curve", "Other")
+    lines = [",".join(FILELIST_COLUMNS)]
+    for i in range(n_rows):
+        night = i // 3
+        day = f"20{20 + night % 6:02d}-{night % 12 + 1:02d}-{night % 28 + 1:02d}"
+        lines.append(
+            f"{types[i % 4]},TIC{tic_id}-01_{day.replace('-', '')}_LCO-SSO-1m_ip_{i:07d}.fits,{2_000_000 + i},"
+            f"{tic_id},{1000 + i % 3}.01,{day} 12:{night % 60:02d}:{i % 60:02d},user{i % 300},tfopwg,"
+            f"{50_000 + night},LCO-SSO 1m ip full transit night {night}"
+        )
+    return FakeTarget(tic_id=tic_id, filelist_raw=("\n".join(lines) + "\n").encode())

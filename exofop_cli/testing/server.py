@@ -24,9 +24,27 @@ Fault switches (``server.faults``), each consumed ``times`` times by requests to
 * ``replace_body(endpoint, body, content_type=)``: any other body (an HTML page, garbage, an archive...).
 * ``redirect(endpoint, location)``: a redirect, to this host or another.
 
+Hostile servers (issue 16), each the real answer of the endpoint changed in one way, or none at all:
+
+* ``cut_gzip(endpoint, fraction)``: the answer gzip-encoded, but only the first ``fraction`` of the gzip
+  stream sent (no trailer: CRC and length missing), with a ``Content-Length`` equal to the bytes sent, so the
+  HTTP framing looks complete.
+* ``trickle(endpoint, every, sized=)``: the answer's body one byte every ``every`` seconds (with its
+  ``Content-Length``, or chunked without it); ``trickle_headers(endpoint, every, chunk=)``: the status line,
+  then ``chunk`` header bytes every ``every`` seconds, never ending.
+* ``endless(endpoint)``: 200 and a chunked body that never ends (until the client hangs up).
+* ``overlong(endpoint, extra)``: the answer's true ``Content-Length``, then its body and ``extra`` more bytes.
+* ``bomb(endpoint, decoded)``: a gzip-encoded body that inflates to ``decoded`` bytes (1 GiB from ~1 MB).
+* ``encoded(endpoint, encoding)``: the answer labelled with a ``Content-Encoding`` exofop never asks for
+  (``br``, ``zstd``...).
+* Escape-laden answers: ``FakeTarget.names`` (and file names, descriptions) may hold ESC sequences and bidi
+  overrides; they come back in the overview JSON, the file list and the tables exactly as given. A JSON
+  nested 100,000 deep is a ``replace_body``.
+
 Global switches: ``faults.chunked`` (no ``Content-Length``), ``faults.latency`` (seconds before every answer),
-``faults.chunk_delay`` and ``faults.chunk_size`` (a slow but progressing transfer), ``faults.gzip``,
-``faults.clock_offset`` (seconds added to the ``Date`` header: a server clock that is off).
+``faults.chunk_delay`` and ``faults.chunk_size`` (a slow but progressing transfer), ``faults.gzip`` (every
+answer gzip-encoded, ``Content-Encoding: gzip``), ``faults.clock_offset`` (seconds added to the ``Date``
+header: a server clock that is off).
 
 Behaviour switches (on the server):
 
@@ -41,6 +59,10 @@ Behaviour switches (on the server):
   (the real nearby-target CSV lacked "Distance Err", reference §7).
 * ``real_cell_shapes``: file-list cells as the real ``target.php`` JSON writes them: ``TOI 1262.01``,
   ``TIC 365938305.01``, dates with a time. (The overview JSON always has its real shape, see ``data``.)
+* ``only_under_tess``: every path outside ``/tess/`` is a 404 page, as on a real server: a base URL without
+  ``/tess/`` reaches no ExoFOP script (on by default).
+* ``login_set_cookie``: the ``Set-Cookie`` header a good login sends (``{sid}`` is replaced by the new
+  session id): odd values, huge ``Max-Age``, a ``Domain`` of another site.
 * ``login_failure``: what a wrong password gets: ``"message"`` (200, "Invalid username or password" and the
   form), ``"form"`` (200, the bare form again) or ``"redirect"`` (302 back to ``login.php``). A good login is
   answered with a new ``PHPSESSID`` and a redirect to ``index.php``, whose page then shows "Logout".
@@ -122,7 +144,8 @@ class Fault:
     """One switch: what to do to the next ``times`` requests matching ``endpoint`` (and ``file_id``)."""
 
     endpoint: str
-    kind: str  # status | truncate | stall | silent | empty | body | redirect
+    kind: str  # status | truncate | stall | silent | body | redirect | cut_gzip | trickle | trickle_headers
+    #            | endless | overlong | bomb | encoded
     times: int = 1
     status: int = 500
     retry_after: str | None = None
@@ -132,6 +155,12 @@ class Fault:
     file_id: int | None = None
     content_type: str = "text/html; charset=UTF-8"
     location: str = ""
+    fraction: float = 0.5  # cut_gzip: the part of the gzip stream sent
+    every: float = 1.0  # trickle: seconds between bytes
+    sized: bool = True  # trickle: with Content-Length (else chunked)
+    extra: int = 0  # overlong: bytes past Content-Length; bomb: bytes the body inflates to
+    encoding: str = "br"  # encoded
+    headers: dict[str, str] = field(default_factory=dict)  # body: extra response headers
 
 
 class Faults:
@@ -213,8 +242,9 @@ class Faults:
         status: int = 200,
         content_type: str = "text/html; charset=UTF-8",
         file_id: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Fault:
-        """Answer with this body instead (an HTML page, garbage, a hostile archive...)."""
+        """Answer with this body instead (an HTML page, garbage, a hostile archive...), with ``headers``."""
         return self.add(
             Fault(
                 endpoint,
@@ -224,8 +254,58 @@ class Faults:
                 status=status,
                 file_id=file_id,
                 content_type=content_type,
+                headers=dict(headers or {}),
             )
         )
+
+    def cut_gzip(
+        self, endpoint: str, fraction: float = 0.5, *, times: int = 1, file_id: int | None = None
+    ) -> Fault:
+        """Gzip the answer and send only ``fraction`` of the gzip stream, Content-Length matching what is sent."""
+        return self.add(Fault(endpoint, "cut_gzip", times=times, fraction=fraction, file_id=file_id))
+
+    def trickle(
+        self,
+        endpoint: str,
+        every: float = 1.0,
+        *,
+        sized: bool = True,
+        times: int = 1,
+        file_id: int | None = None,
+    ) -> Fault:
+        """Send the answer's body one byte every ``every`` seconds (chunked without a length if not ``sized``)."""
+        return self.add(Fault(endpoint, "trickle", times=times, every=every, sized=sized, file_id=file_id))
+
+    def trickle_headers(
+        self,
+        endpoint: str,
+        every: float = 1.0,
+        *,
+        chunk: int = 1,
+        times: int = 1,
+        file_id: int | None = None,
+    ) -> Fault:
+        """Send the status line, then ``chunk`` header bytes every ``every`` seconds, never ending."""
+        fault = Fault(endpoint, "trickle_headers", times=times, every=every, extra=chunk, file_id=file_id)
+        return self.add(fault)
+
+    def endless(self, endpoint: str, *, times: int = 1, file_id: int | None = None) -> Fault:
+        """Answer 200 with a chunked body of random bytes that never ends."""
+        return self.add(Fault(endpoint, "endless", times=times, file_id=file_id))
+
+    def overlong(self, endpoint: str, extra: int, *, times: int = 1, file_id: int | None = None) -> Fault:
+        """Announce the answer's true length, then send ``extra`` bytes more."""
+        return self.add(Fault(endpoint, "overlong", times=times, extra=extra, file_id=file_id))
+
+    def bomb(self, endpoint: str, decoded: int, *, times: int = 1, file_id: int | None = None) -> Fault:
+        """A gzip body (``Content-Encoding: gzip``) of repeated text that inflates to ``decoded`` bytes."""
+        return self.add(Fault(endpoint, "bomb", times=times, extra=decoded, file_id=file_id))
+
+    def encoded(
+        self, endpoint: str, encoding: str = "br", *, times: int = 1, file_id: int | None = None
+    ) -> Fault:
+        """Send the answer labelled ``Content-Encoding: <encoding>`` (an encoding exofop never asks for)."""
+        return self.add(Fault(endpoint, "encoded", times=times, encoding=encoding, file_id=file_id))
 
     def redirect(
         self, endpoint: str, location: str, *, times: int = 1, status: int = 302, file_id: int | None = None
@@ -256,6 +336,7 @@ class Faults:
         self.chunk_delay = 0.0
         self.chunk_size = 0
         self.clock_offset = 0.0
+        self.gzip = False
 
 
 class InFlight:
@@ -311,6 +392,7 @@ class LoggedRequest:
     bytes_sent: int
     had_cookie: bool
     host: str
+    had_auth: bool = False  # an Authorization header (credentials given in the base URL)
 
 
 @dataclass
@@ -343,6 +425,8 @@ class FakeExoFop:
         self.short_headers: dict[str, str] = {}
         self.real_cell_shapes = False
         self.login_failure = "message"  # "message" | "form" | "redirect"
+        self.login_set_cookie: str | None = None  # a good login's Set-Cookie ("{sid}": the session id)
+        self.only_under_tess = True
         self._session_locks: dict[str, threading.Lock] = {}
         self._log_lock = threading.Lock()
         self._httpd = _Server((host, port), _Handler)
@@ -512,16 +596,18 @@ class _Handler(BaseHTTPRequestHandler):
         length: int | None = None,
         cut_at: int | None = None,
     ) -> int:
-        chunked = self.fake.faults.chunked and cut_at is None
+        shape = getattr(self, "_shape", None)
+        headers = dict(headers or {})
+        if shape is not None or (self.fake.faults.gzip and status == 200):
+            body, length, headers = self._shaped(shape, body, headers)
+        chunked = (
+            self.fake.faults.chunked or (shape is not None and shape.kind == "trickle" and not shape.sized)
+        ) and (cut_at is None)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        for key, value in (headers or {}).items():
+        for key, value in headers.items():
             self.send_header(key, value)
-        if (
-            self.fake.anonymous_sessions
-            and self._session_id() is None
-            and "Set-Cookie" not in (headers or {})
-        ):
+        if self.fake.anonymous_sessions and self._session_id() is None and "Set-Cookie" not in headers:
             # PHP's session_start on a request without a session: a new anonymous session every time.
             self.send_header("Set-Cookie", f"PHPSESSID=anon-{time.monotonic_ns()}; path=/; HttpOnly")
         if isinstance(body, bytes):
@@ -534,10 +620,15 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_header("Content-Length", str(length))
         self.end_headers()
+        if shape is not None and shape.kind == "trickle":
+            chunks = (data[i : i + 1] for data in chunks for i in range(len(data)))
         sent = 0
         try:
             for chunk in chunks:
-                if sent and self.fake.faults.chunk_delay:
+                if sent and shape is not None and shape.kind == "trickle":
+                    self.wfile.flush()
+                    time.sleep(shape.every)
+                elif sent and self.fake.faults.chunk_delay:
                     time.sleep(self.fake.faults.chunk_delay)
                 if cut_at is not None and sent + len(chunk) >= cut_at:
                     self.wfile.write(chunk[: cut_at - sent])
@@ -556,6 +647,75 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         return sent
 
+    def _shaped(
+        self, shape: Fault | None, body: bytes | Iterator[bytes], headers: dict[str, str]
+    ) -> tuple[bytes | Iterator[bytes], int | None, dict[str, str]]:
+        """The body and headers a hostile ``shape`` (or ``faults.gzip``) makes of a true answer."""
+        import gzip
+
+        data = body if isinstance(body, bytes) else b"".join(body)
+        kind = shape.kind if shape is not None else "gzip"
+        if kind in ("gzip", "cut_gzip"):
+            data = gzip.compress(data)
+            headers["Content-Encoding"] = "gzip"
+            if shape is not None:
+                data = data[: int(len(data) * shape.fraction)]
+        elif kind == "encoded" and shape is not None:
+            headers["Content-Encoding"] = shape.encoding
+        elif kind == "overlong" and shape is not None:
+            # Announce the true length, then send more: the extra bytes follow in the same write (a server
+            # that gets its length wrong sends one stream), the rest of a large excess after it.
+            first = data + bytes(min(shape.extra, 65536))
+            rest = (
+                bytes(1 << 20)[: min(1 << 20, left)] for left in range(shape.extra - 65536, 0, -(1 << 20))
+            )
+            return iter([first, *rest]), len(data), headers
+        return data, len(data), headers
+
+    def _raw_answer(self, fault: Fault) -> int:
+        """The answers that are no answer at all: trickled headers, an endless body, a gzip bomb."""
+        self.close_connection = True
+        try:
+            if fault.kind == "trickle_headers":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+                sent = 0
+                while True:  # until the client hangs up
+                    self.wfile.write(b"a" * max(1, fault.extra))
+                    self.wfile.flush()
+                    sent += 1
+                    time.sleep(fault.every)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            if fault.kind == "bomb":
+                return self._send_bomb(fault.extra)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            block, sent = bytes(range(256)) * 256, 0
+            while True:  # endless: until the client hangs up
+                self.wfile.write(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+                sent += len(block)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return 0
+
+    def _send_bomb(self, decoded: int) -> int:
+        """A gzip stream of ``decoded`` bytes of repeated text (about 1/1000 of that on the wire)."""
+        import zlib
+
+        squeeze = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        # Text, so that it passes for a table until it has inflated (a header, then the same row).
+        text = (b"File ID,File Name\n" + b"1,bomb.fits\n" * (1 << 17))[: 1 << 20]
+        left, parts = decoded, []
+        while left > 0:
+            parts.append(squeeze.compress(text[: min(left, len(text))]))
+            left -= min(left, len(text))
+        parts.append(squeeze.flush())
+        data = b"".join(parts)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        return len(data)
+
     def _finish(self, endpoint: str, query: str, status: int, sent: int) -> None:
         self.fake.log(
             LoggedRequest(
@@ -566,6 +726,7 @@ class _Handler(BaseHTTPRequestHandler):
                 sent,
                 "Cookie" in self.headers,
                 self.headers.get("Host", ""),
+                "Authorization" in self.headers,
             )
         )
 
@@ -598,6 +759,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer()
 
     def _answer(self) -> None:
+        self._shape: Fault | None = None
         parts = urlsplit(self.path)
         endpoint = parts.path.rsplit("/", 1)[-1]
         query = parse_qs(parts.query, keep_blank_values=True)
@@ -605,7 +767,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.faults.latency:
             time.sleep(self.fake.faults.latency)
         file_id = int(params["id"]) if endpoint == "get_file.php" and params.get("id", "").isdigit() else None
+        if self.fake.only_under_tess and not parts.path.startswith("/tess/"):
+            status, sent = self._not_found()  # a base URL without /tess/ reaches no ExoFOP script
+            self._finish(endpoint, parts.query, status, sent)
+            return
         fault = self.fake.faults.take(endpoint, file_id)
+        if fault is not None and fault.kind in ("cut_gzip", "trickle", "overlong", "encoded"):
+            self._shape, fault = fault, None  # the true answer, changed on its way out (see _send)
+        if fault is not None and fault.kind in ("trickle_headers", "endless", "bomb"):
+            self._finish(endpoint, parts.query, 200, self._raw_answer(fault))
+            return
         status, sent = 200, 0
         if fault is not None and fault.kind == "stall":
             time.sleep(fault.stall_seconds)
@@ -630,7 +801,7 @@ class _Handler(BaseHTTPRequestHandler):
             sent = self._send(status, b"", headers={"Location": fault.location})
         elif fault is not None and fault.kind == "body":
             status = fault.status
-            sent = self._send(status, fault.body, content_type=fault.content_type)
+            sent = self._send(status, fault.body, content_type=fault.content_type, headers=fault.headers)
         else:
             cut = fault.cut_at if fault is not None and fault.kind == "truncate" else None
             status, sent = self._route(endpoint, params, cut)
@@ -702,6 +873,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _filelist(self, params: dict[str, str], cut: int | None) -> tuple[int, int]:
         target = self._target_for(params.get("id"))
+        if target is not None and target.filelist_raw is not None:
+            return 200, self._send(200, target.filelist_raw, cut_at=cut)
         output = params.get("output", _DEFAULT_OUTPUT["download_filelist.php"])
         show_all = self._session_ok() or self.fake.list_proprietary_anonymously
         real = self.fake.real_cell_shapes
@@ -799,5 +972,6 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, self._send(200, body, content_type="text/html")
         sid = self.fake.new_session()
         # dgegen/exofop's authenticator notes that a good login redirects to tess/index.php.
-        headers = {"Location": "/tess/index.php", "Set-Cookie": f"PHPSESSID={sid}; path=/; HttpOnly"}
+        cookie = (self.fake.login_set_cookie or "PHPSESSID={sid}; path=/; HttpOnly").replace("{sid}", sid)
+        headers = {"Location": "/tess/index.php", "Set-Cookie": cookie}
         return 302, self._send(302, b"", headers=headers)

@@ -1,4 +1,5 @@
-"""exofop benchmark: start-up, selective bytes, bulk parallelism, batches, archives and streaming, with targets.
+"""exofop benchmark: start-up, selective bytes, bulk parallelism, batches, archives, big-file streaming and the
+memory a huge file list takes, with targets.
 
 Run from the repository root (after the README's install)::
 
@@ -32,11 +33,13 @@ from exofop_cli.store.layout import TargetLayout
 from exofop_cli.testing import (
     BULK_TIC,
     DEMO_TIC,
+    HUGE_TIC,
     FakeExoFop,
     FakeFile,
     FakeTarget,
     bulk_target,
     demo_targets,
+    huge_filelist_target,
 )
 from exofop_cli.testing.server import SUMMARY_ENDPOINTS
 
@@ -46,6 +49,7 @@ BULK_FILES, BULK_SIZE, LATENCY = 40, 256 * 1024, 0.2
 DEFAULT_JOBS = 4
 # The batch: stars numbered away from the demo and bulk stars, as `exofop toi --ids` would list them.
 BATCH_STARS, BATCH_TIC, BATCH_TOI, BATCH_FILE_ID = 50, 200000000, 7000, 600000
+HUGE_ROWS = 1_000_000
 INFO = float("inf")  # the target of a figure printed for information only
 
 
@@ -545,6 +549,55 @@ def bench_big(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
     return figures
 
 
+def bench_filelist_memory(server: FakeExoFop, tmp: Path, reps: int) -> list[Figure]:
+    """Peak RSS of `exofop ls --max-files 1` on a star listing a million files (issue 16, item 4).
+
+    The list (~150 MB of CSV) is fetched (streamed to the cache and parsed from there) and then read from
+    the cache; each peak is divided by the list's size. A star with a one-row list gives the baseline (Python,
+    Typer, httpx), which the detail also takes off.
+    """
+    target = huge_filelist_target(HUGE_ROWS)
+    assert target.filelist_raw is not None
+    body = len(target.filelist_raw)
+    server.add_target(target)
+    figures = []
+    for label in ("fetched", "cached"):
+        peaks, seconds, bases = [], [], []
+        for rep in range(max(1, reps // 3)):
+            cache = tmp / f"huge-{rep}"
+            env = {**os.environ, "EXOFOP_BASE_URL": server.base_url, "EXOFOP_CACHE_DIR": str(cache)}
+            ls = [*exofop_cmd(), "ls", str(HUGE_TIC), "--max-files", "1"]
+            if label == "cached":
+                subprocess.run(ls, env=env, capture_output=True, check=True)
+            start = time.perf_counter()
+            rss, _faults, code = peak_rss_and_faults(ls, env)
+            seconds.append(time.perf_counter() - start)
+            assert code == 0, f"exofop ls of the huge list exited {code}"
+            peaks.append(rss * 1024)
+            base_rss, _f, _c = peak_rss_and_faults(
+                [*exofop_cmd(), "ls", str(DEMO_TIC), "--max-files", "1"], env
+            )
+            bases.append(base_rss * 1024)
+            shutil.rmtree(cache, ignore_errors=True)
+        peak, base = statistics.median(peaks), statistics.median(bases)
+        mib = [p / 2**20 for p in peaks]
+        figures.append(
+            Figure(
+                name=f"{HUGE_ROWS:,} row file list, {label}: peak RSS / list size",
+                samples=mib,
+                unit="×",
+                value=peak / body,
+                target=3.0,
+                detail=(
+                    f"list {body / 2**20:.0f} MiB; peak median {peak / 2**20:.0f} MiB ({stats(mib)}); "
+                    f"baseline (one-row list) {base / 2**20:.0f} MiB, so {(peak - base) / body:.2f} × above it; "
+                    f"{statistics.median(seconds):.1f} s per `ls`"
+                ),
+            )
+        )
+    return figures
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -572,6 +625,7 @@ def run_all(reps: int, only: set[str]) -> list[Figure]:
         ("batch", lambda s, t: [bench_batch(s, t, max(2, reps // 3))]),
         ("archive", lambda s, t: bench_archive(s, t, reps)),
         ("big", lambda s, t: bench_big(s, t, reps)),
+        ("memory", lambda s, t: bench_filelist_memory(s, t, reps)),
     ]
     # Caches go to RAM (tmpfs) when there is one: the figures are about the tool, not about the disk's
     # write-back, which made 300 MB runs of both exofop and curl vary by 2x here.
@@ -594,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=[],
-        choices=["startup", "selective", "bulk", "batch", "archive", "big"],
+        choices=["startup", "selective", "bulk", "batch", "archive", "big", "memory"],
     )
     args = parser.parse_args(argv)
     # Editable installs get no .pyc when PYTHONDONTWRITEBYTECODE is set; compile once, as pip does for wheels.

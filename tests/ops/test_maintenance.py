@@ -248,6 +248,7 @@ def test_plan_to_dict(cache: Path) -> None:
                 "tic_id": 1,
             }
         ],
+        "skipped": [],
     }
 
 
