@@ -597,21 +597,29 @@ class HttpSession:
                 watch.sized(content_length(response))  # bytes on the wire, as the watch counts them
             if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
                 response.close()
-                try:
-                    location = urljoin(current_url, response.headers["location"])
-                except ValueError as exc:  # e.g. "http://[::1" is not a URL
-                    raise InvalidResponseError(
-                        f"ExoFOP redirected {what} to an unusable URL", endpoint=endpoint
-                    ) from exc
-                to_login = "login" in urlsplit(location).path.lower()
-                if not raw and to_login and "login" not in urlsplit(url).path.lower():
-                    raise self._auth_error(what, endpoint)
+                current_url = self._redirect_target(
+                    response, current_url, url, raw=raw, what=what, endpoint=endpoint
+                )
                 if response.status_code in (301, 302, 303) and current_method == "POST":
                     current_method, body = "GET", None
-                current_url = location
                 continue
             return response
         raise InvalidResponseError(f"too many redirects fetching {what}", endpoint=endpoint)
+
+    def _redirect_target(
+        self, response: httpx.Response, current_url: str, url: str, *, raw: bool, what: str, endpoint: str
+    ) -> str:
+        """Where a redirect leads; a redirect to the login page is ``auth_required`` (unless ``raw``)."""
+        try:
+            location = urljoin(current_url, response.headers["location"])
+        except ValueError as exc:  # e.g. "http://[::1" is not a URL
+            raise InvalidResponseError(
+                f"ExoFOP redirected {what} to an unusable URL", endpoint=endpoint
+            ) from exc
+        to_login = "login" in urlsplit(location).path.lower()
+        if not raw and to_login and "login" not in urlsplit(url).path.lower():
+            raise self._auth_error(what, endpoint)
+        return location
 
     def _with_retries(
         self, attempt_fn: Callable[[], Any], *, what: str, cancel: threading.Event | None = None

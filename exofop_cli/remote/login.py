@@ -184,12 +184,7 @@ def login_exchange(
         raise NetworkError("timed out while logging in to ExoFOP", endpoint=endpoints.LOGIN) from exc
     except httpx.TransportError as exc:
         raise NetworkError(f"could not reach ExoFOP to log in: {exc}", endpoint=endpoints.LOGIN) from exc
-    if SESSION_COOKIE in dropped:
-        raise AuthRequiredError(
-            f"ExoFOP set a session cookie that cannot be used: {dropped[SESSION_COOKIE]}; nothing was saved",
-            endpoint=endpoints.LOGIN,
-            hint="if the ExoFOP web site works in a browser, run `exofop doctor --save report/` and report it",
-        )
+    _check_session_cookie(dropped)
     if SESSION_COOKIE not in cookies:
         raise AuthRequiredError(
             "ExoFOP did not start a session (no PHPSESSID cookie)", endpoint=endpoints.LOGIN
@@ -203,6 +198,16 @@ def login_exchange(
             "`exofop doctor --save report/` and report it",
         )
     return list(cookies.values())
+
+
+def _check_session_cookie(dropped: dict[str, str]) -> None:
+    """``AuthRequiredError`` saying why, when the session cookie the server set was one that cannot be used."""
+    if SESSION_COOKIE in dropped:
+        raise AuthRequiredError(
+            f"ExoFOP set a session cookie that cannot be used: {dropped[SESSION_COOKIE]}; nothing was saved",
+            endpoint=endpoints.LOGIN,
+            hint="if the ExoFOP web site works in a browser, run `exofop doctor --save report/` and report it",
+        )
 
 
 def _shows_login_form(response: httpx.Response) -> bool:
