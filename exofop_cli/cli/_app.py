@@ -485,9 +485,14 @@ def make_client(ctx: typer.Context, *, jobs: int | None = None, progress: bool =
     """An ``ExoFopClient`` configured from the global options (imported lazily)."""
     from ..client import ExoFopClient
     from ._output import warn_line
-    from ._progress import make_progress
 
     opts = options(ctx)
+    listener = None
+    if progress and not opts.quiet and sys.stderr.isatty():
+        # Only a terminal draws progress: pipes, scripts and benchmarks never load the view.
+        from ._progress import RichProgress
+
+        listener = RichProgress()
     client = ExoFopClient(
         cache_dir=opts.cache_dir,
         base_url=opts.base_url,
@@ -496,7 +501,7 @@ def make_client(ctx: typer.Context, *, jobs: int | None = None, progress: bool =
         max_file_size=opts.max_file_size,
         jobs=jobs if jobs is not None else config.DEFAULT_JOBS,
         offline=opts.offline or None,
-        progress=make_progress(opts.quiet) if progress else None,
+        progress=listener,
     )
     for notice in client.notices:
         warn_line(notice)

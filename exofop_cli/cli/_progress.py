@@ -12,15 +12,14 @@ then the least useful numbers; a row never wraps. Sizes use binary units (KiB, M
 ``ls -lh`` and ``du -h`` (``human_bytes``).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` and no dataclasses: a warm fetch on a terminal imports this module,
+# and both make classes several times slower to create (tests/test_import_cost.py).
 import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..progress import NullProgress, ProgressListener
 from ._output import clean, human_bytes
@@ -36,8 +35,7 @@ _FAILED = "red"
 
 
 # -- layout (pure) ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One row laid out for a width: its label (padded when a bar follows), bar cells (0: none), the parts
     of its numbers that fit, most useful first."""
 
@@ -136,8 +134,7 @@ def bytes_done(received: int, total: int | None) -> str:
 
 
 # -- what the rows say ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """A row before layout: label, numbers (with their styles), how full its bar is (None: unknown)."""
 
     label: str
@@ -168,12 +165,11 @@ class _Meter:
         return max(self.total - then, 0) / elapsed if elapsed > 0 else 0.0
 
 
-@dataclass
 class _Transfer:
-    star: str
-    key: str
-    size: int | None
-    meter: _Meter
+    __slots__ = ("key", "meter", "size", "star")
+
+    def __init__(self, star: str, key: str, size: int | None, meter: _Meter) -> None:
+        self.star, self.key, self.size, self.meter = star, key, size, meter
 
     @property
     def name(self) -> str:
@@ -182,22 +178,21 @@ class _Transfer:
         return clean(self.key if plain else f"{self.key} of {self.star}")
 
 
-@dataclass
 class _Counts:
-    started: float
-    files: int = 0
-    done: int = 0
-    failed: int = 0
-    finished_bytes: int = 0  # what the finished transfers brought (a failed one's bytes were taken back)
-    transfers: dict[tuple[str, str], _Transfer] = field(default_factory=dict)  # in flight
-    last_name: str = ""
-    stars_total: int = 0
-    stars_done: int = 0
-    in_flight: list[str] = field(default_factory=list)
-    meter: _Meter = field(init=False)
+    """What the view counts: files planned, done and failed, bytes, transfers and stars in flight."""
 
-    def __post_init__(self) -> None:
-        self.meter = _Meter(self.started)
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.files = 0
+        self.done = 0
+        self.failed = 0
+        self.finished_bytes = 0  # what the finished transfers brought (a failed one's bytes were taken back)
+        self.transfers: dict[tuple[str, str], _Transfer] = {}  # in flight
+        self.last_name = ""
+        self.stars_total = 0
+        self.stars_done = 0
+        self.in_flight: list[str] = []
+        self.meter = _Meter(started)
 
 
 class RichProgress:
