@@ -80,6 +80,17 @@ class ManifestFile:
     tag: int | None
     sha256: str | None = None  # as recorded in the manifest (provenance of an export)
 
+    def provenance(self) -> dict[str, Any]:
+        """Where an export came from, as its sidecar JSON records it (``source``)."""
+        return {
+            "file_id": self.file_id,
+            "filename": self.filename,
+            "type": self.type,
+            "tag": self.tag,
+            "sha256": self.sha256,
+            "cached_path": str(self.path),
+        }
+
 
 def load_manifest_files(
     manifest_path: str | os.PathLike[str],

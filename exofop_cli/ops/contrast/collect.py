@@ -223,14 +223,7 @@ def _export(report: ContrastCurveReport, item: ManifestFile, export_dir: Path) -
     assert report.curve is not None
     out = export_dir / f"{item.path.stem}_triceratops.csv"
     provenance = {
-        "source": {
-            "file_id": item.file_id,
-            "filename": item.filename,
-            "type": item.type,
-            "tag": item.tag,
-            "sha256": item.sha256,
-            "cached_path": str(item.path),
-        },
+        "source": item.provenance(),
         "rank": report.rank,
         "recommended": report.rank == 1,
         "ranking_rule": RANKING_RULE,

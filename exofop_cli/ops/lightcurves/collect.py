@@ -150,14 +150,7 @@ def _export(item: ManifestFile, report: LightCurveReport, export_dir: Path) -> L
     assert report.lightcurve is not None
     out = export_dir / f"{item.path.stem}_triceratops.txt"
     provenance = {
-        "source": {
-            "file_id": item.file_id,
-            "filename": item.filename,
-            "type": item.type,
-            "tag": item.tag,
-            "sha256": item.sha256,
-            "cached_path": str(item.path),
-        },
+        "source": item.provenance(),
         "rank": report.rank,
         "keep_for_triceratops_plus": report.keep,
         "keep_rule": KEEP_RULE,
