@@ -99,7 +99,7 @@ def place_result(result: "ExoFopFetchResult", folder: Path) -> "ExoFopFetchResul
             continue
         _put(result.cache_root / str(entry["path"]), folder / placement.name, entry)
         placed[placement.file_id] = {**entry, "path": placement.name}
-    tables = _place_tables(result, folder, before, occupied, warnings)
+    tables = _place_tables(result, star, folder, before, occupied, warnings)
     kept = [
         f
         for f in before.get("files", ())
@@ -167,6 +167,7 @@ def _previous_manifest(folder: Path, tic_id: int) -> dict[str, Any]:
 
 def _place_tables(
     result: "ExoFopFetchResult",
+    star: Mapping[str, Any],
     folder: Path,
     before: Mapping[str, Any],
     occupied: Collection[str],
@@ -186,7 +187,6 @@ def _place_tables(
         return True
 
     if result.filelist_path is not None and put(result.filelist_path, FILELIST_NAME):
-        star = read_json(result.manifest_path) or {}
         out["filelist"] = {"path": FILELIST_NAME, "n_rows": (star.get("filelist") or {}).get("n_rows")}
     for kind, src in sorted(result.summary_paths.items()):
         name = f"{SUMMARIES_FOLDER}/{src.name}"
