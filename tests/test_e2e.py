@@ -116,6 +116,7 @@ FULL_FETCH = [
     "exofop_cli.remote.filelist",
     "exofop_cli.remote.tables",
     "exofop_cli.remote.http",
+    "exofop_cli.remote.verdicts",
     "csv",
 ]
 

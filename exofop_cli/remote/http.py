@@ -30,7 +30,8 @@ error, never data.
 * PHP holds a lock on a session for the whole of each request, so ExoFOP serves requests that carry one
   ``PHPSESSID`` one at a time. Requests that carry the session cookie therefore take turns here, so that the
   wait happens in this process (where no timer runs) and never turns into read timeouts.
-* Every body is sniffed (``sniff``): an HTML page where data was expected is ``auth_required`` (a login
+* Every body is sniffed (``sniff``) and judged (``verdicts``, which turns statuses, pages, refusals and
+  transport failures into errors): an HTML page where data was expected is ``auth_required`` (a login
   form) or ``invalid_response`` naming the page; a short refusal message is classified by its wording and
   never saved. Works without ``Content-Length`` (chunked bodies).
 * Offline mode raises ``OfflineError`` before any socket is opened.
@@ -45,9 +46,6 @@ httpx is imported lazily, when the first request is really made, so warm runs an
 from __future__ import annotations
 
 import contextlib
-import datetime
-import email.utils
-import errno
 import logging
 import random
 import threading
@@ -59,39 +57,23 @@ from urllib.parse import urljoin, urlsplit
 
 from .. import config
 from ..errors import (
-    AuthRequiredError,
     Cancelled,
     ExoFopError,
     InvalidInputError,
     InvalidResponseError,
     NetworkError,
-    NotExoFopError,
-    NotFoundError,
     OfflineError,
-    RateLimitedError,
-    RequestError,
     ServerError,
-    SessionExpiredError,
 )
-from . import endpoints as _endpoints
 from .bodies import ACCEPT_ENCODING, BodyReader, Retryable, content_length, encodings
 from .cookies import CookieJar
 from .endpoints import relative_url
 from .sniff import (
     LOGIN_SNIFF_BYTES,
-    REFUSAL_MAX_BYTES,
     SNIFF_BYTES,
-    Refusal,
-    describe_page,
-    is_markup_filename,
-    looks_like_html,
-    looks_like_login_page,
-    looks_like_not_found,
     looks_like_page,
-    refusal_message,
-    refused_file,
-    same_file_name,
 )
+from .verdicts import SILENT_HINT, Verdicts
 
 if TYPE_CHECKING:
     import os
@@ -112,19 +94,7 @@ SESSION_LOCK = threading.Lock()
 MAX_REDIRECTS = 5
 # base * 2**60 is past the cap for any sane base; bounding the exponent keeps 2.0**n from overflowing.
 _MAX_BACKOFF_EXPONENT = 60
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
-EMPTY_ANSWER_HINT = (
-    "ExoFOP answers with empty pages when it is busy or throttling this host; nothing was cached. "
-    "Try again later (minutes to hours), with fewer --jobs"
-)
-# Scripts whose 404 is about the item asked for (a file, a star's archive); any other script of ExoFOP
-# answering 404 means the server is not ExoFOP (a wrong base URL).
-_ITEM_ENDPOINTS = frozenset({_endpoints.GET_FILE, _endpoints.FILES_ZIP, _endpoints.FILES_TAR})
 FILE_SIZE_HINT = "--max-file-size SIZE (library: max_file_size=) raises the limit"
-SILENT_HINT = (
-    "ExoFOP accepted the connection and sent nothing: it does this when it throttles a host that asked "
-    "too much. It clears on its own; try again later. --timeout SECONDS sets how long a silence may last"
-)
 
 
 @dataclass(frozen=True)
@@ -195,27 +165,6 @@ class Sink(Protocol):
 _Retryable = Retryable
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if bad."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            # HTTP dates are always GMT; a date without a zone must not be read as local time.
-            when = when.replace(tzinfo=datetime.UTC)
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    return float(max(0.0, min(seconds, config.MAX_RETRY_AFTER_SECONDS)))
-
-
 def backoff_delay(attempt: int, base: float, *, rng: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential backoff: uniform in [0, min(cap, base * 2**attempt)]."""
     return rng() * min(config.MAX_BACKOFF_SECONDS, base * (2.0 ** min(attempt, _MAX_BACKOFF_EXPONENT)))
@@ -275,6 +224,7 @@ class HttpSession:
         # At most max_connections requests at once, whatever asks: the fetch of many stars runs many threads,
         # and `--jobs` is the limit across all of them. Held for one attempt, not across a backoff sleep.
         self._slots = threading.BoundedSemaphore(self.max_connections)
+        self.verdicts = Verdicts(self)  # what each answer means, judged with this session's settings
 
     # -- stopping -------------------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -398,130 +348,6 @@ class HttpSession:
         with self._hold(self._session_turn, events or (self._cancel,)):
             yield
 
-    def _auth_error(self, what: str, endpoint: str) -> AuthRequiredError:
-        jar = self.cookie_jar
-        if jar is not None and jar.header_for(self.base_url) is not None:
-            return SessionExpiredError(
-                f"ExoFOP answered with its login page for {what} although a cookie jar was sent",
-                endpoint=endpoint,
-            )
-        expires = jar.session_expires() if jar is not None else None
-        if jar is not None and expires is not None and not jar.has_session():
-            # The jar's session cookie is past its expiry, so nothing was sent: say why, not "anonymous".
-            return SessionExpiredError(
-                f"{what} requires an ExoFOP login; the session in the cookie jar expired on "
-                + _date(expires),
-                endpoint=endpoint,
-            )
-        return AuthRequiredError(f"{what} requires an ExoFOP login", endpoint=endpoint)
-
-    def _check_status(self, response: httpx.Response, *, what: str, endpoint: str) -> None:
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        if status in _RETRY_STATUSES:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if status == 429:
-                raise _Retryable(
-                    RateLimitedError(
-                        f"ExoFOP is rate limiting (HTTP 429) for {what}",
-                        endpoint=endpoint,
-                        status_code=status,
-                    ),
-                    retry_after,
-                )
-            raise _Retryable(
-                ServerError(
-                    f"ExoFOP server error (HTTP {status}) for {what}", endpoint=endpoint, status_code=status
-                ),
-                retry_after,
-            )
-        if status in (404, 410):
-            if endpoint not in _ITEM_ENDPOINTS:
-                raise self._not_exofop(f"HTTP {status}", endpoint=endpoint, status_code=status)
-            raise NotFoundError(
-                f"{what} not found on ExoFOP (HTTP {status})", endpoint=endpoint, status_code=status
-            )
-        if status in (401, 403):
-            raise self._auth_error(what, endpoint)
-        if status >= 500:
-            raise ServerError(
-                f"ExoFOP server error (HTTP {status}) for {what}", endpoint=endpoint, status_code=status
-            )
-        raise InvalidResponseError(
-            f"ExoFOP refused the request for {what} (HTTP {status})", endpoint=endpoint, status_code=status
-        )
-
-    def _not_exofop(self, answer: str, *, endpoint: str, status_code: int | None = None) -> NotExoFopError:
-        """A known ExoFOP script answered "not found": the server is not ExoFOP (or not at this path)."""
-        return NotExoFopError(
-            f"the server at {self.base_url} does not look like ExoFOP: it answered {answer} for {endpoint}, "
-            "a script ExoFOP always has",
-            endpoint=endpoint,
-            status_code=status_code,
-        )
-
-    def _unreachable(
-        self, exc: BaseException, *, what: str, url: str, endpoint: str
-    ) -> tuple[NetworkError, bool]:
-        """The error for a request that never got an answer, naming the host and the ways out, and whether
-        to retry it: a name that does not resolve, a refused connection and no route to the host fail again
-        at once (not retried); other transport errors are retried.
-        """
-        parts = urlsplit(url)
-        host = parts.hostname or url
-        where = f"{host}:{parts.port}" if parts.port else host
-        root = _root_os_error(exc)
-        proxy = _proxy_for(url)
-        via = f" (through the proxy {proxy})" if proxy else ""
-        hint = network_hint(self.base_url, proxy)
-        import socket
-
-        if isinstance(root, socket.gaierror):
-            named = f"the proxy host {urlsplit(proxy).hostname}" if proxy else f"the host {host}"
-            message = f"cannot find {named} ({root.strerror or root}) fetching {what}"
-            return NetworkError(message + "; not retried", endpoint=endpoint, hint=hint), False
-        if isinstance(root, ConnectionRefusedError) or getattr(root, "errno", None) in _NO_ROUTE:
-            reason = (
-                "refused the connection" if isinstance(root, ConnectionRefusedError) else "cannot be reached"
-            )
-            detail = getattr(root, "strerror", None) or root
-            message = f"{where}{via} {reason} ({detail}) fetching {what}; not retried"
-            return NetworkError(message, endpoint=endpoint, hint=hint), False
-        message = f"network error fetching {what} from {where}{via}: {exc or type(exc).__name__}"
-        return NetworkError(message, endpoint=endpoint, hint=hint), True
-
-    def _stopped(self, exc: Exception, *, what: str, endpoint: str) -> _Retryable:
-        """The retryable error of an exchange its watch stopped: past its deadline, or trickling."""
-        from .transfer import Stopped
-
-        assert isinstance(exc, Stopped)
-        if exc.reason == "deadline":
-            message = (
-                f"ExoFOP took too long over {what}: {exc.seconds:.0f} s, {exc.received} bytes (the deadline is "
-                f"connect + read timeout, plus the size at {config.MIN_TRANSFER_RATE} bytes/s when known)"
-            )
-        else:
-            message = (
-                f"ExoFOP sent {what} too slowly: {exc.received} bytes in {exc.seconds:.0f} s, less than "
-                f"{config.MIN_TRANSFER_RATE} bytes/s over {self.read_timeout:g} s (--timeout)"
-            )
-        return _Retryable(NetworkError(message, endpoint=endpoint, hint=SILENT_HINT))
-
-    def _timeout_error(self, exc: Exception, *, what: str, url: str, endpoint: str) -> _Retryable:
-        """A retryable error that says which timeout fired (connecting, or the server's silence)."""
-        import httpx
-
-        if isinstance(exc, httpx.ConnectTimeout):
-            message = f"timed out connecting to ExoFOP ({self.connect_timeout:g} s) for {what} ({url})"
-            return _Retryable(NetworkError(message, endpoint=endpoint))
-        if isinstance(exc, httpx.PoolTimeout):
-            return _Retryable(
-                NetworkError(f"timed out waiting for a connection for {what}", endpoint=endpoint)
-            )
-        message = f"timed out: ExoFOP sent nothing for {self.read_timeout:g} s when asked for {what} ({url})"
-        return _Retryable(NetworkError(message, endpoint=endpoint, hint=SILENT_HINT))
-
     def _open(
         self,
         method: str,
@@ -569,11 +395,11 @@ class HttpSession:
                     f"ExoFOP redirected {what} to an unusable URL {current_url!r}", endpoint=endpoint
                 ) from exc
             except httpx.ConnectTimeout as exc:
-                raise self._timeout_error(exc, what=what, url=current_url, endpoint=endpoint) from exc
+                raise self.verdicts.timeout_error(exc, what=what, url=current_url, endpoint=endpoint) from exc
             except httpx.TimeoutException as exc:
-                raise self._timeout_error(exc, what=what, url=current_url, endpoint=endpoint) from exc
+                raise self.verdicts.timeout_error(exc, what=what, url=current_url, endpoint=endpoint) from exc
             except Stopped as exc:
-                raise self._stopped(exc, what=what, endpoint=endpoint) from exc
+                raise self.verdicts.stopped(exc, what=what, endpoint=endpoint) from exc
             except httpx.RemoteProtocolError as exc:
                 # httpx parses Location itself (even with redirects off) and reports a malformed one as a
                 # protocol error; that is a bad answer to report, not a transfer to retry.
@@ -587,7 +413,7 @@ class HttpSession:
                     NetworkError(f"network error fetching {what}: {exc}", endpoint=endpoint, hint=SILENT_HINT)
                 ) from exc
             except (httpx.TransportError, OSError) as exc:
-                error, retry = self._unreachable(exc, what=what, url=current_url, endpoint=endpoint)
+                error, retry = self.verdicts.unreachable(exc, what=what, url=current_url, endpoint=endpoint)
                 if not retry:
                     raise error from exc
                 raise _Retryable(error) from exc
@@ -618,7 +444,7 @@ class HttpSession:
             ) from exc
         to_login = "login" in urlsplit(location).path.lower()
         if not raw and to_login and "login" not in urlsplit(url).path.lower():
-            raise self._auth_error(what, endpoint)
+            raise self.verdicts.auth_error(what, endpoint)
         return location
 
     def _with_retries(
@@ -681,13 +507,6 @@ class HttpSession:
         with self._turn(url, events), watching(self._watch(cancel)) as watch:
             yield watch
 
-    @staticmethod
-    def _empty(what: str, endpoint: str) -> _Retryable:
-        """An empty answer where data was expected: ExoFOP's way of throttling (reference §7)."""
-        return _Retryable(
-            ServerError(f"ExoFOP sent an empty answer for {what}", endpoint=endpoint, hint=EMPTY_ANSWER_HINT)
-        )
-
     # -- public API -----------------------------------------------------------------------------------------
     def get(
         self,
@@ -715,7 +534,7 @@ class HttpSession:
                 chunks: list[bytes] = []
                 total = 0
                 try:
-                    self._check_status(response, what=what, endpoint=endpoint)
+                    self.verdicts.check_status(response, what=what, endpoint=endpoint)
                     if on_start is not None:
                         on_start(body_size(response))
                     for chunk in self._iter_body(
@@ -734,9 +553,9 @@ class HttpSession:
                 finally:
                     response.close()
             if not content.strip():
-                raise self._empty(what, endpoint)
+                raise self.verdicts.empty(what, endpoint)
             if not allow_html:
-                self.check_data(content, what=what, endpoint=endpoint)
+                self.verdicts.check_data(content, what=what, endpoint=endpoint)
             return Body(
                 url=str(response.url),
                 status_code=response.status_code,
@@ -746,15 +565,6 @@ class HttpSession:
 
         result: Body = self._with_retries(attempt, what=what, cancel=cancel)
         return result
-
-    def check_data(self, content: bytes, *, what: str, endpoint: str) -> None:
-        """Raise what a body stands for when it is a page or a refusal message, not a table or JSON."""
-        if looks_like_html(content[:SNIFF_BYTES]):
-            self._html_error(content, what=what, endpoint=endpoint)
-        if len(content) <= REFUSAL_MAX_BYTES or len(content.strip()) <= REFUSAL_MAX_BYTES:
-            refusal = refusal_message(content)
-            if refusal is not None:
-                raise self._refusal_error(refusal, what=what, endpoint=endpoint)
 
     def probe(
         self,
@@ -863,7 +673,7 @@ class HttpSession:
                 started = time.perf_counter()
                 response = self._open("GET", url, what=what, endpoint=endpoint, watch=watch)
                 try:
-                    self._check_status(response, what=what, endpoint=endpoint)
+                    self.verdicts.check_status(response, what=what, endpoint=endpoint)
                     if on_start is not None:
                         on_start(body_size(response))
                     body = self._iter_body(
@@ -921,9 +731,9 @@ class HttpSession:
 
         def sniff(head: bytes, *, complete: bool) -> None:
             if table:
-                self._sniff_table(head, what=what, endpoint=endpoint, complete=complete)
+                self.verdicts.sniff_table(head, what=what, endpoint=endpoint, complete=complete)
                 return
-            self._sniff_file(
+            self.verdicts.sniff_file(
                 head,
                 what=what,
                 endpoint=endpoint,
@@ -966,73 +776,12 @@ class HttpSession:
                     sha256=writer.hexdigest(),
                     mtime_ns=st.st_mtime_ns,
                     filename_header=served,
-                    warnings=self._name_warnings(served, filename, what=what),
+                    warnings=self.verdicts.name_warnings(served, filename, what=what),
                 )
         except BaseException:
             if on_bytes is not None and sent:
                 on_bytes(-sent)  # the progress bar must not count bytes of a failed attempt
             raise
-
-    @staticmethod
-    def _name_warnings(served: str | None, listed: str, *, what: str) -> tuple[str, ...]:
-        """A warning when ``Content-Disposition`` names another file than the file list did."""
-        if not served or not listed or same_file_name(served, listed):
-            return ()
-        return (
-            f"{what}: ExoFOP sent it as {served!r} (Content-Disposition), not under the listed name; "
-            "saved under the listed name. If this repeats, run `exofop doctor --save report/` and report it",
-        )
-
-    def _html_error(self, head: bytes, *, what: str, endpoint: str) -> None:
-        """Raise the error an HTML page stands for where data was expected (login, not found, other)."""
-        if looks_like_login_page(head):
-            raise self._auth_error(what, endpoint)
-        page = describe_page(head)
-        if looks_like_not_found(head):
-            if endpoint not in _ITEM_ENDPOINTS:
-                raise self._not_exofop(f"a page {page}", endpoint=endpoint)
-            raise NotFoundError(f"{what} not found on ExoFOP (it sent a page {page})", endpoint=endpoint)
-        raise InvalidResponseError(f"ExoFOP sent an HTML page {page} instead of {what}", endpoint=endpoint)
-
-    def _refusal_error(self, refusal: Refusal, *, what: str, endpoint: str) -> RequestError:
-        """The error a short refusal message stands for (``sniff.refused_file``/``refusal_message``)."""
-        quoted = refusal.text if len(refusal.text) <= 120 else refusal.text[:119] + "…"
-        if refusal.kind == "auth_required":
-            error = self._auth_error(what, endpoint)
-            error.message += f" (ExoFOP said: {quoted!r})"
-            return error
-        if refusal.kind == "not_found":
-            return NotFoundError(f"{what} not found on ExoFOP (it said: {quoted!r})", endpoint=endpoint)
-        return InvalidResponseError(f"ExoFOP sent a message instead of {what}: {quoted!r}", endpoint=endpoint)
-
-    def _sniff_file(
-        self, head: bytes, *, what: str, endpoint: str, filename: str, content_type: str, complete: bool
-    ) -> None:
-        """Raise when the body starting with ``head`` is not the file: empty, a page, or a refusal message.
-
-        ``complete``: ``head`` is the whole body (short bodies are judged whole: a refusal is a sentence).
-        """
-        if complete and not head:
-            raise self._empty(what, endpoint)
-        if looks_like_page(head, content_type):
-            if looks_like_login_page(head):
-                raise self._auth_error(what, endpoint)
-            if not is_markup_filename(filename):
-                self._html_error(head, what=what, endpoint=endpoint)
-            return
-        if complete:
-            refusal = refused_file(head, filename, content_type)
-            if refusal is not None:
-                raise self._refusal_error(refusal, what=what, endpoint=endpoint)
-
-    def _sniff_table(self, head: bytes, *, what: str, endpoint: str, complete: bool) -> None:
-        """Raise when a table's body is empty (throttling: retried), a page, a refusal, markup or binary."""
-        from .tables import check_not_html
-
-        if complete and not head.strip():
-            raise self._empty(what, endpoint)
-        self.check_data(head if complete else head[:SNIFF_BYTES], what=what, endpoint=endpoint)
-        check_not_html(head[:SNIFF_BYTES], what=what, endpoint=endpoint)
 
     def _iter_body(
         self,
@@ -1063,7 +812,7 @@ class HttpSession:
         try:
             yield from reader
         except Stopped as exc:
-            raise self._stopped(exc, what=what, endpoint=endpoint) from exc
+            raise self.verdicts.stopped(exc, what=what, endpoint=endpoint) from exc
         except httpx.TimeoutException as exc:
             raise _Retryable(
                 NetworkError(
@@ -1084,63 +833,9 @@ def body_size(response: httpx.Response) -> int | None:
     return None if encodings(response) else content_length(response)
 
 
-_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
-
-
-def network_hint(base_url: str, proxy: str | None) -> str:
-    """What to try when ExoFOP cannot be reached: the address, offline mode, the proxy variables."""
-    hint = (
-        f"check the address ({config.ENV_BASE_URL} or --base-url; now {base_url}); without a network, "
-        "--offline serves what is cached"
-    )
-    if proxy:
-        return (
-            hint
-            + "; the proxy comes from HTTPS_PROXY/HTTP_PROXY/ALL_PROXY (NO_PROXY lists hosts reached directly)"
-        )
-    return hint + "; behind a proxy, set HTTPS_PROXY (and NO_PROXY for hosts reached directly)"
-
-
-def _proxy_for(url: str) -> str | None:
-    """The proxy httpx uses for ``url`` from the environment (credentials removed), or None."""
-    import urllib.request
-
-    parts = urlsplit(url)
-    proxies = urllib.request.getproxies_environment()
-    bypass = getattr(urllib.request, "proxy_bypass_environment", None)  # NO_PROXY (untyped in typeshed)
-    if not proxies or (bypass is not None and bypass(parts.hostname or "", proxies)):
-        return None
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    return _endpoints.split_userinfo(proxy)[0] if proxy else None
-
-
-def _root_os_error(exc: BaseException) -> BaseException:
-    """The innermost cause of a transport error (the socket's own ``OSError`` when there is one)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    found: BaseException = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError):
-            found = current
-        kept = getattr(current, "os_error", None)  # transfer.ConnectFailure: httpcore's pool drops causes
-        if isinstance(kept, OSError):
-            return kept
-        current = current.__cause__ or current.__context__
-    return found
-
-
 def _same_origin(url: str, base: str) -> bool:
     a, b = urlsplit(url), urlsplit(base)
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
-
-
-def _date(epoch: float) -> str:
-    """``YYYY-MM-DD`` of an epoch time, whatever a hand-edited jar holds (no overflow)."""
-    try:
-        return time.strftime("%Y-%m-%d", time.gmtime(epoch))
-    except (OverflowError, OSError, ValueError):
-        return "an unreadable date"
 
 
 def describe_error(exc: BaseException) -> str:

@@ -147,7 +147,7 @@ class ExoFopRemote:
                 endpoints.DOWNLOAD_TOI, endpoints.toi_params(query.toi_number), what=what, allow_html=True
             )
             if not looks_like_invalid_toi(body.content):
-                self.http.check_data(body.content, what=what, endpoint=endpoints.DOWNLOAD_TOI)
+                self.http.verdicts.check_data(body.content, what=what, endpoint=endpoints.DOWNLOAD_TOI)
             try:
                 return parse_toi_table(body.content, toi=query.toi)
             except TargetNotFoundError:
@@ -170,7 +170,7 @@ class ExoFopRemote:
         body = self.http.get(endpoints.TARGET, endpoints.target_params(tic_id), what=what, allow_html=True)
         if b"no tic object found" not in body.content[:65536].lower():
             # The one page that is an answer is "not found"; a login page or any other page is not.
-            self.http.check_data(body.content, what=what, endpoint=endpoints.TARGET)
+            self.http.verdicts.check_data(body.content, what=what, endpoint=endpoints.TARGET)
         return parse_overview(body.content, tic_id=tic_id)
 
     # -- tables ---------------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ from exofop_cli.errors import (
     SessionExpiredError,
 )
 from exofop_cli.remote.cookies import CookieJar, parse_netscape
-from exofop_cli.remote.http import HttpSession, backoff_delay, parse_retry_after
+from exofop_cli.remote.http import HttpSession, backoff_delay
+from exofop_cli.remote.verdicts import parse_retry_after
 from exofop_cli.store.atomic import AtomicWriter
 from exofop_cli.testing import FakeExoFop, demo_targets
 from exofop_cli.testing.server import LOGIN_PAGE
