@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         find_lightcurves,
         load_sg1_lightcurve,
     )
+    from .rows import ExoFopObsNoteRow, ExoFopToiRow
     from .store.manifest import read_manifest
     from .targets import parse_target
 
@@ -58,6 +59,8 @@ _EXPORTS = {
     "ExoFopSelectors": "models",
     "ExoFopFetchResult": "models",
     "FetchIssue": "models",
+    "ExoFopObsNoteRow": "rows",
+    "ExoFopToiRow": "rows",
     "read_manifest": "store.manifest",
     "parse_target": "targets",
     "ContrastCurve": "ops.contrast",
@@ -96,8 +99,10 @@ __all__ = [
     "ExoFopError",
     "ExoFopFetchResult",
     "ExoFopFileRow",
+    "ExoFopObsNoteRow",
     "ExoFopSelectors",
     "ExoFopTarget",
+    "ExoFopToiRow",
     "ExternalLightCurve",
     "FetchIssue",
     "InvalidInputError",

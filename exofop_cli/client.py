@@ -171,12 +171,15 @@ class ExoFopClient:
         return self.resolver.tic_for(target)
 
     # -- file index and tables ------------------------------------------------------------------------------
-    def file_list(self, *, tic_id: int, refresh: bool = False) -> RowList[ExoFopFileRow]:
-        """The star's file index, from the cache unless missing or ``refresh``.
+    def file_list(
+        self, *, tic_id: int, refresh: bool = False, force_refresh: bool = False
+    ) -> RowList[ExoFopFileRow]:
+        """The star's file index, from the cache unless missing or ``refresh`` (``force_refresh``, tess-vetter's
+        name, is the same).
 
         A list of ``ExoFopFileRow`` that also has ``to_pandas()``/``to_astropy()`` (``frames.RowList``).
         """
-        return self.file_list_with_warnings(tic_id=tic_id, refresh=refresh)[0]
+        return self.file_list_with_warnings(tic_id=tic_id, refresh=refresh or force_refresh)[0]
 
     def file_list_with_warnings(
         self, *, tic_id: int, refresh: bool = False
@@ -227,8 +230,11 @@ class ExoFopClient:
             )
         return path
 
-    def obs_notes(self, *, tic_id: int, refresh: bool = False) -> RowList[ExoFopObsNoteRow]:
-        """The star's observing notes, their HTML as plain text (the cached obsnotes table unless ``refresh``).
+    def obs_notes(
+        self, *, tic_id: int, refresh: bool = False, force_refresh: bool = False
+    ) -> RowList[ExoFopObsNoteRow]:
+        """The star's observing notes, their HTML as plain text (the cached obsnotes table unless ``refresh``;
+        ``force_refresh``, tess-vetter's name, is the same).
 
         A list of ``ExoFopObsNoteRow`` that also has ``to_pandas()``/``to_astropy()`` (``frames.RowList``).
         """
@@ -236,7 +242,9 @@ class ExoFopClient:
         from .remote.notes import obs_note_rows
         from .rows import ExoFopObsNoteRow
 
-        table = self.summary_tables(tic_id=tic_id, kinds="obsnotes", refresh=refresh)["obsnotes"]
+        table = self.summary_tables(tic_id=tic_id, kinds="obsnotes", refresh=refresh or force_refresh)[
+            "obsnotes"
+        ]
         return RowList(obs_note_rows(table, tic_id=tic_id), row_type=ExoFopObsNoteRow)
 
     # -- catalogues -----------------------------------------------------------------------------------------
@@ -256,13 +264,20 @@ class ExoFopClient:
         self,
         *,
         tic_id: int | None = None,
-        toi: str | None = None,
+        toi: str | float | None = None,
         max_age: float | str | timedelta | None = None,
+        refresh: bool = False,
+        force_refresh: bool = False,
     ) -> ExoFopToiRow | None:
-        """A star's TOI row (its lowest TOI) or one TOI's, from the TOI table; None when it has none."""
+        """A star's TOI row (its lowest TOI) or one TOI's, from the TOI table; None when it has none.
+
+        ``toi`` as text (``"1262.01"``, ``"TOI-1262"``) or, as tess-vetter takes it, a float (``1262.01``: read
+        with two decimals, so ``500.1`` is TOI 500.10). ``refresh``/``force_refresh`` download the table again.
+        """
         from .ops.catalogs import find_toi_row
 
-        return find_toi_row(self.toi_table(max_age=max_age), tic_id=tic_id, toi=toi)
+        table = self.toi_table(max_age=max_age, refresh=refresh or force_refresh)
+        return find_toi_row(table, tic_id=tic_id, toi=toi)
 
     def _catalog(self, kind: str, *, max_age: float | str | timedelta | None, refresh: bool) -> CatalogTable:
         from .ops.catalogs import load_catalog

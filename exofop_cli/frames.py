@@ -5,7 +5,8 @@ imported only here, when a conversion is asked for. Cells are typed per column: 
 one (19-digit Gaia ids stay exact), else floats when every value is a number, else text; empty cells are
 missing values (pandas' nullable dtypes, astropy's masks). Columns of typed rows (``ExoFopFileRow``,
 ``ExoFopObsNoteRow``) take their kind from the row class's annotations instead, so a TOI stays the text
-``"1262.10"`` (never the float 1262.1) and a Data Tag stays as sent.
+``"1262.10"`` (never the float 1262.1) and a Data Tag stays as sent; in other tables, columns of TOI or CTOI
+numbers (by name: ``identifier_kinds``) stay text for the same reason.
 
 ``RowList`` is the list the client returns rows in (``file_list``, ``obs_notes``): a plain ``list`` to
 everything else, with ``to_pandas()``/``to_astropy()``.
@@ -29,6 +30,17 @@ _PANDAS_DTYPES: dict[str, Any] = {"int": "Int64", "float": "Float64", "str": "st
 _ASTROPY_FILL: dict[str, Any] = {"int": 0, "float": math.nan, "str": "", "bool": False, "object": None}
 _SCALAR_KINDS: dict[Any, str] = {bool: "bool", int: "int", float: "float", str: "str"}
 _ASTROPY_DTYPES = {"int": "int64", "float": "float64", "str": "str", "bool": "bool", "object": "object"}
+
+
+# TOI and CTOI numbers are names, not quantities: 500.10 and 500.1 are different strings in ExoFOP's tables
+# only by the float formatting that dropped a zero, and a float column would merge TOI 500.10 with nothing but
+# lose the text users search for. Columns named so (TOI, CTOI, "Promoted to TOI", "Previous CTOI"...) stay text.
+_TOI_COLUMN = re.compile(r"(?:^|[^a-z0-9])c?toi(?:$|[^a-z0-9])", re.IGNORECASE)
+
+
+def identifier_kinds(columns: Iterable[str]) -> dict[str, str]:
+    """Kinds for the columns of a table that hold TOI/CTOI numbers: text, never floats."""
+    return {c: "str" for c in columns if _TOI_COLUMN.search(c) and "date" not in c.lower()}
 
 
 def typed_columns(

@@ -55,6 +55,16 @@ def test_to_astropy() -> None:
     assert table["Notes"][0] == "first" and bool(table["Notes"].mask[1])
 
 
+def test_toi_columns_stay_text() -> None:
+    """TOI/CTOI numbers are names: 500.10 must not become the float 500.1 (nor 1262.01 a rounded float)."""
+    pytest.importorskip("pandas")
+    body = b"TOI,CTOI,Promoted to TOI,TIC ID,Period (days)\n500.10,777.10,500.10,1,1.50\n1262.01,,,2,2\n"
+    frame = parse_table(body).to_pandas()
+    assert frame["TOI"].tolist() == ["500.10", "1262.01"] and str(frame["TOI"].dtype) == "string"
+    assert frame["CTOI"][0] == "777.10" and frame["Promoted to TOI"][0] == "500.10"
+    assert str(frame["TIC ID"].dtype) == "Int64" and str(frame["Period (days)"].dtype) == "Float64"
+
+
 def test_a_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 

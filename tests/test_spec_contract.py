@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 
 import exofop_cli
-from exofop_cli import ExoFopClient, ExoFopTarget, InvalidInputError, TargetNotFoundError
+from exofop_cli import (
+    ExoFopClient,
+    ExoFopSelectors,
+    ExoFopTarget,
+    InvalidInputError,
+    TargetNotFoundError,
+    read_manifest,
+)
 from exofop_cli.testing import DEMO_TIC, FakeExoFop
 from exofop_cli.testing.contract import CHECKS, run_contract
 
@@ -150,3 +157,37 @@ def test_the_cli_never_prints_a_1_0_shaped_result(fake: FakeExoFop, cache_dir: P
     out = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     (data,) = json.loads(out.stdout)
     assert data["toi"] == "1262.01" and isinstance(data["files_skipped"], list)
+
+
+def test_read_manifest_gives_the_spec_shape_for_a_1_0_manifest(fake: FakeExoFop, cache_dir: Path) -> None:
+    with make_client(fake, cache_dir) as client:
+        client.fetch(target="TOI-1262", include_summaries=False)
+        time.sleep(0.05)
+        result = client.fetch(target="TOI-1262", include_summaries=False)  # records a warm stamp
+    current = read_manifest(result.manifest_path)
+    _as_written_by_1_0(result.cache_root, cache_dir / "exofop")
+    old = read_manifest(result.manifest_path)
+    assert old["target"]["toi"] == "1262.01" and old["target"]["aliases"]["hd"] == "HD 104654"
+    assert old["sources"]["endpoints"] == current["sources"]["endpoints"]
+    assert old["sources"]["requests"] == current["sources"]["requests"]
+    assert old == current  # nothing else differs
+
+
+def test_an_offline_fetch_of_a_1_0_cache_does_not_fail_on_tables_1_0_never_had(
+    fake: FakeExoFop, cache_dir: Path
+) -> None:
+    """exofop 1.0 fetched no nearby/companions tables; offline, their absence is said, not a failure."""
+    with make_client(fake, cache_dir) as client:
+        client.fetch(target="TOI-1262", selectors=ExoFopSelectors(types={"Spectrum"}))
+        time.sleep(0.05)
+        result = client.fetch(target="TOI-1262", selectors=ExoFopSelectors(types={"Spectrum"}))
+    for kind in ("nearby", "companions"):
+        result.summary_paths[kind].unlink()
+    _as_written_by_1_0(result.cache_root, cache_dir / "exofop")
+    fake.reset_log()
+    with make_client(fake, cache_dir, offline=True) as offline:
+        again = offline.fetch(target="TOI-1262", selectors=ExoFopSelectors(types={"Spectrum"}))
+    assert fake.requests == []
+    assert not [e for e in again.errors if e.kind != "auth_required"], again.errors
+    assert sum("nearby table is not in the cache" in w for w in again.warnings) == 1
+    assert set(again.summary_paths) >= {"spect", "imaging"} and "nearby" not in again.summary_paths

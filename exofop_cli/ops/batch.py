@@ -124,7 +124,7 @@ class FetchJob:
                 queries[i] = query
         if queries:
             self._fetch_stars(queries, outcomes)
-        ordered = [outcomes[i] for i in range(len(targets))]
+        ordered = _shared_by_star([outcomes[i] for i in range(len(targets))])
         return self._place_all(ordered) if self.request.to is not None else ordered
 
     # -- plans ------------------------------------------------------------------------------------------------
@@ -203,9 +203,14 @@ class FetchJob:
     ) -> None:
         """Identify, merge targets naming one star, then fetch the stars side by side."""
         identified = self._identify(queries, outcomes)
+        # A star another of the targets already replayed from the cache is not fetched again.
+        replayed = {o.tic_id: o for o in outcomes.values() if not isinstance(o, ExoFopError)}
         stars: dict[int, list[int]] = {}  # TIC -> indexes of the targets naming it, in order
         for i, (tic, _tois) in identified.items():
-            stars.setdefault(tic, []).append(i)
+            if tic in replayed:
+                outcomes[i] = replayed[tic]
+            else:
+                stars.setdefault(tic, []).append(i)
         if not stars:
             return
         if len(stars) == 1 or self.jobs == 1:
@@ -329,3 +334,15 @@ class FetchJob:
             notices=self.notices,
         ) as fetcher:
             return fetcher.run(query, options, warm_key=self.key, identified=identified)
+
+
+def _shared_by_star(outcomes: list[ExoFopFetchResult | ExoFopError]) -> list[ExoFopFetchResult | ExoFopError]:
+    """Targets naming one star share one outcome (two warm replays of it give two equal results: keep one)."""
+    first: dict[int, ExoFopFetchResult] = {}
+    out: list[ExoFopFetchResult | ExoFopError] = []
+    for outcome in outcomes:
+        if isinstance(outcome, ExoFopError):
+            out.append(outcome)
+        else:
+            out.append(first.setdefault(outcome.tic_id, outcome))
+    return out

@@ -8,6 +8,7 @@ values within one filter OR; columns are found by name.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -284,11 +285,18 @@ def row_ids(kind: str, catalog: CatalogTable, rows: Iterable[dict[str, str | Non
 
 
 def find_toi_row(
-    catalog: CatalogTable, *, tic_id: int | None = None, toi: str | None = None
+    catalog: CatalogTable, *, tic_id: int | None = None, toi: str | float | None = None
 ) -> ExoFopToiRow | None:
     """The TOI row of a star (its lowest TOI) or of one TOI; None when the table has none."""
     if tic_id is None and toi is None:
         raise InvalidInputError("give tic_id, toi or both")
+    if isinstance(toi, bool) or (toi is not None and not isinstance(toi, (str, int, float))):
+        raise InvalidInputError(f"invalid TOI {toi!r}: give it as text, e.g. '1262.01'")
+    if isinstance(toi, float):
+        # A TOI as a float (tess-vetter's type) has two decimals that a float may print as one: 500.1 is 500.10.
+        toi = f"{toi:.2f}" if math.isfinite(toi) and toi > 0 else repr(toi)
+    elif isinstance(toi, int):
+        toi = str(toi)
     wanted = normalize_toi_cell(toi) if toi is not None else None
     if toi is not None and wanted is None:
         raise InvalidInputError(f"invalid TOI {toi!r}")

@@ -441,7 +441,14 @@ class Fetcher:
         for kind, fut in run.summaries.items():
             try:
                 content = fut.result()
-            except (RequestError, OfflineError) as exc:
+            except OfflineError:
+                # Offline serves what is cached: a table never fetched (a cache from before that kind existed,
+                # or a fetch with --no-summaries) is said, not a failure; the files asked for still decide.
+                run.notes.append(
+                    f"the {kind} table is not in the cache (offline: not fetched; run online to add it)"
+                )
+                continue
+            except RequestError as exc:
                 run.errors.append(issue_from(exc, endpoint=endpoints.SUMMARIES[kind].endpoint))
                 continue
             with contextlib.suppress(InvalidResponseError):  # checked already when it was fetched

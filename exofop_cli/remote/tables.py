@@ -45,15 +45,15 @@ class Table(NamedTuple):
 
     def to_pandas(self) -> Any:
         """The table as a ``pandas.DataFrame`` (needs pandas; typed columns, see ``frames``)."""
-        from ..frames import to_pandas
+        from ..frames import identifier_kinds, to_pandas
 
-        return to_pandas(self.columns, self.rows)
+        return to_pandas(self.columns, self.rows, kinds=identifier_kinds(self.columns))
 
     def to_astropy(self) -> Any:
         """The table as an ``astropy.table.Table`` (needs astropy; masked where empty)."""
-        from ..frames import to_astropy
+        from ..frames import identifier_kinds, to_astropy
 
-        return to_astropy(self.columns, self.rows)
+        return to_astropy(self.columns, self.rows, kinds=identifier_kinds(self.columns))
 
     def column(self, *aliases: str) -> str | None:
         """The actual column name matching any alias (loosely), or None when the table lacks it."""

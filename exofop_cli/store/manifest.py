@@ -153,6 +153,38 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     data = read_json(Path(path))
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path} is not an exofop manifest (schema_version {SCHEMA_VERSION})")
+    return upgraded(data)
+
+
+def upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """A manifest in this version's shape: exofop 1.0 wrote ``target.toi``/``aliases`` as lists and
+    ``sources.endpoints`` as a map of requests, under the same ``schema_version``; readers get the spec's
+    shape either way (the file itself is rewritten by the next fetch)."""
+    target, sources = data.get("target"), data.get("sources")
+    old_target = isinstance(target, dict) and (
+        isinstance(target.get("toi"), list) or isinstance(target.get("aliases"), list)
+    )
+    old_sources = isinstance(sources, dict) and isinstance(sources.get("endpoints"), dict)
+    if not (old_target or old_sources):
+        return data
+    data = dict(data)
+    if old_target:
+        assert isinstance(target, dict)
+        parsed = ExoFopTarget.from_dict(target)
+        if parsed is not None:
+            data["target"] = parsed.to_dict()
+    if old_sources:
+        assert isinstance(sources, dict)
+        requests = {str(k): str(v) for k, v in sources["endpoints"].items()}
+        files = data.get("files")
+        urls = (
+            f.get("source_url") for f in (files if isinstance(files, list) else []) if isinstance(f, dict)
+        )
+        data["sources"] = {
+            **sources,
+            "endpoints": endpoints_used(requests.values(), urls),
+            "requests": dict(sorted(requests.items())),
+        }
     return data
 
 

@@ -126,6 +126,27 @@ def test_toi_row(client: ExoFopClient) -> None:
         client.toi_row()
 
 
+def test_toi_row_takes_tess_vetters_forms(client: ExoFopClient, fake: FakeExoFop) -> None:
+    """tess-vetter's call forms: a float TOI (two decimals: 500.1 is 500.10) and ``force_refresh``."""
+    assert client.toi_row(tic_id=DEMO_TIC, toi=1262.01).toi == "1262.01"  # type: ignore[union-attr]
+    assert client.toi_row(toi=144.01).tic_id == 261136679  # type: ignore[union-attr]
+    assert client.toi_row(toi=144).toi == "144.01"  # type: ignore[union-attr]
+    before = fake.count("download_toi.php")
+    client.toi_row(tic_id=DEMO_TIC, force_refresh=True)
+    assert fake.count("download_toi.php") == before + 1
+    for bad in (float("nan"), -1.5, True, b"144"):
+        with pytest.raises(InvalidInputError):
+            client.toi_row(toi=bad)  # type: ignore[arg-type]
+
+
+def test_the_row_types_are_public_names() -> None:
+    import exofop_cli
+    from exofop_cli.rows import ExoFopObsNoteRow, ExoFopToiRow
+
+    assert exofop_cli.ExoFopToiRow is ExoFopToiRow and exofop_cli.ExoFopObsNoteRow is ExoFopObsNoteRow
+    assert {"ExoFopToiRow", "ExoFopObsNoteRow"} <= set(exofop_cli.__all__)
+
+
 def test_filters_combine(client: ExoFopClient) -> None:
     table = client.toi_table()
 

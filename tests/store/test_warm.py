@@ -382,3 +382,16 @@ def test_input_paths_cover_files_records_and_summaries() -> None:
     assert {"filelist.csv", "manifest.json", "files", "summaries", ".state/records"} <= set(paths)
     assert {"files/7_a.fits", ".state/records/7.json", "summaries/spect.csv"} <= set(paths)
     assert warm.input_paths(None) == warm.input_paths("garbage")  # type: ignore[arg-type]
+
+
+def test_many_targets_naming_a_replayed_star_share_its_outcome(
+    client: ExoFopClient, fake: FakeExoFop, full_runs: list[int]
+) -> None:
+    """A warm star named twice (one name replays, the other is not stamped) is not fetched a second time."""
+    warmed(client)
+    runs = len(full_runs)
+    fake.reset_log()
+    outcomes = client.fetch_many(["TOI-1262", "HD 104654", "TOI-1262"])
+    assert len(full_runs) == runs, "the star was fetched again for its other name"
+    assert outcomes[0] is outcomes[1] is outcomes[2]  # one outcome: the CLI prints the star once
+    assert fake.count("download_filelist.php") == 0 and fake.count("get_file.php") == 0
