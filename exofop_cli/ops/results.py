@@ -64,8 +64,9 @@ class SummariesResult(NamedTuple):
     errors: tuple[FetchIssue, ...] = ()
 
     def to_dict(self) -> dict[str, list[dict[str, str | None]]]:
-        """``{kind: [row objects]}`` as ExoFOP sent them."""
-        return {kind: [dict(r) for r in table.rows] for kind, table in self.tables.items()}
+        """``{kind: [row objects]}`` as shown (``display_rows``: notes as plain text, like every output of
+        ``exofop summaries``); the cached table and ``summary_tables`` keep ExoFOP's HTML."""
+        return {kind: self.display_rows(kind) for kind in self.tables}
 
     def display_rows(self, kind: str) -> list[dict[str, str | None]]:
         """Rows of one table for people: observing notes as plain text (their HTML turned into text)."""

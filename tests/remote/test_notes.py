@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -63,5 +65,8 @@ def test_client_obs_notes_and_summaries_show_plain_text(client: ExoFopClient, fa
     shown = CliRunner().invoke(app, ["summaries", str(DEMO_TIC), "--kind", "obsnotes"], env=env)
     assert "4 RV epochs, 162 m/s scatter SB1? depth <1 ppt" in shown.stdout  # one TSV cell
     assert "&nbsp;" not in shown.stdout and "<br>" not in shown.stdout
-    raw = CliRunner().invoke(app, ["summaries", str(DEMO_TIC), "--kind", "obsnotes", "--json"], env=env)
-    assert "&nbsp;" in raw.stdout  # JSON stays as ExoFOP sent it
+    data = CliRunner().invoke(app, ["summaries", str(DEMO_TIC), "--kind", "obsnotes", "--json"], env=env)
+    texts = [row["notes"] for row in json.loads(data.stdout)["obsnotes"]]
+    assert texts[1] == "4 RV epochs, 162 m/s scatter\nSB1? depth <1 ppt"  # plain text, line break kept
+    cached = (client.cache_root / f"tic_{DEMO_TIC}" / "summaries" / "obsnotes.csv").read_text()
+    assert "&nbsp;" in cached  # the cache keeps what ExoFOP sent
