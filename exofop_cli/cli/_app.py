@@ -167,16 +167,7 @@ class ExoFopCommand(TyperCommand):
 
     def get_params(self, ctx: Any) -> list[Any]:
         """The command's own options, then the root's global options, then --help."""
-        params = list(super().get_params(ctx))
-        root = ctx.find_root()
-        if root is ctx or root.command is None:
-            return params  # invoked on its own (tests): no root options to share
-        own = {p.name for p in params}
-        extra = [p for p in root.command.params if p.name in GLOBAL_OPTION_NAMES and p.name not in own]
-        help_option = self.get_help_option(ctx)
-        if help_option is not None and params and params[-1] is help_option:
-            return [*params[:-1], *extra, help_option]
-        return [*params, *extra]
+        return _with_globals(self, ctx, list(super().get_params(ctx)))
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Join ``--types Image Spectrum`` into two --types values before Click sees the arguments."""
@@ -204,20 +195,58 @@ class ExoFopCommand(TyperCommand):
 
     def invoke(self, ctx: Any) -> Any:
         """Apply global options given after the command name, then run the command."""
-        from typer._click.core import ParameterSource
-
-        given = {}
-        for name in GLOBAL_OPTION_NAMES:
-            if name in ctx.params and name not in _own_param_names(self):
-                value = ctx.params.pop(name)
-                if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
-                    given[name] = value
-        if given:
-            _apply_globals(ctx, given)
+        _take_globals(self, ctx)
         return super().invoke(ctx)
 
 
-def _own_param_names(command: TyperCommand) -> set[str]:
+class SubGroup(ExoFopGroup):
+    """A group under the root (``cache``, ``auth``): takes the global options too (``exofop cache
+    --cache-dir D ls``), and lists them in its --help."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's own options, then the root's global options, then --help."""
+        return _with_globals(self, ctx, list(super().get_params(ctx)))
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """Options, the global options under their own heading, then the commands."""
+        shared = set(GLOBAL_OPTION_NAMES) - _own_param_names(self) if ctx.find_root() is not ctx else set()
+        format_params(ctx, formatter, self.get_params(ctx), shared=shared)
+        self.format_commands(ctx, formatter)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Apply global options given after the group's name; its subcommand inherits them."""
+        _take_globals(self, ctx)
+        return super().invoke(ctx)
+
+
+def _with_globals(command: Any, ctx: Any, params: list[Any]) -> list[Any]:
+    """``params`` with the root's global options the command lacks added before --help."""
+    root = ctx.find_root()
+    if root is ctx or root.command is None:
+        return params  # invoked on its own (tests): no root options to share
+    own = {p.name for p in params}
+    extra = [p for p in root.command.params if p.name in GLOBAL_OPTION_NAMES and p.name not in own]
+    help_option = command.get_help_option(ctx)
+    if help_option is not None and params and params[-1] is help_option:
+        return [*params[:-1], *extra, help_option]
+    return [*params, *extra]
+
+
+def _take_globals(command: Any, ctx: Any) -> None:
+    """Move the global options given to a command or group into this invocation's options."""
+    from typer._click.core import ParameterSource
+
+    given = {}
+    for name in GLOBAL_OPTION_NAMES:
+        if name in ctx.params and name not in _own_param_names(command):
+            value = ctx.params.pop(name)
+            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
+                given[name] = value
+    if given:
+        _apply_globals(ctx, given)
+
+
+def _own_param_names(command: Any) -> set[str]:
     return {p.name for p in command.params if p.name}
 
 
@@ -255,7 +284,7 @@ _APP_DEFAULTS: dict[str, Any] = {
 
 def new_app(help_text: str | None = None, **kwargs: Any) -> typer.Typer:
     """A command-group app with exofop's conventions and the error boundary."""
-    kwargs.setdefault("cls", ExoFopGroup)
+    kwargs.setdefault("cls", SubGroup)
     return ExoFopTyper(help=help_text, no_args_is_help=True, **_APP_DEFAULTS, **kwargs)
 
 

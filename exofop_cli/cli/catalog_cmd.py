@@ -10,8 +10,9 @@ import typer
 from ..remote.endpoints import KNOWN_DISPOSITIONS
 from ._app import command_app, make_client
 from ._args import JsonOpt, TicsOpt
+from ._errors import EXIT_NOT_FOUND, EXIT_PARTIAL
 from ._help import examples
-from ._output import emit_csv, emit_json, emit_line, emit_rows, note_line, warn_line
+from ._output import emit_csv, emit_json, emit_line, emit_rows, hint_line, note_line, warn_line
 
 toi_app = command_app()
 ctoi_app = command_app()
@@ -50,7 +51,12 @@ MaxAgeOpt = Annotated[
         help="Download the table again when the cached copy is older: 1d, 12h, 30m.",
     ),
 ]
-RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Download the table again now.")]
+RefreshOpt = Annotated[
+    bool,
+    typer.Option(
+        "--refresh", "--force-refresh", help="Download the table again now (--force-refresh: same)."
+    ),
+]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the selected rows, every column, as CSV.")]
 IdsOpt = Annotated[bool, typer.Option("--ids", help="Print one target per line (for `exofop fetch -`).")]
 
@@ -195,7 +201,7 @@ def _catalog(
     as_csv: bool,
     ids: bool,
 ) -> None:
-    from ..ops.catalogs import catalog_filter, human_age, row_ids, select_catalog_rows
+    from ..ops.catalogs import absent_targets, catalog_filter, human_age, row_ids, select_catalog_rows
 
     if sum((as_json, as_csv, ids)) > 1:
         raise typer.BadParameter("choose one of --json, --csv and --ids")
@@ -215,6 +221,11 @@ def _catalog(
         warn_line(note)
     origin = f"cached {human_age(catalog.age_seconds())} ago" if catalog.from_cache else "downloaded now"
     note_line(f"{kind.upper()} table: {len(rows)} of {len(catalog.rows)} rows ({origin})")
+    absent = absent_targets(catalog, flt)
+    for text in absent:
+        warn_line(f"{text} is not in the {kind.upper()} table")
+    if absent and catalog.from_cache:
+        hint_line("--refresh downloads the table again, if it is newer than the copy")
     if ids:
         for line in row_ids(kind, catalog, rows):
             emit_line(line)
@@ -226,6 +237,9 @@ def _catalog(
         wanted = _TOI_COLUMNS if kind == "toi" else _CTOI_COLUMNS
         columns = [(name, header) for name, header in wanted if name in catalog.columns]
         emit_rows(rows, columns)
+    if absent:
+        # As for fetch: some of the named targets missing is a partial result, all of them "not found".
+        raise typer.Exit(EXIT_NOT_FOUND if len(absent) == len(flt.named) else EXIT_PARTIAL)
 
 
 def _json_rows(kind: str, catalog: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ._app import command_app, make_client, options
+from ._args import TicOpt, one_target
 from ._errors import EXIT_OK, EXIT_UNEXPECTED
 from ._help import examples
 from ._output import emit_json, emit_rows, note_line, warn_line
@@ -28,17 +29,22 @@ _COLUMNS = [
     epilog=examples(
         ("Check the real site (one line per assumption, exit 1 on any FAIL)", "exofop doctor"),
         ("Another star's answers", "exofop doctor --target TOI-5997"),
+        ("The same, by TIC (the spec's form)", "exofop doctor --tic 231702397"),
         ("For a bug report: every raw answer, scrubbed of cookies", "exofop doctor --save report/"),
     )
 )
 def doctor(
     ctx: typer.Context,
     target: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--target", metavar="TARGET", help="The star whose answers are checked (a TIC, TOI or name)."
+            "--target",
+            metavar="TARGET",
+            help="The star whose answers are checked (a TIC, TOI or name) [default: TOI-1262].",
+            show_default=False,
         ),
-    ] = "TOI-1262",
+    ] = None,
+    tic: TicOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
     save: Annotated[
         Path | None,
@@ -61,7 +67,7 @@ def doctor(
             hint="run it without --offline (or unset EXOFOP_OFFLINE)",
         )
     with make_client(ctx) as client:
-        report = run_doctor(client.http, target=target, save_dir=save)
+        report = run_doctor(client.http, target=_doctor_target(target, tic), save_dir=save)
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -78,3 +84,12 @@ def doctor(
     elif not report.ok:
         note_line("if the real site looks different, run `exofop doctor --save report/` and attach report/")
     raise typer.Exit(EXIT_OK if report.ok else EXIT_UNEXPECTED)
+
+
+def _doctor_target(target: str | None, tic: int | None) -> str:
+    """``--target`` or ``--tic`` (not both); the default star when neither is given."""
+    if target is None and tic is None:
+        from ..ops.doctor import DEFAULT_TARGET
+
+        return DEFAULT_TARGET
+    return one_target(target, tic)

@@ -148,6 +148,8 @@ class CatalogFilter:
     dispositions: tuple[str, ...] = ()  # TFOPWG Disposition
     tess_dispositions: tuple[str, ...] = ()  # TESS Disposition (TOI) / User Disposition (CTOI)
     sectors: tuple[int, ...] = ()
+    # Each target as typed, with the TICs and ids it stands for (to say which name no row at all).
+    named: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...] = ()
 
 
 def catalog_filter(
@@ -162,29 +164,54 @@ def catalog_filter(
     """A filter from what the user typed: TICs, TOIs/CTOIs, names (resolved to TICs), comma lists."""
     tics: list[int] = []
     ids: list[str] = []
+    named: list[tuple[str, tuple[int, ...], tuple[str, ...]]] = []
     for text in targets:
-        ctoi = re.match(_CTOI_ID, text.strip(), re.I)
-        if kind == "ctoi" and ctoi and len(ctoi.group(1)) > 6:
-            ids.append(f"{int(ctoi.group(1))}.{ctoi.group(2).ljust(2, '0')}")
-            continue
-        query = parse_target(text)
-        if query.kind == "tic" and query.tic_id is not None:
-            tics.append(query.tic_id)
-            if kind == "toi" and text.strip().isdigit():
-                ids.append(text.strip())  # a bare number names a TOI system as well as a TIC
-        elif query.kind == "toi" and query.toi is not None and kind == "toi":
-            ids.append(query.toi)
-        elif resolver is not None:
-            tics.append(resolver.tic_for(text)[0])  # a name (or a TOI in the CTOI table): its star
-        else:
-            raise InvalidInputError(f"cannot look up {text!r} in the {kind.upper()} table")
+        before = len(tics), len(ids)
+        _add_target(kind, text, tics, ids, resolver)
+        named.append((text, tuple(tics[before[0] :]), tuple(ids[before[1] :])))
     return CatalogFilter(
         tics=tuple(tics),
         ids=tuple(ids),
         dispositions=_codes(dispositions),
         tess_dispositions=_codes(tess_dispositions),
         sectors=tuple(sorted(set(sectors))),
+        named=tuple(named),
     )
+
+
+def _add_target(kind: str, text: str, tics: list[int], ids: list[str], resolver: Resolver | None) -> None:
+    """The TICs and TOI/CTOI ids one typed target stands for, appended to ``tics`` and ``ids``."""
+    ctoi = re.match(_CTOI_ID, text.strip(), re.I)
+    if kind == "ctoi" and ctoi and len(ctoi.group(1)) > 6:
+        ids.append(f"{int(ctoi.group(1))}.{ctoi.group(2).ljust(2, '0')}")
+        return
+    query = parse_target(text)
+    if query.kind == "tic" and query.tic_id is not None:
+        tics.append(query.tic_id)
+        if kind == "toi" and text.strip().isdigit():
+            ids.append(text.strip())  # a bare number names a TOI system as well as a TIC
+    elif query.kind == "toi" and query.toi is not None and kind == "toi":
+        ids.append(query.toi)
+    elif resolver is not None:
+        tics.append(resolver.tic_for(text)[0])  # a name (or a TOI in the CTOI table): its star
+    else:
+        raise InvalidInputError(f"cannot look up {text!r} in the {kind.upper()} table")
+
+
+def absent_targets(catalog: CatalogTable, flt: CatalogFilter) -> list[str]:
+    """The targets, as typed, that no row of the whole table names (whatever the other filters keep)."""
+    table, spec = catalog.table, endpoints.CATALOGS[catalog.kind]
+    tic_col, id_col = table.column("TIC ID", "TIC"), table.column(spec.id_column)
+    present_tics = {to_int(r.get(tic_col or "")) for r in table.rows} if tic_col else set()
+    out = []
+    for text, tics, ids in flt.named:
+        wanted = {normalize_toi_cell(i) or i for i in ids}
+        if any(t in present_tics for t in tics):
+            continue
+        if wanted and any(_id_matches(r.get(id_col or ""), wanted) for r in table.rows):
+            continue
+        out.append(text)
+    return out
 
 
 def _codes(values: Iterable[str]) -> tuple[str, ...]:

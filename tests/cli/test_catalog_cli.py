@@ -31,7 +31,7 @@ def test_tic_is_a_tic_id_only(fake: FakeExoFop, cache_dir: Path) -> None:
     """A bare 1262 matches TOI-1262 as well; ``--tic 1262`` means the star TIC 1262 and nothing else."""
     assert _run(fake, cache_dir, "toi", "1262", "--ids")[1] == "TOI-1262.01\n"
     code, out, err = _run(fake, cache_dir, "toi", "--tic", "1262", "--ids")
-    assert (code, out) == (0, "") and "0 of 2 rows" in err
+    assert (code, out) == (4, "") and "0 of 2 rows" in err and "TIC 1262 is not in the TOI table" in err
     code, _out, err = _run(fake, cache_dir, "toi", "--tic", "0")
     assert code == 2 and "--tic" in err
 

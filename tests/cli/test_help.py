@@ -80,7 +80,7 @@ def test_help_has_plain_metavars_and_examples(words: list[str]) -> None:
     assert text.rstrip().endswith(lines[-1]) or not words  # at the end (the root ends with the exit codes)
 
 
-@pytest.mark.parametrize("words", LEAF_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("words", LEAF_COMMANDS + GROUPS[1:], ids=" ".join)
 def test_global_options_have_their_own_heading(words: list[str]) -> None:
     text = help_of(words)
     shared = section(text, "Global options")
@@ -145,3 +145,17 @@ def test_a_bad_example_would_be_caught() -> None:
 
 def test_every_command_is_covered() -> None:
     assert {w[0] for w in LEAF_COMMANDS} == set(COMMANDS)
+
+
+def test_global_options_work_after_a_group_name(tmp_path: Any) -> None:
+    """`exofop cache --cache-dir D ls` as `exofop --cache-dir D cache ls`; the later value wins."""
+    here, there = tmp_path / "a", tmp_path / "b"
+    env = {"EXOFOP_CACHE_DIR": str(tmp_path / "env")}
+    result = runner.invoke(app, ["cache", "--cache-dir", str(here), "path"], env=env)
+    assert result.exit_code == 0 and result.stdout.strip() == str(here / "exofop")
+    result = runner.invoke(
+        app, ["cache", "--cache-dir", str(here), "path", "--cache-dir", str(there)], env=env
+    )
+    assert result.stdout.strip() == str(there / "exofop")
+    result = runner.invoke(app, ["auth", "--offline", "-q", "status"], env=env)
+    assert result.exit_code == 0 and result.stderr == ""

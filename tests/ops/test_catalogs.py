@@ -260,3 +260,32 @@ def test_cli_offline_with_an_old_copy_says_its_age(fake: FakeExoFop, cache_dir: 
     assert result.exit_code == 0 and fake.requests == []  # type: ignore[attr-defined]
     assert "offline; using the cached copy from 2.0 days ago" in result.stderr  # type: ignore[attr-defined]
     assert os.path.exists(meta)
+
+
+def test_cli_force_refresh_is_refresh(fake: FakeExoFop, cache_dir: Path) -> None:
+    """The spec's --force-refresh works on every command that has --refresh."""
+    for command in ("toi", "ctoi"):
+        assert _run(fake, cache_dir, command, "--ids").exit_code == 0  # type: ignore[attr-defined]
+        before = len(fake.requests)
+        assert _run(fake, cache_dir, command, "--ids").exit_code == 0  # type: ignore[attr-defined]
+        assert len(fake.requests) == before  # cached
+        again = _run(fake, cache_dir, command, "--force-refresh", "--ids")
+        assert again.exit_code == 0 and len(fake.requests) == before + 1  # type: ignore[attr-defined]
+
+
+def test_cli_a_target_the_table_lacks_is_said(fake: FakeExoFop, cache_dir: Path) -> None:
+    """Not an empty table and exit 0: the missing one is named (exit 4 when all are, 3 when some are)."""
+    missing = _run(fake, cache_dir, "toi", "TOI-99999", "--ids")
+    assert missing.exit_code == 4 and missing.stdout == ""  # type: ignore[attr-defined]
+    assert "warning: TOI-99999 is not in the TOI table" in missing.stderr  # type: ignore[attr-defined]
+    assert "--refresh" not in missing.stderr  # type: ignore[attr-defined]  # the table is fresh
+    some = _run(fake, cache_dir, "toi", "TOI-1262", "TOI-99999", "TIC 12345", "--ids")
+    assert some.exit_code == 3 and some.stdout == "TOI-1262.01\n"  # type: ignore[attr-defined]
+    assert "TIC 12345 is not in the TOI table" in some.stderr  # type: ignore[attr-defined]
+    assert "--refresh downloads the table again" in some.stderr  # type: ignore[attr-defined]  # a copy
+    # In the table but filtered out, or named by its bare number: no warning, exit 0.
+    for args in (("TOI-1262", "--disposition", "KP"), ("1262",), (str(DEMO_TIC),)):
+        ok = _run(fake, cache_dir, "toi", *args, "--ids")
+        assert ok.exit_code == 0 and "not in the" not in ok.stderr, args  # type: ignore[attr-defined]
+    ctoi = _run(fake, cache_dir, "ctoi", "999999999.01", "--ids")
+    assert ctoi.exit_code == 4 and "999999999.01 is not in the CTOI table" in ctoi.stderr  # type: ignore[attr-defined]

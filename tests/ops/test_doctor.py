@@ -300,3 +300,11 @@ def test_cli_offline_refuses(fake: FakeExoFop, cache_dir: Path) -> None:
         "error: offline mode: `exofop doctor` checks ExoFOP over the network and cannot run offline\n"
     )
     assert fake.requests == []
+
+
+def test_cli_takes_the_target_as_tic_too(fake: FakeExoFop, cache_dir: Path) -> None:
+    result = run(fake, cache_dir, "--tic", "365938305")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(f"exofop doctor: {fake.base_url} (365938305)\n")
+    both = run(fake, cache_dir, "--tic", "365938305", "--target", "TOI-1262")
+    assert both.exit_code == 2 and "not both" in both.stderr
