@@ -31,20 +31,38 @@ _SELF_PREFIXES = frozenset({"tic", "toi", "ctoi"})
 def alias_key(name: str) -> str:
     """The catalogue prefix a star name is keyed by in ``ExoFopTarget.aliases``.
 
-    The rule: ``Gaia DR3 …``/``Gaia DR2 …``/``Gaia EDR3 …`` → ``gaia_dr3``/``gaia_dr2``/``gaia_edr3``; otherwise
-    the name's first word, cut before a hyphen that precedes the number (``WASP-12`` → ``wasp``, ``HAT-P-7``
-    → ``hat_p``, ``K2-18`` → ``k2``), lower-cased with every other non-alphanumeric run as ``_``
-    (``HD 104654`` → ``hd``, ``2MASS J0630…`` → ``2mass``, ``TYC 1891-01178-1`` → ``tyc``).
+    The rule: ``Gaia DR3 …``/``Gaia DR2 …``/``Gaia EDR3 …`` → ``gaia_dr3``/``gaia_dr2``/``gaia_edr3``; a Bayer
+    name (a Greek letter, ``pi Men``, ``alf Cen A``) → ``bayer``; a Flamsteed name (``51 Peg``) → ``flamsteed``;
+    a variable star's (``V1298 Tau``, ``AU Mic``) → ``gcvs``; otherwise the name's first word, cut before a sign or hyphen that precedes the number (``WASP-12`` →
+    ``wasp``, ``HAT-P-7`` → ``hat_p``, ``K2-18`` → ``k2``, ``BD+20 2457`` and ``BD-20 2457`` → ``bd``),
+    lower-cased with every other non-alphanumeric run as ``_`` (``HD 104654`` → ``hd``, ``2MASS J0630…`` →
+    ``2mass``, ``TYC 1891-01178-1`` → ``tyc``).
     """
     text = " ".join(name.split())
     gaia = re.match(r"(?i)^gaia[\s_-]*(e?dr\d+)\b", text)
     if gaia:
         return f"gaia_{gaia.group(1).lower()}"
-    word = text.split(" ", 1)[0]
-    cut = re.match(r"^(.+?)-[+-]?\d", word)
+    word, _, rest = text.partition(" ")
+    if rest and re.match(_CONSTELLATION, rest):
+        if re.fullmatch(_GREEK, word):
+            return "bayer"
+        if word.isdigit():
+            return "flamsteed"
+        if re.fullmatch(r"V\d{3,4}|[A-Z]{1,2}", word):
+            return "gcvs"  # a variable star's name (V1298 Tau, AU Mic)
+    cut = re.match(r"^(.+?)[-+][+-]?\d", word)
     if cut:
         word = cut.group(1)
     return re.sub(r"[^0-9a-z]+", "_", word.lower()).strip("_")
+
+
+# Bayer letters as catalogues abbreviate them (alf, bet…) or spell them, with an optional index (pi1, ups01).
+_GREEK = (
+    r"(?i)(?:alf|alpha|bet|beta|gam|gamma|del|delta|eps|epsilon|zet|zeta|eta|tet|the|theta|iot|iota|kap|kappa"
+    r"|lam|lambda|mu|nu|ksi|xi|omi|omicron|pi|rho|sig|sigma|tau|ups|upsilon|phi|chi|psi|ome|omega)\.?\d{0,2}"
+)
+# A constellation's three-letter abbreviation (Men, Cen, Peg), maybe followed by a component (A, B, b).
+_CONSTELLATION = r"^[A-Z][a-z]{2}(?:\s|$)"
 
 
 def alias_map(names: Iterable[str]) -> dict[str, str]:
@@ -152,16 +170,17 @@ class ExoFopFileRow:
     filename: str
     type: str
     date_utc: str | None = None
-    tag: int | None = None
+    tag: str | int | None = None  # the spec's type; ExoFOP's tags are numbers, kept as int when they are
     description: str | None = ""
     user: str = ""
     group: str = ""
 
     def __post_init__(self) -> None:
-        # The spec types tag as ``str | int | None``: a numeric string is the same tag.
+        # A numeric string is the same tag as the int (``"7"`` is tag 7, as ``--tag 7`` selects it); other text
+        # is kept as it is, blank is no tag.
         if isinstance(self.tag, str):
             text = self.tag.strip()
-            object.__setattr__(self, "tag", int(text) if text.isdigit() else None)
+            object.__setattr__(self, "tag", int(text) if text.isdigit() else (text or None))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape used by ``exofop ls --json``."""

@@ -22,8 +22,9 @@ _TIC_RE = r"(?i)^(?:tic[\s_\-]*)?(\d{1,12})$"
 # Planet suffixes always have two digits; "TOI-1262.1" is refused rather than guessed (.01 or .10?).
 _TOI_RE = r"(?i)^toi[\s_\-]*(\d{1,6})(?:\.(\d{2}))?$"
 _BARE_TOI_RE = r"^(\d{1,6})\.(\d{2})$"
-# Looks like an attempt at a TIC/TOI but is not one ("TIC", "TOI-", "TIC 12.5", "TOI-1.2.3").
-_BROKEN_ID_RE = r"(?i)^(?:(?:tic|toi)[\s_\-]*)?[\d.\s]*$"
+# Looks like an attempt at a TIC/TOI but is not one ("TIC", "TOI-", "TIC 12.5", "TOI-1.2.3", "-5", "TIC abc"):
+# no star's name is a signed number or "TIC"/"TOI" and a word (those catalogues number their entries).
+_BROKEN_ID_RE = r"(?i)^(?:(?:tic|toi)[\s_\-]*)?[-+]?[\d.\s]*$|^(?:tic|toi)(?:[\s_\-]+|$)[^\d\s]"
 _MAX_NAME_LENGTH = 200
 
 
@@ -67,6 +68,8 @@ def parse_target(text: str | int) -> TargetQuery:
     if isinstance(text, bool) or not isinstance(text, str | int):
         raise InvalidInputError(f"a target is a TIC id (int) or text, not {type(text).__name__}")
     if isinstance(text, int):
+        if text <= 0:
+            raise InvalidInputError(f"invalid TIC id: {text}", hint="TIC ids are positive integers")
         text = str(text)  # the spec types targets ``str | int``: an int is a TIC id
     raw = text
     text = " ".join(text.split())
@@ -138,7 +141,8 @@ def target_lines(text: str) -> list[str]:
     `` #`` (a name never holds that). Each target is checked later, so one bad line cannot stop the others.
     """
     out = []
-    for raw in text.splitlines():
+    # A byte order mark (Windows editors write one at the start of UTF-8 files) is not part of a target.
+    for raw in text.removeprefix("\ufeff").splitlines():
         line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].strip()
         if line:
             out.append(line)

@@ -191,3 +191,14 @@ def test_an_offline_fetch_of_a_1_0_cache_does_not_fail_on_tables_1_0_never_had(
     assert not [e for e in again.errors if e.kind != "auth_required"], again.errors
     assert sum("nearby table is not in the cache" in w for w in again.warnings) == 1
     assert set(again.summary_paths) >= {"spect", "imaging"} and "nearby" not in again.summary_paths
+
+
+def test_a_file_rows_tag_has_the_specs_type() -> None:
+    """``tag: str | int | None`` as the spec types it: a numeric string is that tag, other text is kept."""
+    from exofop_cli import ExoFopFileRow
+
+    (tag,) = [f for f in dataclasses.fields(ExoFopFileRow) if f.name == "tag"]
+    assert tag.type == (str | int | None)
+    assert ExoFopFileRow(1, 2, None, "a.fits", "Image", None, " 7 ").tag == 7
+    assert ExoFopFileRow(1, 2, None, "a.fits", "Image", None, "A7").tag == "A7"
+    assert ExoFopFileRow(1, 2, None, "a.fits", "Image", None, "  ").tag is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exofop_cli.errors import InvalidInputError
-from exofop_cli.targets import TargetQuery, format_toi, normalize_toi_cell, parse_target
+from exofop_cli.targets import TargetQuery, format_toi, normalize_toi_cell, parse_target, target_lines
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,42 @@ def test_format_toi() -> None:
 )
 def test_normalize_toi_cell(cell: str | None, expected: str | None) -> None:
     assert normalize_toi_cell(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("HD 104654", "hd"),
+        ("WASP-12", "wasp"),
+        ("HAT-P-7", "hat_p"),
+        ("K2-18", "k2"),
+        ("BD+20 2457", "bd"),
+        ("BD-20 2457", "bd"),  # one catalogue, one key, whatever the sign of the declination zone
+        ("CD-42 123", "cd"),
+        ("TYC 1891-01178-1", "tyc"),
+        ("2MASS J06302398-5122567", "2mass"),
+        ("Gaia DR3 4676", "gaia_dr3"),
+        ("pi Men", "bayer"),
+        ("alf Cen A", "bayer"),
+        ("nu2 Lup", "bayer"),
+        ("51 Peg", "flamsteed"),
+        ("V1298 Tau", "gcvs"),
+        ("AU Mic", "gcvs"),
+        ("L 98-59", "l"),
+    ],
+)
+def test_alias_keys(name: str, key: str) -> None:
+    from exofop_cli.models import alias_key
+
+    assert alias_key(name) == key
+
+
+@pytest.mark.parametrize("bad", ["TIC abc", "TOI foo", "toi_x", "-5", "+12", -5, 0])
+def test_what_cannot_be_a_star_is_refused_before_any_request(bad: str | int) -> None:
+    with pytest.raises(InvalidInputError):
+        parse_target(bad)
+
+
+def test_a_list_with_a_byte_order_mark_reads_its_first_line() -> None:
+    """Windows editors start UTF-8 files with U+FEFF: it is not part of the first target."""
+    assert target_lines("\ufeffTOI-1262\r\nHD 104654\r\n") == ["TOI-1262", "HD 104654"]

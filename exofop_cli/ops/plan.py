@@ -104,7 +104,7 @@ def select_rows(
         obs = observations or {}
 
         def joined(row: ExoFopFileRow) -> bool:
-            if row.tag is None or row.tag not in obs:
+            if not isinstance(row.tag, int) or row.tag not in obs:
                 return False
             instruments, telescopes = obs[row.tag]
             if selectors.instruments and not _any_substring(selectors.instruments, instruments):
@@ -140,7 +140,7 @@ def empty_selection_note(
     if selectors is None or not rows or select_rows(rows, selectors, observations=observations):
         return None
     obs = observations or {}
-    tagged = [obs[r.tag] for r in rows if r.tag is not None and r.tag in obs]
+    tagged = [obs[r.tag] for r in rows if isinstance(r.tag, int) and r.tag in obs]
     facts: dict[str, tuple[dict[str, Any], str]] = {}
     if selectors.types:
         have = [r.type or "(no type)" for r in rows]
