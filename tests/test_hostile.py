@@ -719,6 +719,26 @@ def test_a_target_json_nested_100k_deep_is_an_invalid_response(
     fake.faults.replace_body("target.php", b'{"tois": ' + deep + b"}", content_type="application/json")
     result = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False)
     assert result.ok and any("could not read the ExoFOP overview" in w for w in result.warnings)
+    assert client.resolutions.get(f"tic:{DEMO_TIC}") is None  # never remembered: asked again next time
+    fake.faults.clear()
+    again = client.fetch(target=str(DEMO_TIC), selectors=ONLY_NEID, include_summaries=False)
+    assert again.target.aliases["hd"] == "HD 104654" and again.target.toi == "1262.01"
+
+
+@pytest.mark.parametrize(
+    "body", [b"<html><title>ExoFOP-TESS</title><h1>Oops</h1></html>", b"[]", b"null", b"{}"]
+)
+def test_an_unreadable_overview_is_an_error_of_resolve_and_never_cached(
+    client: ExoFopClient, fake: FakeExoFop, body: bytes
+) -> None:
+    """The answer `resolve` asked for could not be read: an error (exit 1), not an empty star cached for good."""
+    kind = "text/html" if body.startswith(b"<") else "application/json"
+    fake.faults.replace_body("target.php", body, content_type=kind)
+    with pytest.raises(InvalidResponseError):
+        client.resolve_target(DEMO_TIC)
+    assert client.resolutions.get(f"tic:{DEMO_TIC}") is None
+    fake.faults.clear()
+    assert client.resolve_target(DEMO_TIC).aliases["hd"] == "HD 104654"
 
 
 @pytest.mark.parametrize("manifest", [b'{"files": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nul"])

@@ -486,6 +486,7 @@ class Fetcher:
                 raise
             run.notes.append(f"ExoFOP's overview does not know TIC {tic}, but its file list does")
         except InvalidResponseError as exc:
+            cacheable = False  # an answer we cannot read is never remembered: the next run asks again
             run.notes.append(f"could not read the ExoFOP overview of TIC {tic}: {exc.message}")
         except (RequestError, OfflineError) as exc:
             cacheable = False  # transient: try again next time

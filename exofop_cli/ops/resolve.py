@@ -52,23 +52,16 @@ class Resolver:
         self.resolutions.put({query.key, f"tic:{target.tic_id}"}, target)
 
     def resolve(self, target: str | int) -> ExoFopTarget:
-        """Resolve a TIC, TOI or name to an ``ExoFopTarget`` (cached on disk; online only on a miss)."""
-        from ..remote.answers import Overview
+        """Resolve a TIC, TOI or name to an ``ExoFopTarget`` (cached on disk; online only on a miss).
 
+        An overview ExoFOP sent but that cannot be read (a page, not JSON) is ``InvalidResponseError``: the
+        star's TOIs and names are what was asked for, and an answer we cannot trust is never remembered.
+        """
         query = parse_target(target)
         cached = self.cached(query)
         if cached is not None:
             return cached
-        tic, tois = self.identify(query)
-        try:
-            overview = self.remote.overview(tic)
-        except InvalidResponseError as exc:
-            # The overview is undocumented JSON; when it is unreadable keep what identification gave.
-            self.notices.append(f"could not read the ExoFOP overview of TIC {tic}: {exc.message}")
-            overview = Overview(tois=(), aliases=())
-        resolved = target_from_parts(tic, (*tois, *overview.tois), overview.aliases, query)
-        self.remember(query, resolved)
-        return resolved
+        return self._resolve_online(query, strict=True)
 
     def tic_for(self, target: str | int) -> tuple[int, ExoFopTarget | None]:
         """TIC id of a target without the overview request a TIC does not need (the full target if cached)."""
@@ -79,8 +72,26 @@ class Resolver:
         if query.kind == "tic":
             assert query.tic_id is not None
             return query.tic_id, None
-        resolved = self.resolve(target)
+        resolved = self._resolve_online(query, strict=False)
         return resolved.tic_id, resolved
+
+    def _resolve_online(self, query: TargetQuery, *, strict: bool) -> ExoFopTarget:
+        """Identify, then read the overview; remembered only when both answers could be read.
+
+        ``strict``: an unreadable overview raises; else the star is what identification gave (its TIC and
+        the TOIs on the way), said in a notice and not remembered, so the next run asks again.
+        """
+        tic, tois = self.identify(query)
+        try:
+            overview = self.remote.overview(tic)
+        except InvalidResponseError as exc:
+            if strict:
+                raise
+            self.notices.append(f"could not read the ExoFOP overview of TIC {tic}: {exc.message}")
+            return target_from_parts(tic, tois, (), query)
+        resolved = target_from_parts(tic, (*tois, *overview.tois), overview.aliases, query)
+        self.remember(query, resolved)
+        return resolved
 
     def check_known(self, store: TargetStore) -> None:
         """Raise ``TargetNotFoundError`` for a TIC that ExoFOP does not know (asked only when all came empty).

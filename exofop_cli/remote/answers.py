@@ -124,6 +124,12 @@ def parse_overview(content: bytes, *, tic_id: int) -> Overview:
         raise InvalidResponseError("target.php did not answer JSON", endpoint="target.php") from exc
     if not isinstance(data, dict):
         raise InvalidResponseError("target.php answered JSON that is not an object", endpoint="target.php")
+    if not isinstance(data.get("basic_info"), dict):
+        # Every known answer has a basic_info object (reference §7; `exofop doctor` checks it). Without it this
+        # is not the overview, and an empty star read from it would be cached as the truth.
+        raise InvalidResponseError(
+            "target.php answered JSON without its basic_info object", endpoint="target.php"
+        )
     tois: list[str | None] = []
     raw_tois = data.get("tois") or []
     # Rows are objects in known answers; plain values ("1262.01", 1262.01) are accepted too (undocumented).

@@ -175,7 +175,8 @@ def test_overview() -> None:
     ],
 )
 def test_overview_tois_as_plain_values(tois: object, expected: tuple[str, ...]) -> None:
-    assert parse_overview(json.dumps({"tois": tois}).encode(), tic_id=1).tois == expected
+    body = {"basic_info": {}, "tois": tois}
+    assert parse_overview(json.dumps(body).encode(), tic_id=1).tois == expected
 
 
 def test_overview_names_as_a_list_and_bom() -> None:
@@ -184,8 +185,8 @@ def test_overview_names_as_a_list_and_bom() -> None:
 
 
 def test_overview_without_optional_parts() -> None:
-    assert parse_overview(b"{}", tic_id=1) == ((), ())
-    assert parse_overview(b'{"basic_info": "x", "tois": null}', tic_id=1) == ((), ())
+    assert parse_overview(b'{"basic_info": {}}', tic_id=1) == ((), ())
+    assert parse_overview(b'{"basic_info": {"star_names": null}, "tois": null}', tic_id=1) == ((), ())
 
 
 @pytest.mark.parametrize(
@@ -196,7 +197,11 @@ def test_overview_unknown_tic_is_not_found(body: bytes) -> None:
         parse_overview(body, tic_id=42)
 
 
-@pytest.mark.parametrize("body", [b"<html><body>Maintenance</body></html>", b"[]", b""])
+@pytest.mark.parametrize(
+    "body",
+    # Without its basic_info object an answer is not the overview: an empty star read from it would be cached.
+    [b"<html><body>Maintenance</body></html>", b"[]", b"", b"{}", b'{"basic_info": 5, "tois": []}'],
+)
 def test_overview_garbage_is_invalid_response(body: bytes) -> None:
     with pytest.raises(InvalidResponseError) as info:
         parse_overview(body, tic_id=1)
