@@ -419,7 +419,9 @@ def escape_laden(fake: FakeExoFop) -> FakeExoFop:
             tic_id=SMALL_TIC,
             tois=["9999.01"],
             names=[HOSTILE_NAME, "Gaia DR3 \u202e123"],
-            files=[FakeFile(SMALL_ID, RLO_FILE, content=b"x", description="desc \x1b[31mred\x1b[0m")],
+            files=[
+                FakeFile(SMALL_ID, RLO_FILE, content=b"%PDF-1.4 x", description="desc \x1b[31mred\x1b[0m")
+            ],
         )
     )
     return fake
@@ -504,6 +506,9 @@ def login(fake: FakeExoFop, tmp_path: Path) -> Any:
         ("PHPSESSID={sid}; path=/; Domain=.evil.example", "Domain=.evil.example"),
         ("PHPSESSID={sid}; path=/elsewhere/", "Path=/elsewhere/"),
         ("PHPSESSID={sid}; path=/; Max-Age=-1", "expired"),
+        # SimpleCookie skips these without an error: the anonymous session of the login page must not stay.
+        ("PHPSESSID={sid}\x01; path=/", "cannot be read"),
+        ("PHPSESSID=; path=/", "empty"),
     ],
 )
 def test_a_session_cookie_that_cannot_be_sent_back_is_not_saved(
@@ -570,6 +575,16 @@ def test_a_jar_expired_in_the_distant_past_with_a_401(fake: FakeExoFop, tmp_path
 
 
 # -- 10: credentials in the base URL are used, never written or logged -------------------------------------------
+@pytest.mark.parametrize(
+    "url",
+    ["http://usr:s3cr3t-pw@host:99999/tess/", "ftp://usr:s3cr3t-pw@host/tess/", "http://usr:s3cr3t-pw@[::1"],
+)
+def test_an_unusable_base_url_is_named_without_its_credentials(tmp_path: Path, url: str) -> None:
+    result = run_cli(url, tmp_path / "c", "resolve", "TOI-1262")
+    assert result.exit_code == 2 and "unusable base URL" in result.stderr
+    assert "s3cr3t-pw" not in result.stderr and "usr:" not in result.stderr and "//***@" in result.stderr
+
+
 def test_credentials_in_the_base_url_are_never_written_or_logged(fake: FakeExoFop, tmp_path: Path) -> None:
     secret_url = fake.base_url.replace("http://", "http://reader:s3cr3t-pw@")
     cache = tmp_path / "c"

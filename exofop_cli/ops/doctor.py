@@ -458,7 +458,7 @@ def _check_get_file(doc: _Doctor) -> None:
         if not body or (looks_like_page(body, ctype) and not filename.lower().endswith((".html", ".htm"))):
             doc.add(name, "FAIL", expected, _describe(probe) + f" for file {file_id}", started, probe.url)
             return
-        refusal = refused_file(body, filename, ctype) if probe.complete else None
+        refusal = refused_file(body, filename) if probe.complete else None
         if refusal is not None:
             doc.add(
                 name, "FAIL", expected, f"a message for file {file_id}: {refusal.text!r}", started, probe.url

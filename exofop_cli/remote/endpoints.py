@@ -40,13 +40,21 @@ def check_base_url(url: str) -> None:
     from ..errors import InvalidInputError
 
     hint = "e.g. --base-url https://exofop.ipac.caltech.edu/tess/ (or EXOFOP_BASE_URL)"
+    shown = without_credentials(url)
     try:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port
     except ValueError as exc:
-        raise InvalidInputError(f"unusable base URL {url!r}: {exc}", hint=hint) from exc
+        raise InvalidInputError(f"unusable base URL {shown!r}: {exc}", hint=hint) from exc
     if parts.scheme not in ("http", "https") or not host:
-        raise InvalidInputError(f"unusable base URL {url!r}: not an http(s) URL with a host", hint=hint)
+        raise InvalidInputError(f"unusable base URL {shown!r}: not an http(s) URL with a host", hint=hint)
+
+
+def without_credentials(url: str) -> str:
+    """``url`` with any ``user:password@`` shown as ``***@``, even when the rest of it cannot be parsed."""
+    import re
+
+    return re.sub(r"//[^/?#]*@", "//***@", url)
 
 
 def relative_url(endpoint: str, params: Params | None = None) -> str:

@@ -81,16 +81,22 @@ def _cookies_from(
     dropped: dict[str, str] = {}
     for header in response.headers.get_list("set-cookie"):
         jar: SimpleCookie = SimpleCookie()
+        named = header.split("=", 1)[0].strip()
         try:
             jar.load(header)
         except CookieError:
-            name = header.split("=", 1)[0].strip()
-            dropped[name] = "its Set-Cookie header cannot be read"
+            dropped[named] = "its Set-Cookie header cannot be read"
             continue
+        if named and named not in jar:
+            # SimpleCookie skips what it cannot parse (a control character in the value) without a word.
+            dropped[named] = "its Set-Cookie header cannot be read"
         for name, morsel in jar.items():
             if not sendable(name, morsel.value):
                 # The reason, never the value: a cookie value is a secret.
                 dropped[name] = "its value holds characters a Cookie header cannot carry (';', non-ASCII...)"
+                continue
+            if not morsel.value:
+                dropped[name] = "its value is empty (a cookie being cleared)"
                 continue
             cookie = Cookie(
                 domain=(morsel["domain"] or host).lstrip(".").lower(),

@@ -184,9 +184,16 @@ def _short_text(body: bytes) -> str | None:
         text = body.removeprefix(_BOM).decode("utf-8")
     except UnicodeDecodeError:
         return None
+    # Terminal escapes in a message (a server's colours, or worse) leave it a message; other control
+    # characters mean bytes, not text.
+    text = _ESCAPES.sub("", text)
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
         return None
     return " ".join(text.split())
+
+
+# ANSI/VT escape sequences: CSI (ESC [ ... final byte) and OSC (ESC ] ... BEL or ESC \\).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 
 
 def refusal_message(body: bytes) -> Refusal | None:
@@ -203,24 +210,19 @@ def refusal_message(body: bytes) -> Refusal | None:
     return None
 
 
-def refused_file(body: bytes, filename: str, content_type: str = "") -> Refusal | None:
+def refused_file(body: bytes, filename: str) -> Refusal | None:
     """The refusal a *whole* downloaded body stands for, or None when it may be the listed file.
 
-    Its wording decides first. A short body the server itself calls text (``text/*``, or no type) where a
-    binary file was listed (``x.fits``) is a message in any wording, unless it starts like such a file.
+    Its wording decides first. A short body that reads as text where a binary file was listed (``x.fits``) is
+    a message in any wording, unless it starts like such a file, whatever type the server gave it (seen as
+    ``application/octet-stream`` too): every listed binary kind has magic bytes or NULs, a sentence has not.
     """
     refusal = refusal_message(body)
     if refusal is not None:
         return refusal
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    mime = content_type.split(";", 1)[0].strip().lower()
     text = _short_text(body)
-    if (
-        text is not None
-        and ext in _BINARY_EXTENSIONS
-        and (not mime or mime.startswith("text/"))
-        and not body.lstrip().startswith(_MAGIC)
-    ):
+    if text is not None and ext in _BINARY_EXTENSIONS and not body.lstrip().startswith(_MAGIC):
         return Refusal("invalid_response", text)
     return None
 

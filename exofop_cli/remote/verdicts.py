@@ -317,7 +317,7 @@ class Verdicts:
                 self.html_error(head, what=what, endpoint=endpoint)
             return
         if complete:
-            refusal = refused_file(head, filename, content_type)
+            refusal = refused_file(head, filename)
             if refusal is not None:
                 raise self.refusal_error(refusal, what=what, endpoint=endpoint)
 

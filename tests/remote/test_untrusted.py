@@ -132,11 +132,19 @@ def test_a_refusal_with_a_cookie_jar_sent_is_session_expired(tmp_path: Path) -> 
         http.download("get_file.php", {"id": 1}, to(tmp_path / "f.fits"), what="file 1")
 
 
+def test_a_refusal_with_terminal_escapes_is_still_a_refusal() -> None:
+    from exofop_cli.remote.sniff import refused_file
+
+    refusal = refused_file(b"Sorry, you do not have permission \x1b]0;x\x07\x1b[2J", "x.txt")
+    assert refusal is not None and refusal.kind == "auth_required" and "\x1b" not in refusal.text
+
+
 @pytest.mark.parametrize(
     ("body", "name", "content_type", "refused"),
     [
         (b"permission problem, see the help desk", "x.fits", "text/plain", True),  # no FITS is 40 bytes
-        (b"permission problem, see the help desk", "x.fits", "application/octet-stream", False),
+        # Whatever the server calls it: a sentence is never a FITS file (seen sent as octet-stream too).
+        (b"permission problem, see the help desk", "x.fits", "application/octet-stream", True),
         (b"%PDF-1.4 tiny", "plot.pdf", "text/plain", False),  # starts like the listed format
         (b"No nearby eclipsing binaries within 2.5'.\n", "notes.txt", "text/plain", False),
         (b"Target not found in the aperture; see the plot.\n", "notes.txt", "text/plain", False),
@@ -149,7 +157,7 @@ def test_short_files_that_are_files_are_kept(
 ) -> None:
     from exofop_cli.remote.sniff import refused_file
 
-    assert (refused_file(body, name, content_type) is not None) is refused
+    assert (refused_file(body, name) is not None) is refused
     http, _ = session(Recorder(status(200, {"Content-Type": content_type}, body)))
     if refused:
         with pytest.raises(InvalidResponseError, match="sent a message instead of file 1"):
