@@ -134,7 +134,8 @@ def to_astropy(
 
 
 def row_kinds(row_type: type) -> dict[str, str]:
-    """Column kinds of a dataclass row type by field, from its annotations (``int | None`` is ``int``)."""
+    """Column kinds of a dataclass row type by field, from its annotations (``int | None`` is ``int``;
+    ``str | int | None`` is ``auto``: inferred from the values)."""
     import dataclasses
     import types
     import typing
@@ -145,7 +146,12 @@ def row_kinds(row_type: type) -> dict[str, str]:
         hint = hints[f.name]
         union = typing.get_origin(hint) in (typing.Union, types.UnionType)
         options = [t for t in (typing.get_args(hint) if union else (hint,)) if t is not type(None)]
-        out[f.name] = _SCALAR_KINDS.get(options[0], "object") if len(options) == 1 else "object"
+        if len(options) == 1:
+            out[f.name] = _SCALAR_KINDS.get(options[0], "object")
+        else:
+            # Several scalar types (the spec's ``tag: str | int | None``): the values decide, as undeclared.
+            scalar = all(t in _SCALAR_KINDS for t in options)
+            out[f.name] = "auto" if scalar else "object"
     return out
 
 

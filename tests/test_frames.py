@@ -140,7 +140,9 @@ def _odd_star(fake: FakeExoFop) -> None:
 def test_row_kinds_come_from_the_annotations_and_match_to_dict() -> None:
     kinds = row_kinds(ExoFopFileRow)
     assert list(kinds) == FILE_COLUMNS == list(_file_row().to_dict())
-    assert (kinds["file_id"], kinds["toi"], kinds["tag"]) == ("int", "str", "int")  # ``int | None`` is int
+    assert (kinds["file_id"], kinds["toi"], kinds["tag"]) == ("int", "str", "auto")  # ``int | None`` is int
+    typed = typed_columns(["tag"], [{"tag": 30001}, {"tag": None}], {"tag": kinds["tag"]})
+    assert typed["tag"] == ("int", [30001, None])  # ``str | int | None``: the values decide
     note = ExoFopObsNoteRow(1, "latham", None, "1573", "text", 7, None, {"notes": "<p>text</p>"})
     assert list(row_kinds(ExoFopObsNoteRow)) == NOTE_COLUMNS == list(note.to_dict())
     assert (row_kinds(ExoFopObsNoteRow)["data_tag"], row_kinds(ExoFopObsNoteRow)["raw"]) == ("str", "object")
