@@ -29,7 +29,7 @@ from ._args import (
     build_selectors,
     one_target,
 )
-from ._complete import complete_kind
+from ._complete import complete_archive, complete_kind
 from ._errors import EXIT_OK, EXIT_PARTIAL, combine_codes, error_dict, exit_code_for_kind, report
 from ._help import examples
 from ._output import (
@@ -184,6 +184,7 @@ def fetch(
             metavar="auto|zip|tar|off",
             help="auto: take a whole star from its zip when that saves round trips (the default); zip or "
             "tar: always use the star's archive; off: ask for each file by id.",
+            autocompletion=complete_archive,
         ),
     ] = config.DEFAULT_ARCHIVE,
     from_file: Annotated[
@@ -231,6 +232,7 @@ def fetch(
     """Download files and summary tables into the cache; write manifest.json."""
     targets = all_targets(_with_listed(targets, from_file), tic)
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
+    archive = archive.lower()  # completed ignoring case, so accepted so too
     if archive not in config.ARCHIVE_MODES:
         from ..errors import InvalidInputError
 
