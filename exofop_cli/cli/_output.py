@@ -171,9 +171,12 @@ def fit_columns(
     """Which columns a terminal of ``width`` cells shows, and how wide: ``([(index, width)...], hidden)``.
 
     Pure, so that the layout is tested without a terminal. Columns are taken by priority (then position)
-    while they fit: at their natural width, or at ``min_width`` for free text; a column that does not fit
-    is hidden and the next ones are still tried. Room left over widens the free-text columns back towards
-    their natural width, most important first. Priority-0 columns are shown even when they alone overflow
+    while they fit: at their natural width, or at ``min_width`` for free text (so free text is shortened
+    before anything is hidden). Once a column does not fit, it and every column of a higher priority number
+    are hidden (those of the same priority are still tried): a less useful column is never kept at the
+    expense of a more useful one merely because it is narrower (``ls`` at 80 columns showed Tag but hid Type
+    and Date). Room left over widens the free-text columns back towards their natural width, most
+    important first. Priority-0 columns are shown even when they alone overflow
     the terminal (the line then wraps, but a name is never cut). ``wide``: every column, none hidden; when
     they do not fit, the widest are narrowed alike (their cells wrap), none below ``_WIDE_FLOOR`` cells;
     when even that does not fit, every column keeps its natural width and the terminal wraps the lines.
@@ -184,10 +187,16 @@ def fit_columns(
     claim = [min(n, c.min_width) if c.min_width else n for c, n in zip(columns, natural, strict=True)]
     shown: set[int] = set()
     used = _GAP // 2 - _GAP  # n columns take sum(widths) + 2n - 1 cells
+    cutoff: int | None = None  # the priority of the first column that did not fit
     for i in order:
-        if columns[i].priority == 0 or used + claim[i] + _GAP <= width:
+        priority = columns[i].priority
+        if cutoff is not None and priority > cutoff:
+            break
+        if priority == 0 or used + claim[i] + _GAP <= width:
             shown.add(i)
             used += claim[i] + _GAP
+        else:
+            cutoff = priority
     spare = width - used
     for i in order:
         if i in shown and columns[i].min_width and spare > 0:

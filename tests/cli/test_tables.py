@@ -71,6 +71,15 @@ def test_the_least_useful_column_goes_first_then_free_text_is_cut() -> None:
     assert hidden == [2, 3] and dict(shown) == {0: 4, 1: 30}
 
 
+def test_a_narrow_column_is_not_kept_in_place_of_a_more_useful_wide_one() -> None:
+    cols = [*COLS[:2], Column("date", "Date", priority=2), Column("tag", "Tag", priority=4)]
+    # Room for the tag (5 cells) but not the date (10): both go, the tag being the less useful.
+    shown, hidden = fit_columns(cols, [4, 30, 10, 5], 46)
+    assert dict(shown) == {0: 4, 1: 30} and hidden == [2, 3]
+    shown, hidden = fit_columns(cols, [4, 30, 10, 5], 50)
+    assert dict(shown) == {0: 4, 1: 30, 2: 10} and hidden == [3]
+
+
 def test_a_name_is_never_cut_even_when_it_alone_overflows() -> None:
     shown, hidden = fit_columns(COLS, [4, 30, 40, 6], 20)
     assert dict(shown) == {1: 30} and hidden == [0, 2, 3]
@@ -99,6 +108,10 @@ def test_ls_fits_the_terminal_with_whole_file_names(fake: FakeExoFop, cache_dir:
     header = out[0].split()
     assert header[:2] == ["File", "ID"] and "Cached" in header  # what `ls` is for stays at every width
     assert ("Type" in header) == (width > 80)
+    # A column stays only when every more useful one does: Type, then Date, before Tag, TOI, User, Group.
+    order = ["Type", "Date", "Description", "Tag", "TOI", "User", "Group"]
+    kept = [name in header for name in order]
+    assert kept == sorted(kept, reverse=True), header
     cells = {cell for line in out for cell in line.split()}
     assert cells >= LS_NAMES  # whole names, never split
     assert result.stderr.startswith(f"TIC {DEMO_TIC}: 10 files\n")
