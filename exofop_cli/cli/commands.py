@@ -428,7 +428,7 @@ def summaries(
         for name, table in result.tables.items():
             emit_rows(
                 result.display_rows(name),
-                [_summary_column(c, i) for i, c in enumerate(table.columns)],
+                [_summary_column(c, i, name) for i, c in enumerate(table.columns)],
                 title=f"{name} (TIC {result.tic_id}): {plural(len(table.rows), 'row')}",
                 wide=wide,
             )
@@ -456,10 +456,44 @@ _SUMMARY_PRIORITY = {
     "tic id": 190,
 }
 _SUMMARY_FREE_TEXT = frozenset({"notes", "note", "comments", "comment", "description"})
+# Tables whose rows are other stars or companions: there the key columns are the star's TIC ID (nearby), how
+# far it is and how bright, and a companion's separation and delta-mag, kept before anything else. Keyed by
+# name with case, spaces and punctuation dropped ("Distance(pc)" = "Distance (pc)"); spellings the real
+# headers may use (the companions header is not public) are listed too.
+_SUMMARY_KEYS_BY_KIND = {
+    "nearby": {
+        "ticid": 0,
+        "separationarcsec": 1,
+        "separation": 1,
+        "tessmag": 2,
+        "tmag": 2,
+        "deltamag": 2,
+        "distancepc": 3,
+        "distance": 3,
+        "toi": 4,
+    },
+    "companions": {
+        "deltamag": 1,
+        "dmag": 1,
+        "separationarcsec": 1,
+        "separation": 1,
+        "sep": 1,
+        "filter": 2,
+        "filt": 2,
+        "positionangledeg": 3,
+        "pa": 3,
+        "obsdate": 6,
+    },
+}
 
 
-def _summary_column(name: str, index: int) -> Column:
+def _summary_column(name: str, index: int, kind: str = "") -> Column:
+    import re
+
     key = name.strip().lower()
+    by_kind = _SUMMARY_KEYS_BY_KIND.get(kind, {}).get(re.sub(r"[^0-9a-z]", "", key))
+    if by_kind is not None:
+        return Column(name, name, priority=by_kind)
     if key in _SUMMARY_FREE_TEXT:
         return Column(name, name, priority=25, min_width=16)
     return Column(name, name, priority=_SUMMARY_PRIORITY.get(key, 10 + index))

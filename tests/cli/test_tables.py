@@ -170,6 +170,19 @@ def test_summaries_are_tables_not_cards(fake: FakeExoFop, cache_dir: Path, width
 
 
 @pytest.mark.usefixtures("terminal")
+def test_nearby_and_companions_keep_their_key_columns(fake: FakeExoFop, cache_dir: Path) -> None:
+    result = run(fake, cache_dir, "summaries", "TOI-1262", "--kind", "nearby,companions", columns=80)
+    assert result.exit_code == 0, result.stderr
+    out = lines_of(result.stdout)
+    assert max(len(line) for line in out) <= 80
+    nearby, companions = out[0], out[4]  # header, rule, 2 rows; header, rule, 1 row
+    assert nearby.startswith("TIC ID ")  # which star each row is
+    assert all(name in nearby for name in ("TESS Mag", "Distance(pc)", "Separation (arcsec)"))
+    assert all(name in companions for name in ("Separation (arcsec)", "Delta Mag", "Filter"))
+    assert "TIC ID" not in companions  # the star's own, said in the title
+
+
+@pytest.mark.usefixtures("terminal")
 @pytest.mark.parametrize("width", WIDTHS)
 def test_contrast_fits(fake: FakeExoFop, cache_dir: Path, width: int) -> None:
     assert run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Image").exit_code == 0
