@@ -414,11 +414,23 @@ def summaries(
     kinds = [k.strip() for value in kind or () for k in value.split(",") if k.strip()]
     with make_client(ctx) as client:
         result = client.collect_summaries(one_target(target, tic), kinds=kinds or None, refresh=refresh)
-    for issue in result.errors:
-        error_line(f"{issue.endpoint}: {issue.message} [{issue.kind}]")
+    for n, issue in enumerate(result.errors):
+        last = n == len(result.errors) - 1  # what to try, once, after the tables that failed
+        error_line(
+            f"{issue.endpoint}: {issue.message} [{issue.kind}]",
+            hint="; ".join(result.hints) if last else None,
+        )
     for table in result.tables.values():
         for warning in table.warnings:  # e.g. rows with more fields than the header names
             warn_line(warning)
+    if result.tables or not result.errors:  # else stdout stays empty (no lone header, no "{}")
+        _show_summaries(result, as_json=as_json, as_csv=as_csv, wide=wide)
+    if result.errors:
+        raise typer.Exit(EXIT_PARTIAL if result.tables else exit_code_for_kind(result.errors[0].kind))
+
+
+def _show_summaries(result: Any, *, as_json: bool, as_csv: bool, wide: bool) -> None:
+    """The tables on stdout: JSON, one CSV, tables on a terminal, or one TSV when piped."""
     if as_json:
         emit_json(result.to_dict())
     elif as_csv:
@@ -434,8 +446,6 @@ def summaries(
             )
     else:
         _emit_summaries_tsv(result)
-    if result.errors:
-        raise typer.Exit(EXIT_PARTIAL if result.tables else exit_code_for_kind(result.errors[0].kind))
 
 
 # ExoFOP's summary tables have 15 to 60 columns: on a narrow terminal the table's leading columns stay
