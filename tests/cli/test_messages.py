@@ -1,4 +1,4 @@
-"""`summaries` when tables fail: one error and its hint when they all failed alike, nothing on stdout."""
+"""Messages that say what failed once, with the way out: summaries when tables fail, light-curve problems."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from exofop_cli.cli import app
-from exofop_cli.testing import DEMO_TIC, FakeExoFop
+from exofop_cli.testing import DEMO_TIC, FakeExoFop, FakeFile, FakeTarget
 
 from ..test_hostile import unresolvable
 
@@ -55,3 +55,20 @@ def test_one_failed_table_keeps_its_line_and_the_hint_comes_once(fake: FakeExoFo
     error, hint = result.stderr.splitlines()
     assert error.startswith("error: download_spect.php: ") and error.endswith("[invalid_response]")
     assert hint.startswith("hint: ") and "--base-url" in hint
+
+
+def test_a_light_curve_problem_names_the_exofop_file_in_plain_words(
+    fake: FakeExoFop, cache_dir: Path
+) -> None:
+    name = "TIC4242-01_20240101_LCO_ip_measurements.tbl"
+    no_time = b"\tLabel\trel_flux_T1\trel_flux_err_T1\n1\ta.fits\t1.0\t0.001\n"
+    fake.add_target(FakeTarget(tic_id=4242, files=[FakeFile(4200, name, "Light_Curve", content=no_time)]))
+    base = ["--cache-dir", str(cache_dir), "--base-url", fake.base_url]
+    assert runner.invoke(app, [*base, "fetch", "4242", "--no-summaries"]).exit_code == 0
+    args = ["lightcurves", "4242", "--period", "3", "--epoch", "2459000.5", "--json"]
+    result = runner.invoke(app, [*base, *args])
+    (report,) = json.loads(result.stdout)
+    problem = report["error"]
+    assert problem.startswith(f"{name} is not a light curve: its header has no time column (expected")
+    assert "4200_" not in problem  # the ExoFOP name, not the cache file's
+    assert "error:" in result.stderr and result.exit_code != 0
