@@ -72,3 +72,38 @@ def test_a_light_curve_problem_names_the_exofop_file_in_plain_words(
     assert problem.startswith(f"{name} is not a light curve: its header has no time column (expected")
     assert "4200_" not in problem  # the ExoFOP name, not the cache file's
     assert "error:" in result.stderr and result.exit_code != 0
+
+
+def _jar(fake: FakeExoFop, path: Path, session: str) -> Path:
+    host = fake.base_url.split("/")[2].split(":")[0]
+    path.write_text(
+        f"# Netscape HTTP Cookie File\n#HttpOnly_{host}\tFALSE\t/\tFALSE\t0\tPHPSESSID\t{session}\n"
+    )
+    path.chmod(0o600)
+    return path
+
+
+def _plan(fake: FakeExoFop, cache: Path, *jar: str) -> dict[int, str]:
+    base = ["--cache-dir", str(cache), "--base-url", fake.base_url, *jar]
+    result = runner.invoke(app, [*base, "fetch", "TOI-1262", "--regex", "CHIRON", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.stderr
+    (plan,) = json.loads(result.stdout)
+    return {f["file_id"]: f["action"] for f in plan["files"]}
+
+
+def test_a_file_refused_under_a_stale_login_is_planned_as_needing_one(
+    fake: FakeExoFop, cache_dir: Path, tmp_path: Path
+) -> None:
+    stale = ["--cookie-jar", str(_jar(fake, tmp_path / "stale.txt", "no-such-session"))]
+    base = ["--cache-dir", str(cache_dir), "--base-url", fake.base_url]
+    fetched = runner.invoke(app, [*base, *stale, "fetch", "TOI-1262", "--regex", "CHIRON"])
+    assert fetched.exit_code == 5 and "login page for file 1010" in fetched.stderr
+    # A saved jar whose session ExoFOP no longer knows: the same jar is refused again, so the plan says so
+    # (it said "download", and every fetch asked again).
+    assert _plan(fake, cache_dir, *stale) == {1010: "needs_login"}
+    assert _plan(fake, cache_dir) == {1010: "needs_login"}  # anonymous: refused all the more
+    fresh = ["--cookie-jar", str(_jar(fake, tmp_path / "fresh.txt", fake.new_session()))]
+    assert _plan(fake, cache_dir, *fresh) == {1010: "download"}  # a new login is worth a try
+    asked = fake.count("get_file.php")
+    again = runner.invoke(app, [*base, *stale, "fetch", "TOI-1262", "--regex", "CHIRON"])
+    assert again.exit_code == 5 and fake.count("get_file.php") == asked  # not asked again
