@@ -6,6 +6,7 @@ _exofop_completion() {
         _EXOFOP_COMPLETE=complete_bash "$1" 2>/dev/null)
     for line in "${response[@]}"; do
         case "$line" in
+            "") ;;
             nospace,*) COMPREPLY+=("${line#nospace,}"); compopt -o nospace 2>/dev/null ;;
             dir,*) COMPREPLY=(); compopt -o dirnames 2>/dev/null; return 0 ;;
             file,*) COMPREPLY=(); compopt -o default 2>/dev/null; return 0 ;;

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..targets import KNOWN_FILE_TYPES
-from ._complete import complete_target, complete_types
+from ._complete import complete_instrument, complete_target, complete_telescope, complete_types
 
 if TYPE_CHECKING:
     from ..models import ExoFopSelectors
@@ -97,6 +97,7 @@ InstrumentOpt = Annotated[
         metavar="NAME",
         help="Instrument substring, joined by Tag to the observation tables "
         "(repeatable, case-insensitive): --instrument Alopeke --instrument TRES.",
+        autocompletion=complete_instrument,
         show_default=False,
     ),
 ]
@@ -106,6 +107,7 @@ TelescopeOpt = Annotated[
         "--telescope",
         metavar="NAME",
         help="Telescope substring, joined like --instrument (repeatable).",
+        autocompletion=complete_telescope,
         show_default=False,
     ),
 ]

@@ -8,6 +8,8 @@ import typer
 # Library modules are imported inside the callbacks: this module is loaded with every command, and only
 # a TAB press needs them.
 _MAX_TARGETS_SCANNED = 300
+# ops.plan.OBSERVATION_KINDS, not imported from there: that would load the models on every TAB.
+_OBSERVATION_KINDS = ("imaging", "spect", "tseries")
 
 
 def _root(ctx: typer.Context | None) -> Path:
@@ -87,3 +89,61 @@ def complete_kind(incomplete: str) -> list[str]:
     already = {v.strip().lower() for v in head.split(",") if v.strip()}
     low = last.lower()
     return [prefix + k for k in SUMMARY_KINDS if k.startswith(low) and k not in already]
+
+
+def complete_archive(incomplete: str) -> list[str]:
+    """``--archive`` modes (auto, zip, tar, off)."""
+    from ..config import ARCHIVE_MODES
+
+    return [m for m in ARCHIVE_MODES if m.startswith(incomplete.lower())]
+
+
+def _observed(root: Path, columns: tuple[str, ...]) -> list[str]:
+    """Values of ``columns`` in the cached observation tables (imaging, spect, tseries) of every star."""
+    from ..remote.endpoints import SUMMARIES
+    from ..remote.tables import stream_table
+
+    seen: set[str] = set()
+    for _tic, folder in _target_folders(root):
+        for kind in _OBSERVATION_KINDS:
+            path = folder / "summaries" / SUMMARIES[kind].filename
+            if not path.is_file():
+                continue
+            try:
+                stream = stream_table(path, trusted=True)
+                wanted = [stream.columns.index(c) for c in map(stream.column, columns) if c]
+                for cells in stream.cells() if wanted else ():
+                    seen.update(v for i in wanted if (v := cells[i]))
+            except Exception:
+                continue
+    return sorted(seen, key=str.casefold)
+
+
+def complete_instrument(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Instruments in the cached observation tables (TRES, Alopeke...); matched ignoring case."""
+    low = incomplete.casefold()
+    return [v for v in _observed(_root(ctx), ("Instrument", "Camera")) if v.casefold().startswith(low)]
+
+
+def complete_telescope(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Telescopes in the cached observation tables; matched ignoring case."""
+    low = incomplete.casefold()
+    return [v for v in _observed(_root(ctx), ("Telescope",)) if v.casefold().startswith(low)]
+
+
+def complete_contrast_filter(incomplete: str) -> list[str]:
+    """``contrast --filter``: TRICERATOPS filts, then band names with a filt; after ``FILE_ID=`` too."""
+    from ..ops.contrast.bands import BAND_NAMES, TRICERATOPS_FILTERS
+
+    head, sep, last = incomplete.rpartition("=")
+    names = dict.fromkeys([*TRICERATOPS_FILTERS, *(s[0] for s, filt, _nm, _r in BAND_NAMES if filt)])
+    low = last.casefold()
+    return [head + sep + n for n in names if n.casefold().startswith(low)]
+
+
+def complete_lightcurve_filter(incomplete: str) -> list[str]:
+    """``lightcurves --filter``: the TRICERATOPS+ filters g, r, i, z, J, H, K."""
+    from ..ops.lightcurves.filters import TRICERATOPS_PLUS_FILTERS
+
+    low = incomplete.casefold()
+    return [f for f in TRICERATOPS_PLUS_FILTERS if f.casefold().startswith(low)]

@@ -156,8 +156,6 @@ ColumnSpec = Column | tuple[str, str]
 
 # Between two columns: one space of padding and one of divider; the last column keeps its padding.
 _GAP = 2
-# --wide narrows a column that does not fit (its cells wrap) down to this many cells, no further.
-_WIDE_FLOOR = 10
 
 
 def _as_column(spec: ColumnSpec, index: int) -> Column:
@@ -166,28 +164,45 @@ def _as_column(spec: ColumnSpec, index: int) -> Column:
 
 
 def fit_columns(
-    columns: Sequence[Column], natural: Sequence[int], width: int, *, wide: bool = False
+    columns: Sequence[Column],
+    natural: Sequence[int],
+    width: int,
+    *,
+    wide: bool = False,
+    words: Sequence[int] | None = None,
 ) -> tuple[list[tuple[int, int]], list[int]]:
     """Which columns a terminal of ``width`` cells shows, and how wide: ``([(index, width)...], hidden)``.
 
     Pure, so that the layout is tested without a terminal. Columns are taken by priority (then position)
-    while they fit: at their natural width, or at ``min_width`` for free text; a column that does not fit
-    is hidden and the next ones are still tried. Room left over widens the free-text columns back towards
-    their natural width, most important first. Priority-0 columns are shown even when they alone overflow
+    while they fit: at their natural width, or at ``min_width`` for free text (so free text is shortened
+    before anything is hidden). Once a column does not fit, it and every column of a higher priority number
+    are hidden (those of the same priority are still tried): a less useful column is never kept at the
+    expense of a more useful one merely because it is narrower (``ls`` at 80 columns showed Tag but hid Type
+    and Date). Room left over widens the free-text columns back towards their natural width, most
+    important first. Priority-0 columns are shown even when they alone overflow
     the terminal (the line then wraps, but a name is never cut). ``wide``: every column, none hidden; when
-    they do not fit, the widest are narrowed alike (their cells wrap), none below ``_WIDE_FLOOR`` cells;
-    when even that does not fit, every column keeps its natural width and the terminal wraps the lines.
+    they do not fit, the widest are narrowed alike (their cells wrap between words), none below its longest
+    word (``words``: per column, the widest run of cells without a space; default: the whole value), so a
+    name, a path or a date is never folded; when even that does not fit, every column keeps its natural
+    width and the terminal wraps the lines (``ls --wide``, ``cache ls --wide`` at 80 columns).
     """
     if wide:
-        return list(enumerate(_wide_widths(columns, natural, width - _GAP * len(columns) + 1))), []
+        budget = width - _GAP * len(columns) + 1
+        return list(enumerate(_wide_widths(columns, natural, words or natural, budget))), []
     order = sorted(range(len(columns)), key=lambda i: (columns[i].priority, i))
     claim = [min(n, c.min_width) if c.min_width else n for c, n in zip(columns, natural, strict=True)]
     shown: set[int] = set()
     used = _GAP // 2 - _GAP  # n columns take sum(widths) + 2n - 1 cells
+    cutoff: int | None = None  # the priority of the first column that did not fit
     for i in order:
-        if columns[i].priority == 0 or used + claim[i] + _GAP <= width:
+        priority = columns[i].priority
+        if cutoff is not None and priority > cutoff:
+            break
+        if priority == 0 or used + claim[i] + _GAP <= width:
             shown.add(i)
             used += claim[i] + _GAP
+        else:
+            cutoff = priority
     spare = width - used
     for i in order:
         if i in shown and columns[i].min_width and spare > 0:
@@ -199,11 +214,16 @@ def fit_columns(
     ]
 
 
-def _wide_widths(columns: Sequence[Column], natural: Sequence[int], budget: int) -> list[int]:
-    """--wide: free text wraps first (down to its ``min_width``), then the widest of the others wrap."""
+def _wide_widths(
+    columns: Sequence[Column], natural: Sequence[int], words: Sequence[int], budget: int
+) -> list[int]:
+    """--wide: free text wraps first (down to its ``min_width``), then the others wrap between words."""
     text_floors = [min(n, c.min_width) if c.min_width else n for c, n in zip(columns, natural, strict=True)]
     widths = _capped(natural, text_floors, budget)
-    floors = [min(n, c.min_width or _WIDE_FLOOR) for c, n in zip(columns, natural, strict=True)]
+    floors = [
+        min(n, c.min_width) if c.min_width else min(n, w)
+        for c, n, w in zip(columns, natural, words, strict=True)
+    ]
     if sum(widths) <= budget:
         return widths
     # Too narrow for every column even wrapped: one line per row, which the terminal wraps.
@@ -269,8 +289,16 @@ def _print_table(rows: Sequence[dict[str, Any]], cols: list[Column], *, wide: bo
         cols = [cols[i] for i in keep]
         cells = [[line[i] for i in keep] for line in cells]
     natural = [max([cell_len(c.header), *(cell_len(line[i]) for line in cells)]) for i, c in enumerate(cols)]
+    words = [
+        max(
+            cell_len(word)
+            for text in (c.header, *(line[i] for line in cells))
+            for word in [*text.split(), ""]
+        )
+        for i, c in enumerate(cols)
+    ]
     console = Console(no_color="NO_COLOR" in os.environ, highlight=False)
-    shown, hidden = fit_columns(cols, natural, console.width, wide=wide)
+    shown, hidden = fit_columns(cols, natural, console.width, wide=wide, words=words)
     needed = sum(w for _, w in shown) + _GAP * len(shown) - 1
     if needed > console.width:  # names that cannot fit even alone: let the terminal wrap the lines
         console = Console(no_color="NO_COLOR" in os.environ, highlight=False, width=needed)

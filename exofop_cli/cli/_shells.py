@@ -8,11 +8,16 @@ types, summary kinds, shells) match case-insensitively, and a value of a comma l
 
 What each script reads from the program, one item per line:
 
-* bash: ``TYPE,VALUE`` (``plain``, ``nospace``, or ``file``/``dir``: let bash complete paths);
+* bash: ``TYPE,VALUE`` (``plain``, ``nospace``, or ``file``/``dir``: let bash complete paths); an empty
+  answer is no candidate at all, so bash falls back to file names (``-o default``), never to an empty word;
 * zsh: three lines per item, ``TYPE``, ``VALUE``, ``HELP`` (``_`` for none); items are added with
   ``compadd -U`` (the program already matched them, ignoring case) and ``-S ''`` for nospace;
 * fish: Typer's protocol (``VALUE<TAB>HELP``; fish matches case-insensitively itself); fish adds no space
   when two completions share the prefix, so a lone nospace value is answered with its ``VALUE,`` too.
+
+Typer's path type offers nothing, so a TAB after ``--to``, ``--export`` or ``--cache-dir`` gave no candidate
+at all; here a path parameter is answered ``dir`` (metavar ``DIR``) or ``file``, and each shell completes
+paths itself (bash ``compopt``, zsh ``_path_files``, fish: no answer, so its own file names).
 
 Only a TAB press imports this module (``cli.main``); ``exofop completion SHELL`` prints ``script(shell)``.
 """
@@ -22,10 +27,15 @@ from typing import Any
 from typer._click.shell_completion import CompletionItem, add_completion_class
 from typer._completion_classes import BashComplete, FishComplete, ZshComplete
 
-# Parameters whose values exofop completes itself: matched ignoring case (what they accept is too).
-FOLDED_VALUES = frozenset({"target", "targets", "types", "kind", "shell"})
+# Parameters whose values exofop completes itself: matched ignoring case (what they accept is too, except the
+# band names of --filter, which keep their case: "I" is Cousins I, "i" Sloan i').
+FOLDED_VALUES = frozenset(
+    {"target", "targets", "types", "kind", "shell", "archive", "instrument", "telescope", "filters", "band"}
+)
 # Parameters that take comma lists (--types Image,Spectrum): no space after a completed value.
 COMMA_LISTS = frozenset({"types", "kind"})
+# Where the value being completed starts: after the last "," of a list, after "FILE_ID=" of --filter.
+_VALUE_AFTER = {"types": ",", "kind": ",", "filters": "="}
 
 _BASH = """\
 %(func)s() {
@@ -36,6 +46,7 @@ _BASH = """\
         %(var)s=complete_bash "$1" 2>/dev/null)
     for line in "${response[@]}"; do
         case "$line" in
+            "") ;;
             nospace,*) COMPREPLY+=("${line#nospace,}"); compopt -o nospace 2>/dev/null ;;
             dir,*) COMPREPLY=(); compopt -o dirnames 2>/dev/null; return 0 ;;
             file,*) COMPREPLY=(); compopt -o default 2>/dev/null; return 0 ;;
@@ -106,16 +117,21 @@ class _Matching:
         """Click's lookup of what is being completed; exofop's values matched case-insensitively."""
         from typer._click.core import Parameter
         from typer._click.shell_completion import _resolve_context, _resolve_incomplete
+        from typer.models import TyperPath
 
         ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
         obj, incomplete = _resolve_incomplete(ctx, args, incomplete)
+        if isinstance(obj, Parameter) and isinstance(obj.type, TyperPath) and not incomplete.startswith("-"):
+            # Typer's path type answers nothing: tell the shell to complete paths (folders for a DIR).
+            return [CompletionItem(incomplete, type="dir" if obj.metavar == "DIR" else "file")]
         if not isinstance(obj, Parameter) or obj.name not in FOLDED_VALUES or incomplete.startswith("-"):
             items: list[CompletionItem] = obj.shell_complete(ctx, incomplete)
             return items
         # Ask for every value (of the last list item) and match here: Typer's callback wrapper keeps
         # only the values that start with what was typed, case-sensitively.
         comma_list = obj.name in COMMA_LISTS
-        head = incomplete[: incomplete.rfind(",") + 1] if comma_list else ""
+        sep = _VALUE_AFTER.get(obj.name or "")
+        head = incomplete[: incomplete.rfind(sep) + 1] if sep else ""
         typed = incomplete.casefold()
         items = [i for i in obj.shell_complete(ctx, head) if i.value.casefold().startswith(typed)]
         if comma_list:
@@ -157,8 +173,9 @@ class Fish(_Matching, FishComplete):
     """fish: Typer's ``VALUE<TAB>HELP`` lines; a lone nospace value also offered with a comma after it."""
 
     def get_completions(self, args: list[str], incomplete: str) -> list[CompletionItem]:
-        """As for every shell, and a ``VALUE,`` twin for a lone nospace value (fish then adds no space)."""
-        items = super().get_completions(args, incomplete)
+        """As for every shell (no path item: fish completes file names when the answer is empty), and a
+        ``VALUE,`` twin for a lone nospace value (fish then adds no space)."""
+        items = [i for i in super().get_completions(args, incomplete) if i.type not in ("file", "dir")]
         if len(items) == 1 and items[0].type == "nospace":
             items.append(CompletionItem(items[0].value + ",", type="nospace", help=items[0].help))
         return items

@@ -73,14 +73,15 @@ def cache_ls(ctx: typer.Context, as_json: JsonOpt = False, wide: WideOpt = False
             row["size"] = human_bytes(row["bytes"])
     emit_rows(
         rows,
-        # The title names the cache folder, so each target's folder (tic_<id> in it) gives way first.
+        # Where each target is kept is what `cache ls` is for: its folder stays before anything but the TIC;
+        # the date of the last fetch gives way first.
         [
             Column("tic_id", "TIC", priority=0),
-            Column("toi", "TOI", priority=3),
-            Column("files", "Files", priority=2, justify="right"),
-            Column("size", "Size", priority=1, justify="right"),
-            Column("last_fetch", "Last fetch", priority=4),
-            Column("path", "Path", priority=5),
+            Column("toi", "TOI", priority=4),
+            Column("files", "Files", priority=3, justify="right"),
+            Column("size", "Size", priority=2, justify="right"),
+            Column("last_fetch", "Last fetch", priority=5),
+            Column("path", "Path", priority=1),
         ],
         title=f"{plural(len(rows), 'cached target')} in {_root(ctx)}",
         as_json=as_json,

@@ -29,7 +29,7 @@ from ._args import (
     build_selectors,
     one_target,
 )
-from ._complete import complete_kind
+from ._complete import complete_archive, complete_kind
 from ._errors import EXIT_OK, EXIT_PARTIAL, combine_codes, error_dict, exit_code_for_kind, report
 from ._help import examples
 from ._output import (
@@ -184,6 +184,7 @@ def fetch(
             metavar="auto|zip|tar|off",
             help="auto: take a whole star from its zip when that saves round trips (the default); zip or "
             "tar: always use the star's archive; off: ask for each file by id.",
+            autocompletion=complete_archive,
         ),
     ] = config.DEFAULT_ARCHIVE,
     from_file: Annotated[
@@ -231,6 +232,7 @@ def fetch(
     """Download files and summary tables into the cache; write manifest.json."""
     targets = all_targets(_with_listed(targets, from_file), tic)
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
+    archive = archive.lower()  # completed ignoring case, so accepted so too
     if archive not in config.ARCHIVE_MODES:
         from ..errors import InvalidInputError
 
@@ -412,11 +414,23 @@ def summaries(
     kinds = [k.strip() for value in kind or () for k in value.split(",") if k.strip()]
     with make_client(ctx) as client:
         result = client.collect_summaries(one_target(target, tic), kinds=kinds or None, refresh=refresh)
-    for issue in result.errors:
-        error_line(f"{issue.endpoint}: {issue.message} [{issue.kind}]")
+    for n, issue in enumerate(result.errors):
+        last = n == len(result.errors) - 1  # what to try, once, after the tables that failed
+        error_line(
+            f"{issue.endpoint}: {issue.message} [{issue.kind}]",
+            hint="; ".join(result.hints) if last else None,
+        )
     for table in result.tables.values():
         for warning in table.warnings:  # e.g. rows with more fields than the header names
             warn_line(warning)
+    if result.tables or not result.errors:  # else stdout stays empty (no lone header, no "{}")
+        _show_summaries(result, as_json=as_json, as_csv=as_csv, wide=wide)
+    if result.errors:
+        raise typer.Exit(EXIT_PARTIAL if result.tables else exit_code_for_kind(result.errors[0].kind))
+
+
+def _show_summaries(result: Any, *, as_json: bool, as_csv: bool, wide: bool) -> None:
+    """The tables on stdout: JSON, one CSV, tables on a terminal, or one TSV when piped."""
     if as_json:
         emit_json(result.to_dict())
     elif as_csv:
@@ -426,14 +440,12 @@ def summaries(
         for name, table in result.tables.items():
             emit_rows(
                 result.display_rows(name),
-                [_summary_column(c, i) for i, c in enumerate(table.columns)],
+                [_summary_column(c, i, name) for i, c in enumerate(table.columns)],
                 title=f"{name} (TIC {result.tic_id}): {plural(len(table.rows), 'row')}",
                 wide=wide,
             )
     else:
         _emit_summaries_tsv(result)
-    if result.errors:
-        raise typer.Exit(EXIT_PARTIAL if result.tables else exit_code_for_kind(result.errors[0].kind))
 
 
 # ExoFOP's summary tables have 15 to 60 columns: on a narrow terminal the table's leading columns stay
@@ -454,10 +466,44 @@ _SUMMARY_PRIORITY = {
     "tic id": 190,
 }
 _SUMMARY_FREE_TEXT = frozenset({"notes", "note", "comments", "comment", "description"})
+# Tables whose rows are other stars or companions: there the key columns are the star's TIC ID (nearby), how
+# far it is and how bright, and a companion's separation and delta-mag, kept before anything else. Keyed by
+# name with case, spaces and punctuation dropped ("Distance(pc)" = "Distance (pc)"); spellings the real
+# headers may use (the companions header is not public) are listed too.
+_SUMMARY_KEYS_BY_KIND = {
+    "nearby": {
+        "ticid": 0,
+        "separationarcsec": 1,
+        "separation": 1,
+        "tessmag": 2,
+        "tmag": 2,
+        "deltamag": 2,
+        "distancepc": 3,
+        "distance": 3,
+        "toi": 4,
+    },
+    "companions": {
+        "deltamag": 1,
+        "dmag": 1,
+        "separationarcsec": 1,
+        "separation": 1,
+        "sep": 1,
+        "filter": 2,
+        "filt": 2,
+        "positionangledeg": 3,
+        "pa": 3,
+        "obsdate": 6,
+    },
+}
 
 
-def _summary_column(name: str, index: int) -> Column:
+def _summary_column(name: str, index: int, kind: str = "") -> Column:
+    import re
+
     key = name.strip().lower()
+    by_kind = _SUMMARY_KEYS_BY_KIND.get(kind, {}).get(re.sub(r"[^0-9a-z]", "", key))
+    if by_kind is not None:
+        return Column(name, name, priority=by_kind)
     if key in _SUMMARY_FREE_TEXT:
         return Column(name, name, priority=25, min_width=16)
     return Column(name, name, priority=_SUMMARY_PRIORITY.get(key, 10 + index))

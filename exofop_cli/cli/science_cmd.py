@@ -11,6 +11,7 @@ import typer
 
 from ._app import command_app, make_client
 from ._args import JsonOpt, TargetArg, TicOpt, WideOpt, one_target
+from ._complete import complete_contrast_filter, complete_lightcurve_filter
 from ._errors import EXIT_PARTIAL
 from ._help import examples
 from ._output import Column, emit_json, emit_rows, error_line, note_line, plural, warn_line
@@ -75,6 +76,7 @@ def contrast(
             metavar="[FILE_ID=]FILT",
             help="Set the band: FILT for every curve or FILE_ID=FILT for one (repeatable). FILT is a "
             "TRICERATOPS filt (TESS, Vis, J, H, K) or a band name from --bands (Ks, Brgamma, 832nm...).",
+            autocompletion=complete_contrast_filter,
             show_default=False,
         ),
     ] = None,
@@ -83,6 +85,7 @@ def contrast(
         typer.Option(
             "--envelope",
             metavar="conservative|none",
+            case_sensitive=False,
             help="conservative: make delta-mag non-decreasing (running minimum from outside in); none: keep "
             "every measured point (sorted, de-duplicated).",
         ),
@@ -258,6 +261,7 @@ def lightcurves(
             "--filter",
             metavar="BAND",
             help="Force the filter: g, r, i, z, J, H or K (default: read from each file).",
+            autocompletion=complete_lightcurve_filter,
             show_default=False,
         ),
     ] = None,
@@ -276,6 +280,7 @@ def lightcurves(
         typer.Option(
             "--normalize",
             metavar="oot|median|none",
+            case_sensitive=False,
             help="Divide by the out-of-transit median (oot; default with --duration), the median of all "
             "points (median; default without) or nothing (none).",
             show_default=False,
@@ -286,6 +291,7 @@ def lightcurves(
         typer.Option(
             "--detrend",
             metavar="none|airmass|linear",
+            case_sensitive=False,
             help="Divide out a baseline linear in AIRMASS or in time, fitted on out-of-transit points "
             "(needs --duration).",
         ),

@@ -136,16 +136,48 @@ def collect_summaries(
     kinds: list[str] | tuple[str, ...] | None = None,
     refresh: bool = False,
 ) -> SummariesResult:
-    """Every requested summary table; one that fails is reported and the others still come."""
+    """Every requested summary table; one that fails is reported and the others still come.
+
+    When every table failed for one reason (no network, a base URL that is not ExoFOP), that error is raised
+    once, with its hint, rather than reported once per table.
+    """
     tic, _ = resolver.tic_for(target)
     store = cache.target(tic)
     tables: dict[str, Table] = {}
-    errors = []
+    failures: dict[str, RequestError | OfflineError] = {}
     for kind in summary_kinds(kinds):
         try:
             tables.update(summary_tables(store, resolver.remote, kinds=(kind,), refresh=refresh))
         except (RequestError, OfflineError) as exc:
-            errors.append(issue_from(exc, endpoint=endpoints.SUMMARIES[kind].endpoint))
-    if not errors and not any(t.rows for t in tables.values()):
+            failures[kind] = exc
+    if failures and not tables:
+        common = _one_reason(failures)
+        if common is not None:
+            raise common
+    if not failures and not any(t.rows for t in tables.values()):
         resolver.check_known(store)
-    return SummariesResult(tic_id=tic, tables=tables, errors=tuple(errors))
+    errors = tuple(issue_from(exc, endpoint=endpoints.SUMMARIES[k].endpoint) for k, exc in failures.items())
+    hints = tuple(dict.fromkeys(exc.hint for exc in failures.values() if exc.hint))
+    return SummariesResult(tic_id=tic, tables=tables, errors=errors, hints=hints)
+
+
+def _one_reason(failures: dict[str, RequestError | OfflineError]) -> RequestError | OfflineError | None:
+    """The one error behind every failed table (its message naming "the summary tables"), or None when the
+    tables failed in different ways. Messages are compared without the table and script each one names."""
+    import copy
+
+    def general(kind: str, message: str) -> str:
+        return message.replace(f"the {kind} table", "the summary tables")
+
+    def reason(kind: str, exc: Exception) -> tuple[type, str]:
+        return type(exc), general(kind, str(exc)).replace(endpoints.SUMMARIES[kind].endpoint, "")
+
+    if len({reason(kind, exc) for kind, exc in failures.items()}) != 1:
+        return None
+    kind, first = next(iter(failures.items()))
+    if len(failures) == 1:
+        return first
+    common = copy.copy(first)
+    common.message = general(kind, first.message)
+    common.args = (common.message,)
+    return common

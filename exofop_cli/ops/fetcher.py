@@ -202,7 +202,7 @@ class Fetcher:
             selected = self._select(run, rows)
             to_download = self._decide(run, selected)
             self._download(run, to_download, rows)
-            refusals.remember_refusals(run.layout, selected, run.errors)
+            refusals.remember_refusals(run.layout, selected, run.errors, session=self.remote.session_key)
             self._collect_summaries(run)
             target = self._target(run, rows)
             manifest = self._write_manifest(run, target, rows, filelist_warnings)
@@ -321,7 +321,7 @@ class Fetcher:
     def _decide(self, run: _Run, selected: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
         """Per file: download, re-hash or skip (``plan.file_actions``); the rows to download."""
         layout, options = run.layout, run.options
-        known_auth = known_refusals(layout, run.manifest_before, options, self.remote.cookie_jar_used)
+        known_auth = known_refusals(layout, run.manifest_before, options, self.remote.session_key)
         from ..store.records import damaged_record, record_state
 
         states = {}
@@ -697,17 +697,18 @@ class Fetcher:
 
 
 def known_refusals(
-    layout: TargetLayout, manifest: Any, options: FetchOptions, cookie_jar_used: bool
+    layout: TargetLayout, manifest: Any, options: FetchOptions, session: str | None
 ) -> dict[int, FetchIssue]:
-    """Files refused for lack of a login last time, which this run does not ask for again anonymously.
+    """Files refused for lack of a login before, which this run does not ask for again.
 
-    So a warm run stays offline and the manifest unchanged, unless the user now has a session or asks with
-    --refresh or --force. Remembered in .state/refused/ (older caches: in the manifest's errors), so that a
-    fetch of other files in between does not make us forget them.
+    So a warm run stays offline and the manifest unchanged, unless the user now has a new session (``session``:
+    the fingerprint of the cookies sent, None when anonymous) or asks with --refresh or --force. Remembered in
+    .state/refused/ (older caches: in the manifest's errors), so that a fetch of other files in between does
+    not make us forget them.
     """
-    if cookie_jar_used or options.refresh or options.force:
+    if options.refresh or options.force:
         return {}
-    return refusals.remembered_refusals(layout, manifest)
+    return refusals.remembered_refusals(layout, manifest, session=session)
 
 
 def _any_entry(folder: Path) -> bool:

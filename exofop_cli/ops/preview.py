@@ -206,7 +206,7 @@ def _decide(
     from ..store.records import record_state
 
     layout = store.layout
-    refused = known_refusals(layout, read_json(layout.manifest), options, remote.cookie_jar_used)
+    refused = known_refusals(layout, read_json(layout.manifest), options, remote.session_key)
     states = {row.file_id: record_state(layout, row)[0] for row in selected}
     files = [
         PlannedFile(

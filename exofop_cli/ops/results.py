@@ -57,11 +57,13 @@ class FileListing(NamedTuple):
 
 
 class SummariesResult(NamedTuple):
-    """Result of ``collect_summaries``: tables by kind and the kinds that failed."""
+    """Result of ``collect_summaries``: tables by kind, the kinds that failed, and the hints of those
+    failures (each once: what to try, as the CLI prints after the error lines)."""
 
     tic_id: int
     tables: "dict[str, Table]"
     errors: tuple[FetchIssue, ...] = ()
+    hints: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, list[dict[str, str | None]]]:
         """``{kind: [row objects]}`` as shown (``display_rows``: notes as plain text, like every output of

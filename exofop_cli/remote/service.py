@@ -112,6 +112,17 @@ class ExoFopRemote:
         return self.cookie_jar is not None and self.cookie_jar.header_for(self.base_url) is not None
 
     @property
+    def session_key(self) -> str | None:
+        """A short fingerprint of the cookies requests carry (None: anonymous), to tell one login from another
+        (a new ``auth login`` gets a new session cookie); not reversible to the cookie itself."""
+        header = self.cookie_jar.header_for(self.base_url) if self.cookie_jar is not None else None
+        if header is None:
+            return None
+        import hashlib
+
+        return hashlib.sha256(header.encode()).hexdigest()[:16]
+
+    @property
     def requests_made(self) -> int:
         """How many HTTP requests were sent (0 when nothing needed the network)."""
         return self._http.requests_made if self._http is not None else 0

@@ -1,7 +1,10 @@
 """Files ExoFOP refused for lack of a login: ``.state/refused/<file_id>.json``, one note per file.
 
 A refused file is not asked for again anonymously (a warm run stays offline and the manifest unchanged)
-until the user has a session or asks with ``--refresh``/``--force``. One file per id, written or removed only
+until the user has a session or asks with ``--refresh``/``--force``. A note keeps the fingerprint of the
+session it was refused under (``session``, none when anonymous): a refusal under a login holds for that same
+login too (a stale or insufficient session cookie is refused again), not for a new one. Without it, every
+run with a stale saved jar asked again, and ``fetch --dry-run`` said "download" for a file noted as refused. One file per id, written or removed only
 for the files a run selected: two fetches of one star at once each touch their own selection, so neither
 erases what the other learnt (no lock).
 """
@@ -38,13 +41,18 @@ def previous_auth_failures(manifest: Any) -> dict[int, FetchIssue]:
     return out
 
 
-def remembered_refusals(layout: TargetLayout, manifest: Any) -> dict[int, FetchIssue]:
-    """Refusals known for this star: from its manifest (older caches) and the notes on disk."""
-    return {**previous_auth_failures(manifest), **_notes_on_disk(layout)}
+def remembered_refusals(
+    layout: TargetLayout, manifest: Any, *, session: str | None = None
+) -> dict[int, FetchIssue]:
+    """Refusals known for this star that hold for a run with ``session`` (None: anonymous, when every
+    refusal holds): from its manifest (older caches: anonymous ones) and the notes on disk."""
+    older = previous_auth_failures(manifest) if session is None else {}
+    return {**older, **_notes_on_disk(layout, session)}
 
 
-def _notes_on_disk(layout: TargetLayout) -> dict[int, FetchIssue]:
-    """The refusals noted in ``.state/refused/`` (hand-edited or damaged notes are ignored).
+def _notes_on_disk(layout: TargetLayout, session: str | None) -> dict[int, FetchIssue]:
+    """The refusals noted in ``.state/refused/`` that hold for ``session`` (hand-edited or damaged notes are
+    ignored).
 
     A ``.state/refused.json`` list (written by one earlier development build) is turned into notes first.
     """
@@ -59,20 +67,31 @@ def _notes_on_disk(layout: TargetLayout) -> dict[int, FetchIssue]:
     except OSError:
         return {}
     notes = [read_json(layout.refused_dir / n) for n in sorted(names) if n.endswith(".json")]
+    if session is not None:
+        notes = [n for n in notes if isinstance(n, dict) and n.get("session") == session]
     return previous_auth_failures({"errors": notes})
 
 
 def remember_refusals(
-    layout: TargetLayout, selected: Iterable[ExoFopFileRow], errors: Iterable[FetchIssue]
+    layout: TargetLayout,
+    selected: Iterable[ExoFopFileRow],
+    errors: Iterable[FetchIssue],
+    *,
+    session: str | None = None,
 ) -> None:
-    """Note this run's refusals and forget those of its selected files that were not refused."""
+    """Note this run's refusals (under ``session``) and forget those of its selected files not refused."""
     refused = {e.file_id: e for e in errors if e.kind == "auth_required" and e.file_id is not None}
     for row in selected:
-        _write_note(layout, row.file_id, refused.get(row.file_id))
+        _write_note(layout, row.file_id, refused.get(row.file_id), session=session)
 
 
 def _write_note(
-    layout: TargetLayout, file_id: int, issue: FetchIssue | None, *, only_if_absent: bool = False
+    layout: TargetLayout,
+    file_id: int,
+    issue: FetchIssue | None,
+    *,
+    only_if_absent: bool = False,
+    session: str | None = None,
 ) -> None:
     """Write (or, for None, remove) one file's refusal note; a note that cannot be kept costs one request."""
     path = layout.refused_path(file_id)
@@ -81,4 +100,5 @@ def _write_note(
             path.unlink(missing_ok=True)
         elif not (only_if_absent and path.exists()):
             ensure_dir(layout.refused_dir)
-            write_json_if_changed(path, issue.to_dict())
+            note = issue.to_dict() if session is None else {**issue.to_dict(), "session": session}
+            write_json_if_changed(path, note)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from exofop_cli.cli import app
 from exofop_cli.cli.completion_cmd import SHELLS, completion_script
+from exofop_cli.models import ExoFopSelectors
 from exofop_cli.testing import DEMO_TIC, FakeExoFop
 
 from ..conftest import make_client
@@ -103,11 +104,6 @@ def test_values_match_ignoring_case_and_lists_take_no_space(fake: FakeExoFop, ca
     assert _tab("exofop FE", cache_dir) == []  # command names are case-sensitive, as Click parses them
 
 
-def test_paths_are_left_to_the_shell(cache_dir: Path) -> None:
-    # No answer: each script then completes file names itself (bash -o default, zsh _files, fish is-args).
-    assert _tab_items("exofop contrast X --export /tm", cache_dir) == []
-
-
 def test_zsh_and_fish_answers(cache_dir: Path) -> None:
     ((_raw, zsh),) = _tab_items("exofop ls X --types spe", cache_dir, shell="zsh")
     assert zsh.splitlines() == ["nospace", "Spectrum", "_"]
@@ -125,25 +121,26 @@ BASH_DRIVER = """
 source "$1"
 calls=()
 compopt() { calls+=("compopt $*"); }  # only a live TAB may call the real one
-COMP_WORDS=(exofop ls X --types "$2")
-COMP_CWORD=4
+COMP_WORDS=("${@:2}")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
 _exofop_completion exofop  # runs `exofop` from PATH, as a TAB does
+echo "${#COMPREPLY[@]} candidates"
 printf '%s\n' "${COMPREPLY[@]}"
 printf '%s\n' "${calls[@]}" >&2
 """
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_the_bash_script_sets_nospace_for_list_values(cache_dir: Path) -> None:
+def test_the_bash_script_sets_nospace_and_leaves_paths_to_bash(cache_dir: Path) -> None:
     script = ROOT / "completions" / "exofop.bash"
     if not (Path(sys.executable).parent / "exofop").is_file():
         pytest.skip("needs the installed `exofop` console script")
     env = {**os.environ, "EXOFOP_CACHE_DIR": str(cache_dir)}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
 
-    def complete(word: str) -> subprocess.CompletedProcess[str]:
+    def complete(*words: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["bash", "--norc", "-c", BASH_DRIVER, "driver", str(script), word],
+            ["bash", "--norc", "-c", BASH_DRIVER, "driver", str(script), "exofop", *words],
             env=env,
             capture_output=True,
             text=True,
@@ -151,7 +148,62 @@ def test_the_bash_script_sets_nospace_for_list_values(cache_dir: Path) -> None:
             check=False,
         )
 
-    listed = complete("ima")
-    assert listed.stdout.splitlines() == ["Image"] and listed.stderr.splitlines() == ["compopt -o nospace"]
-    nothing = complete("zzz")
-    assert nothing.stdout.strip() == "" and nothing.stderr.strip() == ""  # bash then completes file names
+    listed = complete("ls", "X", "--types", "ima")
+    assert listed.stdout.splitlines() == ["1 candidates", "Image"]
+    assert listed.stderr.splitlines() == ["compopt -o nospace"]
+    # No candidate at all (not one empty word, which bash would take and follow with a space): bash then
+    # completes file names (-o default).
+    nothing = complete("ls", "X", "--types", "zzz")
+    assert nothing.stdout.splitlines()[0] == "0 candidates" and nothing.stderr.strip() == ""
+    folder = complete("contrast", "X", "--export", "tri")
+    assert folder.stdout.splitlines()[0] == "0 candidates"
+    assert folder.stderr.splitlines() == ["compopt -o dirnames"]
+    archive = complete("fetch", "X", "--archive", "")
+    assert archive.stdout.splitlines() == ["4 candidates", "auto", "zip", "tar", "off"]
+
+
+def test_path_options_are_answered_as_paths(cache_dir: Path) -> None:
+    # Typer's path type answered nothing, which bash read as one empty candidate (Tab typed a space).
+    assert _tab_items("exofop contrast X --export tri", cache_dir) == [("dir", "tri")]
+    assert _tab_items("exofop --cache-dir /tmp/x", cache_dir) == [("dir", "/tmp/x")]
+    assert _tab_items("exofop fetch X --to re", cache_dir) == [("dir", "re")]
+    assert _tab_items("exofop fetch X --from li", cache_dir) == [("file", "li")]
+    ((_raw, fish),) = _tab_items(
+        "exofop fetch X --to re",
+        cache_dir,
+        shell="fish",
+        extra_env={"_TYPER_COMPLETE_FISH_ACTION": "get-args"},
+    )
+    assert fish.strip() == ""  # fish completes file names itself when the answer is empty
+
+
+def test_option_values_complete_ignoring_case(fake: FakeExoFop, cache_dir: Path) -> None:
+    with make_client(fake, cache_dir) as client:
+        client.fetch(target="TOI-1262", selectors=ExoFopSelectors(types={"Notes"}))  # + summaries
+    assert _tab("exofop fetch X --archive ", cache_dir) == ["auto", "zip", "tar", "off"]
+    assert _tab("exofop fetch X --archive Z", cache_dir) == ["zip"]
+    assert _tab("exofop lightcurves X --normalize O", cache_dir) == ["oot"]
+    assert _tab("exofop lightcurves X --filter k", cache_dir) == ["K"]
+    assert "K" in _tab("exofop contrast X --filter k", cache_dir)
+    assert set(_tab("exofop contrast X --filter 1001=ks", cache_dir)) == {"1001=Ks"}
+    assert _tab("exofop ls X --instrument tr", cache_dir) == ["TRES"]
+    assert "Alopeke" in _tab("exofop ls X --instrument ", cache_dir)
+
+
+def test_choices_are_accepted_ignoring_case(cache_dir: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "--cache-dir",
+            str(cache_dir),
+            "lightcurves",
+            "1",
+            "--period",
+            "1",
+            "--epoch",
+            "1",
+            "--normalize",
+            "OOT",
+        ],
+    )
+    assert "Invalid value" not in result.stderr and "--normalize" not in result.stderr

@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,6 +75,15 @@ def test_the_least_useful_column_goes_first_then_free_text_is_cut() -> None:
     assert hidden == [2, 3] and dict(shown) == {0: 4, 1: 30}
 
 
+def test_a_narrow_column_is_not_kept_in_place_of_a_more_useful_wide_one() -> None:
+    cols = [*COLS[:2], Column("date", "Date", priority=2), Column("tag", "Tag", priority=4)]
+    # Room for the tag (5 cells) but not the date (10): both go, the tag being the less useful.
+    shown, hidden = fit_columns(cols, [4, 30, 10, 5], 46)
+    assert dict(shown) == {0: 4, 1: 30} and hidden == [2, 3]
+    shown, hidden = fit_columns(cols, [4, 30, 10, 5], 50)
+    assert dict(shown) == {0: 4, 1: 30, 2: 10} and hidden == [3]
+
+
 def test_a_name_is_never_cut_even_when_it_alone_overflows() -> None:
     shown, hidden = fit_columns(COLS, [4, 30, 40, 6], 20)
     assert dict(shown) == {1: 30} and hidden == [0, 2, 3]
@@ -79,9 +92,15 @@ def test_a_name_is_never_cut_even_when_it_alone_overflows() -> None:
 def test_wide_shows_every_column_wrapping_free_text_first() -> None:
     shown, hidden = fit_columns(COLS, [4, 30, 40, 6], 60, wide=True)
     assert hidden == [] and dict(shown) == {0: 4, 1: 30, 2: 13, 3: 6}
-    shown, _ = fit_columns(COLS, [4, 30, 40, 6], 40, wide=True)  # then the widest of the others wrap
+    # Then the widest of the others wrap between words (names here of words of at most 12 cells)...
+    shown, _ = fit_columns(COLS, [4, 30, 40, 6], 40, wide=True, words=[4, 12, 10, 6])
     assert dict(shown) == {0: 4, 1: 15, 2: 8, 3: 6}
-    shown, _ = fit_columns(COLS, [4, 30, 40, 6], 20, wide=True)  # hopeless: one line per row
+    # ...never inside one: a name, a path, a date without spaces keeps its width, the terminal wraps the line.
+    shown, _ = fit_columns(COLS, [4, 30, 40, 6], 40, wide=True, words=[4, 30, 10, 6])
+    assert dict(shown) == {0: 4, 1: 30, 2: 40, 3: 6}
+    shown, _ = fit_columns(COLS, [4, 30, 40, 6], 40, wide=True)  # words default to the whole values
+    assert dict(shown) == {0: 4, 1: 30, 2: 40, 3: 6}
+    shown, _ = fit_columns(COLS, [4, 30, 40, 6], 20, wide=True, words=[4, 12, 10, 6])  # hopeless
     assert dict(shown) == {0: 4, 1: 30, 2: 40, 3: 6}
 
 
@@ -99,6 +118,10 @@ def test_ls_fits_the_terminal_with_whole_file_names(fake: FakeExoFop, cache_dir:
     header = out[0].split()
     assert header[:2] == ["File", "ID"] and "Cached" in header  # what `ls` is for stays at every width
     assert ("Type" in header) == (width > 80)
+    # A column stays only when every more useful one does: Type, then Date, before Tag, TOI, User, Group.
+    order = ["Type", "Date", "Description", "Tag", "TOI", "User", "Group"]
+    kept = [name in header for name in order]
+    assert kept == sorted(kept, reverse=True), header
     cells = {cell for line in out for cell in line.split()}
     assert cells >= LS_NAMES  # whole names, never split
     assert result.stderr.startswith(f"TIC {DEMO_TIC}: 10 files\n")
@@ -136,8 +159,9 @@ def test_cache_tables_keep_paths_whole(fake: FakeExoFop, cache_dir: Path, width:
     listing = run(fake, cache_dir, "cache", "ls", columns=width)
     out = lines_of(listing.stdout)
     assert len(out) == 3 and max(len(line) for line in out) <= width
-    assert out[2].split()[:2] == [str(DEMO_TIC), "1262.01"]
+    assert out[2].split()[0] == str(DEMO_TIC)
     assert folder in out[2] or ("Path" in listing.stderr and folder not in listing.stdout)
+    assert "1262.01" not in out[2] or folder in out[2]  # the folder gives way only after the TOI
     plan = run(fake, cache_dir, "cache", "prune", "--all", "--dry-run", columns=width)
     assert plan.exit_code == 0
     assert folder in lines_of(plan.stdout)[2]  # what would be deleted is always shown, whole
@@ -157,6 +181,19 @@ def test_summaries_are_tables_not_cards(fake: FakeExoFop, cache_dir: Path, width
 
 
 @pytest.mark.usefixtures("terminal")
+def test_nearby_and_companions_keep_their_key_columns(fake: FakeExoFop, cache_dir: Path) -> None:
+    result = run(fake, cache_dir, "summaries", "TOI-1262", "--kind", "nearby,companions", columns=80)
+    assert result.exit_code == 0, result.stderr
+    out = lines_of(result.stdout)
+    assert max(len(line) for line in out) <= 80
+    nearby, companions = out[0], out[4]  # header, rule, 2 rows; header, rule, 1 row
+    assert nearby.startswith("TIC ID ")  # which star each row is
+    assert all(name in nearby for name in ("TESS Mag", "Distance(pc)", "Separation (arcsec)"))
+    assert all(name in companions for name in ("Separation (arcsec)", "Delta Mag", "Filter"))
+    assert "TIC ID" not in companions  # the star's own, said in the title
+
+
+@pytest.mark.usefixtures("terminal")
 @pytest.mark.parametrize("width", WIDTHS)
 def test_contrast_fits(fake: FakeExoFop, cache_dir: Path, width: int) -> None:
     assert run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Image").exit_code == 0
@@ -167,6 +204,29 @@ def test_contrast_fits(fake: FakeExoFop, cache_dir: Path, width: int) -> None:
     assert {"File", "filt"} <= set(out[0].split())
     assert "TOI5997I-cc20240523-562_sensitivity.dat" in out[2].split()
     assert "Problem" not in out[0]  # empty in every row: not worth a column on a terminal
+
+
+@pytest.fixture
+def short_cache() -> Iterator[Path]:
+    """A cache under a short path (pytest's are ~90 characters), so that its folders fit 80 columns."""
+    folder = Path(tempfile.mkdtemp(prefix="xc", dir="/tmp" if Path("/tmp").is_dir() else None))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.usefixtures("terminal")
+def test_cache_ls_keeps_the_path_and_wide_never_folds_it(fake: FakeExoFop, short_cache: Path) -> None:
+    assert run(fake, short_cache, "fetch", "TOI-1262", "--types", "Notes").exit_code == 0
+    folder = str(short_cache / "exofop" / f"tic_{DEMO_TIC}")
+    narrow = run(fake, short_cache, "cache", "ls", columns=80)
+    header, _rule, row = lines_of(narrow.stdout)
+    assert "Path" in header and folder in row.split()  # what `cache ls` is for
+    assert "Last fetch" not in header and "Last fetch" in narrow.stderr  # the least useful gives way
+    wide = run(fake, short_cache, "cache", "ls", "--wide", columns=80)
+    header, _rule, row = lines_of(wide.stdout)  # one line per row: nothing folded
+    assert header.split()[-3:] == ["Last", "fetch", "Path"]
+    assert folder in row.split() and re.search(r" \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", row)
+    assert "--wide" not in wide.stderr
 
 
 @pytest.mark.usefixtures("terminal")

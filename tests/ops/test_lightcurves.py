@@ -330,7 +330,12 @@ def test_real_head_sample_is_too_short() -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("x_i_measurements.tbl", "\tLabel\tAIRMASS\n1\ta.fits\t1.0\n", "no a time column"),
+        (
+            "x_i_measurements.tbl",
+            "\tLabel\tAIRMASS\n1\ta.fits\t1.0\n",
+            "header has no time column and no flux and flux-error columns",
+        ),
+        ("x_i_measurements.tbl", "\tLabel\trel_flux_T1\trel_flux_err_T1\n1\ta\t1\t1\n", "no time column \\("),
         ("x_i_measurements.tbl", "BJD_TDB\tAIRMASS\n2458466.3\t1.0\n", "flux and flux-error"),
         ("x_i_lc.txt", "".join(f"{k * 0.01} 1.0\n" for k in range(8)), "fewer than 3 columns"),
         ("x_i_lc.pdf", "%PDF-1.4\n", "PDF"),

@@ -131,6 +131,7 @@ def collect_lightcurves(
                 duration_hours=duration_hours,
                 normalize=normalize,
                 detrend=detrend,
+                name=item.filename,
             )
         except ExoFopError as exc:
             error = f"{exc}; {exc.hint}" if exc.hint else str(exc)

@@ -143,6 +143,7 @@ def load_sg1_lightcurve(
     duration_hours: float | None = None,
     normalize: str | None = None,
     detrend: str = "none",
+    name: str | None = None,
 ) -> ExternalLightCurve:
     """Load an AstroImageJ measurements table (or simpler time/flux/error table) for TRICERATOPS+.
 
@@ -151,7 +152,8 @@ def load_sg1_lightcurve(
     is known), ``median`` (of all points; the default otherwise) or ``none``. ``detrend``: ``none``,
     ``airmass`` or ``linear`` (in time), fitted on out-of-transit points and divided out before
     normalising. Raises ``InvalidInputError`` for bad values, a band without a TRICERATOPS+ filter, or a
-    file that is not a light curve.
+    file that is not a light curve. ``name``: the file's name in messages and for its band (its ExoFOP
+    name, not the cache's ``<id>_<name>``; default: the path's).
     """
     check_period(period)
     # Validated even when the file's times are already relative: a bad epoch is the caller's error.
@@ -159,20 +161,21 @@ def load_sg1_lightcurve(
     duration_days = check_duration(duration_hours)
     how = check_modes(normalize, detrend, duration_days)
     source = Path(path)
-    phot = parse_photometry(read_text_file(source, what="a light curve"), source.name)
-    filt, raw_band = resolve_filter(band, source.name, tseries_row)
+    label = name or source.name
+    phot = parse_photometry(read_text_file(source, what="a light curve"), label)
+    filt, raw_band = resolve_filter(band, label, tseries_row)
     times, time_warnings = times_from_midtransit(
-        phot, period=period, epoch_bjd=epoch_bjd, epoch_warning=epoch_warning, name=source.name
+        phot, period=period, epoch_bjd=epoch_bjd, epoch_warning=epoch_warning, name=label
     )
     rows, warnings = sort_unique(phot, times)
     warnings = [*phot.warnings, *time_warnings, *warnings]
     if len(rows) < MIN_POINTS:
-        raise InvalidInputError(f"{source.name} has only {len(rows)} distinct time(s)")
+        raise InvalidInputError(f"{label} has only {len(rows)} distinct time(s)")
     detrending = None
     if detrend != "none" and duration_days is not None:
-        rows, detrending, detrend_warnings = detrend_rows(rows, detrend, duration_days, source.name)
+        rows, detrending, detrend_warnings = detrend_rows(rows, detrend, duration_days, label)
         warnings += detrend_warnings
-    rows, normalization, norm_warnings = normalise_rows(rows, duration_days, how, source.name)
+    rows, normalization, norm_warnings = normalise_rows(rows, duration_days, how, label)
     warnings += norm_warnings
     baseline = None
     if duration_days is not None:

@@ -218,10 +218,11 @@ def parse_photometry(text: str, name: str) -> Photometry:
         candidates = _time_columns(header)
         columns = _flux_columns(header)
         if not candidates or columns is None:
-            missing = "flux and flux-error columns" if candidates else "a time column"
+            missing = [] if candidates else ["time column"]
+            missing += [] if columns is not None else ["flux and flux-error columns"]
             raise InvalidInputError(
-                f"{name} is not a light curve: its header has no {missing} (expected e.g. BJD_TDB, "
-                "rel_flux_T1, rel_flux_err_T1)"
+                f"{name} is not a light curve: its header has no {' and no '.join(missing)} (expected e.g. "
+                "BJD_TDB, rel_flux_T1, rel_flux_err_T1)"
             )
         phot.time_column = _pick_time_column(candidates, rows)
         f_index, e_index, flux_warning = columns
