@@ -420,6 +420,8 @@ def summaries(
             f"{issue.endpoint}: {issue.message} [{issue.kind}]",
             hint="; ".join(result.hints) if last else None,
         )
+    for warning in result.notes:
+        warn_line(warning)
     for table in result.tables.values():
         for warning in table.warnings:  # e.g. rows with more fields than the header names
             warn_line(warning)

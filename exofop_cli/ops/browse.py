@@ -136,7 +136,8 @@ def collect_summaries(
     kinds: list[str] | tuple[str, ...] | None = None,
     refresh: bool = False,
 ) -> SummariesResult:
-    """Every requested summary table; one that fails is reported and the others still come.
+    """Every requested summary table; one that fails is reported and the others still come (a failed
+    ``refresh`` of a cached table serves the cached copy, said in ``notes``).
 
     When every table failed for one reason (no network, a base URL that is not ExoFOP), that error is raised
     once, with its hint, rather than reported once per table.
@@ -145,11 +146,18 @@ def collect_summaries(
     store = cache.target(tic)
     tables: dict[str, Table] = {}
     failures: dict[str, RequestError | OfflineError] = {}
+    notes: list[str] = []
     for kind in summary_kinds(kinds):
         try:
             tables.update(summary_tables(store, resolver.remote, kinds=(kind,), refresh=refresh))
         except (RequestError, OfflineError) as exc:
-            failures[kind] = exc
+            stale = store.read_summary(kind) if refresh else None
+            if stale is None:
+                failures[kind] = exc
+                continue
+            # As `ls --refresh` and `fetch --refresh` do: a failed refresh keeps, and shows, the cached copy.
+            tables[kind] = stale
+            notes.append(f"could not refresh the {kind} table ({exc}); using the cached copy")
     if failures and not tables:
         common = _one_reason(failures)
         if common is not None:
@@ -158,7 +166,7 @@ def collect_summaries(
         resolver.check_known(store)
     errors = tuple(issue_from(exc, endpoint=endpoints.SUMMARIES[k].endpoint) for k, exc in failures.items())
     hints = tuple(dict.fromkeys(exc.hint for exc in failures.values() if exc.hint))
-    return SummariesResult(tic_id=tic, tables=tables, errors=errors, hints=hints)
+    return SummariesResult(tic_id=tic, tables=tables, errors=errors, hints=hints, notes=tuple(notes))
 
 
 def _one_reason(failures: dict[str, RequestError | OfflineError]) -> RequestError | OfflineError | None:

@@ -64,6 +64,7 @@ class SummariesResult(NamedTuple):
     tables: "dict[str, Table]"
     errors: tuple[FetchIssue, ...] = ()
     hints: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # warnings for the user (a failed refresh served from the cache)
 
     def to_dict(self) -> dict[str, list[dict[str, str | None]]]:
         """``{kind: [row objects]}`` as shown (``display_rows``: notes as plain text, like every output of

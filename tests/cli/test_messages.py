@@ -57,6 +57,25 @@ def test_one_failed_table_keeps_its_line_and_the_hint_comes_once(fake: FakeExoFo
     assert hint.startswith("hint: ") and "--base-url" in hint
 
 
+def test_a_failed_refresh_serves_the_cached_table_as_ls_does(
+    fake: FakeExoFop, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exofop_cli.remote.http
+
+    monkeypatch.setattr(exofop_cli.remote.http, "backoff_delay", lambda *args, **kwargs: 0.0)
+    ls_args = ["--cache-dir", str(cache_dir), "--base-url", fake.base_url, "ls", str(DEMO_TIC)]
+    assert summaries(fake.base_url, cache_dir, str(DEMO_TIC), "--kind", "spect").exit_code == 0
+    assert runner.invoke(app, ls_args).exit_code == 0
+    fake.faults.empty("download_spect.php", times=99)
+    fake.faults.empty("download_filelist.php", times=99)
+    result = summaries(fake.base_url, cache_dir, str(DEMO_TIC), "--kind", "spect", "--refresh", "--json")
+    ls = runner.invoke(app, [*ls_args, "--refresh"])
+    assert result.exit_code == ls.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)["spect"]) == 2  # the cached copy
+    assert "could not refresh the spect table" in result.stderr and "using the cached copy" in result.stderr
+    assert "could not refresh the file list" in ls.stderr
+
+
 def test_a_light_curve_problem_names_the_exofop_file_in_plain_words(
     fake: FakeExoFop, cache_dir: Path
 ) -> None:
