@@ -52,24 +52,36 @@ def remembered_refusals(
 
 def _notes_on_disk(layout: TargetLayout, session: str | None) -> dict[int, FetchIssue]:
     """The refusals noted in ``.state/refused/`` that hold for ``session`` (hand-edited or damaged notes are
-    ignored).
+    ignored). Reading writes nothing (``fetch --dry-run`` reads this too).
 
-    A ``.state/refused.json`` list (written by one earlier development build) is turned into notes first.
+    A ``.state/refused.json`` list (written by one earlier development build) is read as anonymous notes,
+    and turned into notes by the next ``remember_refusals``.
     """
-    legacy = layout.root / ".state" / "refused.json"
-    if legacy.exists():
-        for file_id, issue in previous_auth_failures({"errors": read_json(legacy)}).items():
-            _write_note(layout, file_id, issue, only_if_absent=True)
-        with contextlib.suppress(OSError):
-            legacy.unlink()
     try:
         names = os.listdir(layout.refused_dir)
     except OSError:
-        return {}
+        names = []
     notes = [read_json(layout.refused_dir / n) for n in sorted(names) if n.endswith(".json")]
     if session is not None:
         notes = [n for n in notes if isinstance(n, dict) and n.get("session") == session]
-    return previous_auth_failures({"errors": notes})
+    found = previous_auth_failures({"errors": notes})
+    legacy = _legacy_notes(layout) if session is None else {}
+    return {**legacy, **found}
+
+
+def _legacy_notes(layout: TargetLayout) -> dict[int, FetchIssue]:
+    legacy = layout.root / ".state" / "refused.json"
+    return previous_auth_failures({"errors": read_json(legacy)}) if legacy.exists() else {}
+
+
+def _migrate_legacy(layout: TargetLayout) -> None:
+    """Turn a ``.state/refused.json`` list into notes (a write: only from ``remember_refusals``)."""
+    legacy = layout.root / ".state" / "refused.json"
+    if legacy.exists():
+        for file_id, issue in _legacy_notes(layout).items():
+            _write_note(layout, file_id, issue, only_if_absent=True)
+        with contextlib.suppress(OSError):
+            legacy.unlink()
 
 
 def remember_refusals(
@@ -80,6 +92,7 @@ def remember_refusals(
     session: str | None = None,
 ) -> None:
     """Note this run's refusals (under ``session``) and forget those of its selected files not refused."""
+    _migrate_legacy(layout)
     refused = {e.file_id: e for e in errors if e.kind == "auth_required" and e.file_id is not None}
     for row in selected:
         _write_note(layout, row.file_id, refused.get(row.file_id), session=session)

@@ -190,3 +190,18 @@ def test_dry_run_json_and_exit_codes(fake: FakeExoFop, cache_dir: Path) -> None:
     assert data[0]["archive"] == "zip" and data[0]["file_requests"] == 1
     assert data[1]["error"]["kind"] == "not_found"
     assert not (cache_dir / "exofop").exists()
+
+
+def test_a_dry_run_over_an_earlier_builds_refusal_list_writes_nothing(
+    client: ExoFopClient, cache_dir: Path
+) -> None:
+    client.fetch(target="TOI-1262", selectors=ExoFopSelectors(filename_regex="TRES"))
+    legacy = client.layout(DEMO_TIC).root / ".state" / "refused.json"
+    legacy.write_text(
+        '[{"kind": "auth_required", "message": "file 1010 requires an ExoFOP login", "file_id": 1010,'
+        ' "endpoint": "get_file.php"}]'
+    )
+    before = _tree(cache_dir)
+    plan = client.plan_fetch(target="TOI-1262")
+    assert _actions(plan)[1010] == "needs_login"
+    assert _tree(cache_dir) == before  # the list is read, not turned into notes: that is the fetch's job
