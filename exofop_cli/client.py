@@ -212,7 +212,11 @@ class ExoFopClient:
     def collect_summaries(
         self, target: str | int, *, kinds: list[str] | tuple[str, ...] | None = None, refresh: bool = False
     ) -> SummariesResult:
-        """Every requested summary table; one that fails is reported and the others still come."""
+        """Every requested summary table; one that fails is reported and the others still come.
+
+        When every table failed for one reason (no network, a base URL that is not ExoFOP) that error is
+        raised once; a failed ``refresh`` of a cached table serves the cached copy (said in ``notes``).
+        """
         from .ops import browse
 
         return browse.collect_summaries(
