@@ -10,7 +10,7 @@ imported here: building the app must stay cheap because tab completion builds it
 import errno
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -18,10 +18,13 @@ from typer.core import TyperCommand, TyperGroup
 from .. import config
 from ._help import examples, format_epilog, format_params
 
+if TYPE_CHECKING:
+    from ..client import ExoFopClient
+
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 unexpected error; 2 bad usage or input; 3 partial (manifest written, some "
     "items failed); 4 target not found; 5 authentication required and nothing obtained; 6 network failure "
-    "after retries."
+    "after retries; 130 interrupted (Ctrl-C)."
 )
 
 
@@ -510,7 +513,7 @@ def options(ctx: typer.Context) -> GlobalOptions:
     return obj
 
 
-def make_client(ctx: typer.Context, *, jobs: int | None = None, progress: bool = False) -> Any:
+def make_client(ctx: typer.Context, *, jobs: int | None = None, progress: bool = False) -> "ExoFopClient":
     """An ``ExoFopClient`` configured from the global options (imported lazily)."""
     from ..client import ExoFopClient
     from ._output import warn_line

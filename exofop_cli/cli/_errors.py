@@ -9,6 +9,7 @@ Exit codes (also in ``exofop --help`` and the README):
 import errno
 import sys
 import traceback
+from collections.abc import Iterable
 from typing import Any
 
 from ..config import ENV_DEBUG, debug_enabled
@@ -77,6 +78,18 @@ KIND_EXIT_CODES = {
 def exit_code_for_kind(kind: str) -> int:
     """Exit code of a manifest error kind."""
     return KIND_EXIT_CODES.get(kind, EXIT_UNEXPECTED)
+
+
+def outcome_code(kinds: Iterable[str], *, obtained: bool) -> int:
+    """Exit code of a command that reports failures as error kinds (a fetch, a table, a conversion): 0
+    without any; when nothing was obtained and every failure has one kind, that kind's code (5 login,
+    6 network...); else 3, a partial result."""
+    found = set(kinds)
+    if not found:
+        return EXIT_OK
+    if not obtained and len(found) == 1:
+        return exit_code_for_kind(found.pop())
+    return EXIT_PARTIAL
 
 
 def exit_code_for(exc: BaseException) -> int:

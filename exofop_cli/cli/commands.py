@@ -30,7 +30,7 @@ from ._args import (
     one_target,
 )
 from ._complete import complete_archive, complete_kind
-from ._errors import EXIT_OK, EXIT_PARTIAL, combine_codes, error_dict, exit_code_for_kind, report
+from ._errors import combine_codes, error_dict, outcome_code, report
 from ._help import examples
 from ._output import (
     Column,
@@ -356,13 +356,7 @@ def _render_outcome(target: str, outcome: Any, *, several: bool = False) -> int:
         if outcome.placed_manifest_path is not None:
             folder = outcome.placed_manifest_path.parent
             note_line(f"TIC {outcome.tic_id}: {plural(len(outcome.placed), 'file')} in {folder}")
-    if not outcome.errors:
-        return EXIT_OK
-    kinds = {e.kind for e in outcome.errors}
-    if len(kinds) == 1 and not outcome.files:
-        # Nothing obtained, for one reason: that reason's code (5 login, 6 network...), not "partial".
-        return exit_code_for_kind(kinds.pop())
-    return EXIT_PARTIAL
+    return outcome_code((e.kind for e in outcome.errors), obtained=bool(outcome.files))
 
 
 @summaries_app.command(
@@ -428,7 +422,7 @@ def summaries(
     if result.tables or not result.errors:  # else stdout stays empty (no lone header, no "{}")
         _show_summaries(result, as_json=as_json, as_csv=as_csv, wide=wide)
     if result.errors:
-        raise typer.Exit(EXIT_PARTIAL if result.tables else exit_code_for_kind(result.errors[0].kind))
+        raise typer.Exit(outcome_code((e.kind for e in result.errors), obtained=bool(result.tables)))
 
 
 def _show_summaries(result: Any, *, as_json: bool, as_csv: bool, wide: bool) -> None:
