@@ -131,6 +131,7 @@ class Verdicts:
         return self.context.read_timeout
 
     def auth_error(self, what: str, endpoint: str) -> AuthRequiredError:
+        """The login error for ``what``: an expired or refused session when a jar was sent, else a login."""
         jar = self.cookie_jar
         if jar is not None and jar.header_for(self.base_url) is not None:
             return SessionExpiredError(
@@ -148,6 +149,7 @@ class Verdicts:
         return AuthRequiredError(f"{what} requires an ExoFOP login", endpoint=endpoint)
 
     def check_status(self, response: httpx.Response, *, what: str, endpoint: str) -> None:
+        """Raise what a non-2xx status stands for (``Retryable`` for the transient ones)."""
         status = response.status_code
         if 200 <= status < 300:
             return

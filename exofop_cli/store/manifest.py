@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..errors import InvalidInputError
 from ..models import ExoFopFileRow, ExoFopTarget, FetchIssue
 from .atomic import dumps_json, read_json, write_json_if_changed
 from .layout import FILELIST_NAME, TargetLayout, file_relpath
@@ -149,10 +150,11 @@ def converge_manifest(
 
 
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load a ``manifest.json`` (for library users); ``ValueError`` when it is not a schema-1 manifest."""
+    """Load a ``manifest.json`` (for library users); ``InvalidInputError`` (a ``ValueError``) when it is not a
+    schema-1 manifest."""
     data = read_json(Path(path))
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path} is not an exofop manifest (schema_version {SCHEMA_VERSION})")
+        raise InvalidInputError(f"{path} is not an exofop manifest (schema_version {SCHEMA_VERSION})")
     return upgraded(data)
 
 

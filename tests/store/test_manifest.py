@@ -485,3 +485,15 @@ def test_utc_now_format() -> None:
     import re
 
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", REAL_UTC_NOW())
+
+
+def test_read_manifest_of_something_else_is_invalid_input(tmp_path: Path) -> None:
+    """Inside the one hierarchy (InvalidInputError), still a ValueError for code that catches builtins."""
+    from exofop_cli import read_manifest
+    from exofop_cli.errors import InvalidInputError
+
+    path = tmp_path / "manifest.json"
+    path.write_text('{"schema_version": 99}')
+    with pytest.raises(InvalidInputError, match="not an exofop manifest"):
+        read_manifest(path)
+    assert issubclass(InvalidInputError, ValueError)
