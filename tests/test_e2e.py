@@ -111,6 +111,8 @@ HEAVY = ["httpx", "rich", "rich.progress", "rich.table", "platformdirs", "hashli
 # machinery, the parsers and csv are not.
 FULL_FETCH = [
     "exofop_cli.ops.fetcher",
+    "exofop_cli.ops.fetch_files",
+    "exofop_cli.ops.fetch_state",
     "exofop_cli.store.manifest",
     "exofop_cli.store.records",
     "exofop_cli.remote.filelist",

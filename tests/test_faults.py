@@ -557,9 +557,9 @@ def test_record_race_between_two_runs_keeps_the_file_in_the_manifest(
 ) -> None:
     """Run A renames file X into place; run B downloads X again (no record yet) and finishes; then A's
     record (with the mtime of A's copy) lands. The last manifest must still list X."""
-    import exofop_cli.ops.fetcher
+    import exofop_cli.ops.fetch_files
 
-    real_write_record = exofop_cli.ops.fetcher.write_record
+    real_write_record = exofop_cli.ops.fetch_files.write_record
     a_waiting, b_done = threading.Event(), threading.Event()
     calls = 0
 
@@ -571,7 +571,7 @@ def test_record_race_between_two_runs_keeps_the_file_in_the_manifest(
             assert b_done.wait(timeout=30)
         return real_write_record(*args, **kwargs)
 
-    monkeypatch.setattr(exofop_cli.ops.fetcher, "write_record", delayed_write_record)
+    monkeypatch.setattr(exofop_cli.ops.fetch_files, "write_record", delayed_write_record)
     selectors = ExoFopSelectors(filename_regex="NEID")
 
     def run_a() -> None:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..progress import ProgressListener
     from ..remote.service import ExoFopRemote
     from ..store.cache import CacheStore
-    from .fetcher import FetchOptions
+    from .fetch_state import FetchOptions
     from .preview import FetchPlan
     from .resolve import Resolver
 
@@ -304,7 +304,7 @@ class FetchJob:
 
     # -- the parts --------------------------------------------------------------------------------------------
     def _options(self) -> FetchOptions:
-        from .fetcher import FetchOptions
+        from .fetch_state import FetchOptions
 
         request = self.request
         return FetchOptions(

@@ -7,7 +7,8 @@ manifest, and that is all.
 
 ``Fetcher.run`` reads as its steps: identify → observe the cache → start what is missing → read the file
 list → select → decide per file → download → collect → manifest → result (and, for a no-op, a warm stamp).
-The fetcher is given the remote, the cache and the resolver it needs; it never sees the client.
+The fetcher is given the remote, the cache and the resolver it needs; it never sees the client. What a run
+was asked and what its steps found are in ``fetch_state``; getting the files is ``fetch_files``.
 """
 
 from __future__ import annotations
@@ -15,30 +16,27 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import (
     CacheError,
-    Cancelled,
     InvalidResponseError,
     OfflineError,
     RequestError,
     TargetNotFoundError,
 )
-from ..models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget, FetchIssue
+from ..models import ExoFopFetchResult, ExoFopFileRow, ExoFopTarget
 from ..progress import NullProgress, ProgressListener
 from ..remote import endpoints
 from ..store import activity, refusals, warm
-from ..store.atomic import AtomicWriter, ensure_dir, read_json, real_dir, remove_stale_temps, touch
+from ..store.atomic import ensure_dir, read_json, real_dir, remove_stale_temps, touch
 from ..store.manifest import ManifestInputs, converge_manifest
-from ..store.records import sha256_of, write_record
 from ..targets import sorted_tois
 from . import browse
+from .fetch_files import FileDownloads
+from .fetch_state import FetchOptions, Run, any_entry, known_refusals
 from .plan import (
     OBSERVATION_KINDS,
-    archive_choice,
     empty_selection_note,
     file_actions,
     observation_index,
@@ -51,90 +49,16 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from ..remote.answers import Overview
-    from ..remote.http import Saved
     from ..remote.service import ExoFopRemote
     from ..remote.tables import Table
-    from ..store.cache import CacheStore, TargetStore
-    from ..store.layout import TargetLayout
+    from ..store.cache import CacheStore
     from ..targets import TargetQuery
     from .resolve import Resolver
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class FetchOptions:
-    """What one fetch is asked to do (see ``ExoFopClient.fetch``)."""
-
-    selectors: ExoFopSelectors | None = None
-    include_summaries: bool = True
-    refresh: bool = False
-    force: bool = False
-    verify: bool = False
-    archive: str | None = "auto"  # "auto", "zip", "tar", or "off"/None: one file at a time
-
-    @property
-    def may_replay(self) -> bool:
-        """True unless the user asked for fresh data or a fresh check (then the full path always runs)."""
-        return not (self.refresh or self.force or self.verify)
-
-    def summary_kinds(self) -> list[str]:
-        """Summary tables this fetch needs: all when asked for, plus those an instrument selection joins."""
-        kinds: list[str] = list(endpoints.SUMMARY_KINDS) if self.include_summaries else []
-        if self.selectors is not None and self.selectors.needs_summaries:
-            kinds += [k for k in OBSERVATION_KINDS if k not in kinds]
-        return kinds
-
-
-@dataclass
-class _Run:
-    """The state of one run as its steps fill it in."""
-
-    query: TargetQuery
-    options: FetchOptions
-    store: TargetStore
-    cached_target: ExoFopTarget | None
-    id_tois: tuple[str, ...]
-    notes: list[str]
-    n_notices: int
-    errors: list[FetchIssue] = field(default_factory=list)
-    manifest_before: Any = None
-    warm_inputs: warm.Snapshot | None = None
-    read_at: int | None = None
-    overview: Future[Overview] | None = None
-    filelist: Future[tuple[list[ExoFopFileRow], list[str]]] | None = None
-    summaries: dict[str, Future[bytes]] = field(default_factory=dict)
-    archive: Future[Path] | None = None  # the star's zip, asked for alongside its file list
-    archive_used: bool = False
-    requested: int = 0  # files asked of the server (one by one or from the archive)
-    skipped: list[str] = field(default_factory=list)  # ExoFOP names of selected files already cached
-    downloaded: list[Path] = field(default_factory=list)
-    nbytes: int = 0
-    marker: activity.Marker | None = None  # tells `cache prune` this star is in use
-
-    @property
-    def layout(self) -> TargetLayout:
-        """The star's folder."""
-        return self.store.layout
-
-    @property
-    def label(self) -> str:
-        """``TIC <id>``: how progress and messages name the star."""
-        return f"TIC {self.store.tic_id}"
-
-    @property
-    def went_online(self) -> bool:
-        """True when anything was asked of the server (then the run is not a replayable no-op)."""
-        return (
-            self.requested > 0
-            or self.overview is not None
-            or self.filelist is not None
-            or bool(self.summaries)
-            or self.archive is not None
-        )
-
-
-class Fetcher:
+class Fetcher(FileDownloads):
     """One fetch of one target (not reusable): use as ``with Fetcher(...) as f: f.run(query, options)``."""
 
     def __init__(
@@ -230,7 +154,7 @@ class Fetcher:
     # -- steps ----------------------------------------------------------------------------------------------
     def _begin(
         self, query: TargetQuery, options: FetchOptions, identified: tuple[int, tuple[str, ...]] | None
-    ) -> _Run:
+    ) -> Run:
         """Identify the star (from the resolution cache when possible) and set up the run."""
         cached_target = self.resolver.cached(query)
         if cached_target is not None:
@@ -239,7 +163,7 @@ class Fetcher:
             tic, id_tois = identified
         else:
             tic, id_tois = self.resolver.identify(query)
-        return _Run(
+        return Run(
             query=query,
             options=options,
             store=self.cache.target(tic),
@@ -249,7 +173,7 @@ class Fetcher:
             n_notices=len(self.notices),
         )
 
-    def _observe(self, run: _Run, *, record_warm: bool) -> None:
+    def _observe(self, run: Run, *, record_warm: bool) -> None:
         """Read the state this run decides from, before it changes anything; sweep stale temp files."""
         layout = run.layout
         if record_warm and run.cached_target is not None and run.options.may_replay:
@@ -265,14 +189,14 @@ class Fetcher:
             remove_stale_temps(layout.own_folders)
         remove_stale_temps((self.cache.root,))  # a killed resolutions.json write
 
-    def _start_missing(self, run: _Run) -> None:
+    def _start_missing(self, run: Run) -> None:
         """Start everything the cache lacks at once: overview, file list, summary tables (and the zip)."""
         store, options = run.store, run.options
         if run.cached_target is None:
             run.overview = self._submit(self.remote.overview, store.tic_id)
         if options.refresh or not store.has_filelist():
             run.filelist = self._submit(browse.fetch_filelist, store, self.remote)
-        cached_anything = store.has_filelist() or _any_entry(store.layout.records_dir)
+        cached_anything = store.has_filelist() or any_entry(store.layout.records_dir)
         if speculate_archive(options.archive, selectors=options.selectors, cached_anything=cached_anything):
             run.archive = self._submit(self._archive_file, run, "zip")
         for kind in options.summary_kinds():
@@ -284,7 +208,7 @@ class Fetcher:
             ):
                 run.summaries[kind] = self._submit(browse.fetch_summary, store, self.remote, kind)
 
-    def _read_filelist(self, run: _Run) -> tuple[list[ExoFopFileRow], list[str]]:
+    def _read_filelist(self, run: Run) -> tuple[list[ExoFopFileRow], list[str]]:
         """The file list decides everything else: the fresh one, else the cached one (said so)."""
         from ..remote.filelist import parse_filelist
 
@@ -305,7 +229,7 @@ class Fetcher:
             run.notes.append("the cached file list no longer read as one; fetched it again")
             return browse.fetch_filelist(store, self.remote)
 
-    def _select(self, run: _Run, rows: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
+    def _select(self, run: Run, rows: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
         """The rows the selectors pick (joining the observation tables for instrument/telescope)."""
         selectors = run.options.selectors
         observations = None
@@ -318,7 +242,7 @@ class Fetcher:
                 run.notes.append(note)
         return chosen
 
-    def _decide(self, run: _Run, selected: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
+    def _decide(self, run: Run, selected: list[ExoFopFileRow]) -> list[ExoFopFileRow]:
         """Per file: download, re-hash or skip (``plan.file_actions``); the rows to download."""
         layout, options = run.layout, run.options
         known_auth = known_refusals(layout, run.manifest_before, options, self.remote.session_key)
@@ -355,82 +279,7 @@ class Fetcher:
             )
         return to_download
 
-    def _download(self, run: _Run, rows: list[ExoFopFileRow], listed: list[ExoFopFileRow]) -> None:
-        """Get the files: from the star's archive when that saves round trips, the rest one by one."""
-        run.requested = len(rows)
-        options, progress = run.options, self.progress
-        fmt = "zip" if run.archive is not None else None
-        fmt = fmt or archive_choice(
-            options.archive,
-            wanted=rows,
-            listed=listed,
-            refused={e.file_id for e in run.errors if e.file_id is not None},
-            jobs=self.jobs,
-        )
-        if not rows and run.archive is None:
-            return
-        progress.star_begin(run.label, len(rows))
-        if fmt is not None:
-            rows = self._from_archive(run, rows, fmt)
-        if rows:
-            self._download_all(run, rows)
-
-    def _from_archive(self, run: _Run, rows: list[ExoFopFileRow], fmt: str) -> list[ExoFopFileRow]:
-        """Take what the archive has; the rows it lacked (proprietary files, duplicates) are returned."""
-        from .archive import fetch_from_archive
-
-        key = f"the {fmt} archive"
-        speculative, run.archive_used = run.archive, True
-        done, notes = fetch_from_archive(
-            self.remote,
-            run.layout,
-            rows,
-            fmt=fmt,
-            force=run.options.force,
-            keep=run.options.archive in ("zip", "tar"),  # auto: only a faster way to the files
-            download=speculative.result if speculative is not None else None,
-            on_start=lambda size: self.progress.transfer_begin(run.label, key, size),
-            on_bytes=lambda n: self.progress.transfer_bytes(run.label, key, n),
-        )
-        self.progress.transfer_end(run.label, key, len(done), 0)
-        run.notes.extend(notes)
-        run.downloaded += [run.layout.file_path(r.file_id, r.filename) for r in rows if r.file_id in done]
-        run.nbytes += sum(done.values())
-        return [r for r in rows if r.file_id not in done]
-
-    def _discard_unused_archive(self, run: _Run) -> None:
-        """A zip asked for alongside the file list but never used (the run failed first) is not kept."""
-        if run.archive is None or run.archive_used:
-            return
-        if not run.archive.done():
-            self.cancel.set()  # it stops at its next chunk and leaves nothing (the run is over anyway)
-            return
-        if not run.archive.cancelled() and run.archive.exception() is None:
-            with contextlib.suppress(OSError):
-                run.archive.result().unlink()
-
-    def _archive_file(self, run: _Run, fmt: str) -> Path:
-        """Download the star's archive into ``archives/`` (in a worker, alongside the file list)."""
-        from .archive import download_archive
-
-        key = f"the {fmt} archive"
-
-        def on_bytes(n: int) -> None:
-            if self.cancel.is_set():
-                raise Cancelled()
-            self.progress.transfer_bytes(run.label, key, n)
-
-        return download_archive(
-            self.remote,
-            run.layout,
-            fmt=fmt,
-            force=True,
-            on_start=lambda size: self.progress.transfer_begin(run.label, key, size),
-            on_bytes=on_bytes,
-            cancel=self.cancel,  # a stalled speculative zip stops when the run no longer wants it
-        )
-
-    def _collect_summaries(self, run: _Run) -> None:
+    def _collect_summaries(self, run: Run) -> None:
         """Wait for the summary tables that ran alongside; a failed one is an error of this run.
 
         A table fetched now that disagrees with its header (more fields than names, a nameless column) is
@@ -454,7 +303,7 @@ class Fetcher:
             with contextlib.suppress(InvalidResponseError):  # checked already when it was fetched
                 run.notes.extend(check_summary_table(content, endpoints.SUMMARIES[kind]).warnings)
 
-    def _target(self, run: _Run, rows: list[ExoFopFileRow]) -> ExoFopTarget:
+    def _target(self, run: Run, rows: list[ExoFopFileRow]) -> ExoFopTarget:
         """The star as the manifest describes it: its resolution (overview when new) and the listed TOIs."""
         base = run.cached_target
         if base is None:
@@ -466,7 +315,7 @@ class Fetcher:
             names=base.names,
         )
 
-    def _new_target(self, run: _Run, rows: list[ExoFopFileRow]) -> ExoFopTarget:
+    def _new_target(self, run: Run, rows: list[ExoFopFileRow]) -> ExoFopTarget:
         """The resolution of a star seen for the first time, from its overview (remembered unless transient)."""
         from ..models import target_from_parts
         from ..remote.answers import Overview
@@ -500,7 +349,7 @@ class Fetcher:
 
     def _write_manifest(
         self,
-        run: _Run,
+        run: Run,
         target: ExoFopTarget,
         rows: list[ExoFopFileRow],
         filelist_warnings: list[str],
@@ -531,14 +380,14 @@ class Fetcher:
 
     @staticmethod
     def _vanished(
-        run: _Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]
+        run: Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]
     ) -> list[ExoFopFileRow]:
         """Selected files neither in the manifest nor failed: they were there, and are gone."""
         present = {int(f["file_id"]) for f in manifest["files"]}
         failed = {e.file_id for e in run.errors}
         return [r for r in selected if r.file_id not in present and r.file_id not in failed]
 
-    def _check_present(self, run: _Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]) -> None:
+    def _check_present(self, run: Run, selected: list[ExoFopFileRow], manifest: Mapping[str, Any]) -> None:
         """After fetching them again, files that are still missing make the fetch fail, never succeed."""
         still = self._vanished(run, selected, manifest)
         if still:
@@ -550,7 +399,7 @@ class Fetcher:
 
     @staticmethod
     def _result(
-        run: _Run,
+        run: Run,
         target: ExoFopTarget,
         selected: list[ExoFopFileRow],
         manifest: Mapping[str, Any],
@@ -574,7 +423,7 @@ class Fetcher:
 
     def _record_warm(
         self,
-        run: _Run,
+        run: Run,
         key: Mapping[str, Any],
         result: ExoFopFetchResult,
         manifest: Mapping[str, Any],
@@ -600,7 +449,7 @@ class Fetcher:
         )
 
     # -- helpers --------------------------------------------------------------------------------------------
-    def _observation_tables(self, run: _Run) -> dict[str, Table]:
+    def _observation_tables(self, run: Run) -> dict[str, Table]:
         from ..remote.tables import parse_table
 
         store, tables = run.store, {}
@@ -620,99 +469,3 @@ class Fetcher:
                 table = parse_table(data, what=f"the {kind} table", endpoint=spec.endpoint)
             tables[kind] = table
         return tables
-
-    @staticmethod
-    def _rehash_ok(layout: TargetLayout, row: ExoFopFileRow, record: dict[str, Any] | None) -> bool:
-        if record is None:
-            return False
-        path = layout.file_path(row.file_id, row.filename)
-        try:
-            digest = sha256_of(path)
-            st = path.stat()
-        except OSError:
-            return False
-        if digest != record.get("sha256"):
-            return False
-        write_record(
-            layout,
-            row,
-            sha256=digest,
-            size=st.st_size,
-            mtime_ns=st.st_mtime_ns,
-            source_url=str(record.get("source_url") or ""),
-        )
-        return True
-
-    def _download_one(self, run: _Run, row: ExoFopFileRow) -> tuple[Path, Saved]:
-        progress, label, key = self.progress, run.label, f"{row.file_id} {row.filename}"
-
-        def on_bytes(n: int) -> None:
-            if self.cancel.is_set():
-                raise Cancelled()
-            progress.transfer_bytes(label, key, n)
-            if run.marker is not None:
-                run.marker.touch()  # a long download keeps its star marked as in use
-
-        layout = run.layout
-        dest = layout.file_path(row.file_id, row.filename)
-        saved = self.remote.download_file(
-            row.file_id,
-            row.filename,
-            lambda: AtomicWriter(dest),
-            on_start=lambda size: progress.transfer_begin(label, key, size),
-            on_bytes=on_bytes,
-            cancel=self.cancel,
-        )
-        write_record(
-            layout, row, sha256=saved.sha256, size=saved.size, mtime_ns=saved.mtime_ns, source_url=saved.url
-        )
-        return dest, saved
-
-    def _download_all(self, run: _Run, rows: list[ExoFopFileRow]) -> None:
-        from concurrent.futures import as_completed
-
-        progress = self.progress
-        futures = {self._submit(self._download_one, run, row): row for row in rows}
-        fatal: BaseException | None = None
-        for fut in as_completed(futures):
-            row = futures[fut]
-            key = f"{row.file_id} {row.filename}"
-            try:
-                path, saved = fut.result()
-                run.nbytes += saved.size
-                run.downloaded.append(path)
-                run.notes.extend(saved.warnings)  # e.g. Content-Disposition names another file
-                progress.transfer_end(run.label, key, 1, 0)
-            except (RequestError, OfflineError) as exc:
-                run.errors.append(issue_from(exc, file_id=row.file_id, endpoint=endpoints.GET_FILE))
-                progress.transfer_end(run.label, key, 0, 1)
-            except CacheError as exc:
-                # Disk full / unwritable: every other file would fail the same way.
-                fatal = fatal or exc
-                self.cancel.set()
-            except Cancelled:
-                pass
-        if fatal is not None:
-            raise fatal
-
-
-def known_refusals(
-    layout: TargetLayout, manifest: Any, options: FetchOptions, session: str | None
-) -> dict[int, FetchIssue]:
-    """Files refused for lack of a login before, which this run does not ask for again.
-
-    So a warm run stays offline and the manifest unchanged, unless the user now has a new session (``session``:
-    the fingerprint of the cookies sent, None when anonymous) or asks with --refresh or --force. Remembered in
-    .state/refused/ (older caches: in the manifest's errors), so that a fetch of other files in between does
-    not make us forget them.
-    """
-    if options.refresh or options.force:
-        return {}
-    return refusals.remembered_refusals(layout, manifest, session=session)
-
-
-def _any_entry(folder: Path) -> bool:
-    try:
-        return any(folder.iterdir())
-    except OSError:
-        return False

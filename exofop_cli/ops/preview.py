@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..remote import endpoints
 from ..store.atomic import read_json
 from ..targets import parse_target
-from .fetcher import FetchOptions, known_refusals
+from .fetch_state import FetchOptions, known_refusals
 from .plan import (
     OBSERVATION_KINDS,
     FileAction,
