@@ -10,7 +10,7 @@ network stack.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,10 @@ class ExoFopClient:
         use_saved_login: bool = True,
         progress: ProgressListener | None = None,
         max_file_size: int = config.DEFAULT_MAX_FILE_SIZE,
+        on_first_request: Callable[[], None] | None = None,
     ) -> None:
+        """``on_first_request`` is called once, before the first request this client sends (the CLI shows the
+        library's warnings from then on, so a fully cached run never sets up logging)."""
         if timeout_seconds <= 0:
             raise InvalidInputError(f"timeout must be positive, got {timeout_seconds}")
         if not 1 <= jobs <= config.MAX_JOBS:
@@ -97,6 +100,7 @@ class ExoFopClient:
             offline=self.offline,
             max_file_size=max_file_size,  # with the other settings, checked there (InvalidInputError)
         )
+        self.remote.on_online = on_first_request
         self._resolver: Resolver | None = None
 
     @staticmethod

@@ -534,10 +534,9 @@ def make_client(ctx: typer.Context, *, jobs: int | None = None, progress: bool =
         jobs=jobs if jobs is not None else config.DEFAULT_JOBS,
         offline=opts.offline or None,
         progress=listener,
+        on_first_request=_show_warnings if not opts.quiet and opts.verbose <= 0 else None,
     )
     for notice in client.notices:
         warn_line(notice)
     client.notices.clear()
-    if not opts.quiet and opts.verbose <= 0:
-        client.remote.on_online = _show_warnings
     return client
