@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .frames import RowList
     from .ops.batch import FetchJob
     from .ops.catalogs import CatalogSelection, CatalogTable
+    from .ops.doctor import DoctorReport
     from .ops.preview import FetchPlan
     from .ops.resolve import Resolver
     from .ops.results import FileListing, SummariesResult
@@ -333,6 +334,19 @@ class ExoFopClient:
         finally:
             progress.transfer_end(label, label, 0, 0)
             progress.star_end(label)
+
+    # -- doctor ---------------------------------------------------------------------------------------------
+    def doctor(
+        self, *, target: str | int | None = None, save_dir: str | os.PathLike[str] | None = None
+    ) -> DoctorReport:
+        """Check ExoFOP live against every assumption exofop makes (``OfflineError`` when offline)."""
+        from .ops.doctor import DEFAULT_TARGET, run_doctor
+
+        return run_doctor(
+            self.remote,
+            target=DEFAULT_TARGET if target is None else str(target),
+            save_dir=None if save_dir is None else Path(save_dir),
+        )
 
     # -- archives -------------------------------------------------------------------------------------------
     def download_all_files_zip(self, *, tic_id: int, force: bool = False, fmt: str = "zip") -> Path:
