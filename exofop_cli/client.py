@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from .frames import RowList
     from .ops.batch import FetchJob
-    from .ops.catalogs import CatalogTable
+    from .ops.catalogs import CatalogSelection, CatalogTable
+    from .ops.doctor import DoctorReport
     from .ops.preview import FetchPlan
     from .ops.resolve import Resolver
     from .ops.results import FileListing, SummariesResult
@@ -287,6 +288,36 @@ class ExoFopClient:
         table = self.toi_table(max_age=max_age, refresh=refresh or force_refresh)
         return find_toi_row(table, tic_id=tic_id, toi=toi)
 
+    def catalog(
+        self,
+        kind: str,
+        *,
+        targets: Sequence[str] = (),
+        dispositions: Sequence[str] = (),
+        other_dispositions: Sequence[str] = (),
+        sectors: Sequence[int] = (),
+        max_age: float | str | timedelta | None = None,
+        refresh: bool = False,
+    ) -> CatalogSelection:
+        """The rows of the ``toi``/``ctoi`` table that match every filter, and the named targets it lacks.
+
+        ``targets``: TOIs, CTOIs, TIC ids or names (resolved to TICs); ``dispositions``: TFOPWG codes;
+        ``other_dispositions``: the TESS (TOI) or user (CTOI) disposition; ``sectors``: observed in any of
+        them. Codes may be comma lists; an unknown code is an ``InvalidInputError`` naming the valid ones.
+        The table is cached as for ``toi_table``.
+        """
+        from .ops.catalogs import check_kind, select_catalog
+
+        table = self._catalog(check_kind(kind), max_age=max_age, refresh=refresh)
+        return select_catalog(
+            table,
+            targets=targets,
+            dispositions=dispositions,
+            other_dispositions=other_dispositions,
+            sectors=sectors,
+            resolver=self.resolver,
+        )
+
     def _catalog(self, kind: str, *, max_age: float | str | timedelta | None, refresh: bool) -> CatalogTable:
         from .ops.catalogs import load_catalog
         from .store.catalogs import CatalogStore
@@ -307,6 +338,19 @@ class ExoFopClient:
         finally:
             progress.transfer_end(label, label, 0, 0)
             progress.star_end(label)
+
+    # -- doctor ---------------------------------------------------------------------------------------------
+    def doctor(
+        self, *, target: str | int | None = None, save_dir: str | os.PathLike[str] | None = None
+    ) -> DoctorReport:
+        """Check ExoFOP live against every assumption exofop makes (``OfflineError`` when offline)."""
+        from .ops.doctor import DEFAULT_TARGET, run_doctor
+
+        return run_doctor(
+            self.remote,
+            target=DEFAULT_TARGET if target is None else str(target),
+            save_dir=None if save_dir is None else Path(save_dir),
+        )
 
     # -- archives -------------------------------------------------------------------------------------------
     def download_all_files_zip(self, *, tic_id: int, force: bool = False, fmt: str = "zip") -> Path:

@@ -3,14 +3,14 @@
 # No `from __future__ import annotations` here: Typer would eval every string annotation on each start
 # (about 5 ms); real annotations are compiled into the .pyc once.
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..remote.endpoints import KNOWN_DISPOSITIONS
 from ._app import command_app, make_client
 from ._args import JsonOpt, TicsOpt
-from ._errors import EXIT_NOT_FOUND, EXIT_PARTIAL
+from ._errors import outcome_code
 from ._help import examples
 from ._output import emit_csv, emit_json, emit_line, emit_rows, hint_line, note_line, warn_line
 
@@ -59,28 +59,6 @@ RefreshOpt = Annotated[
 ]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the selected rows, every column, as CSV.")]
 IdsOpt = Annotated[bool, typer.Option("--ids", help="Print one target per line (for `exofop fetch -`).")]
-
-_TOI_COLUMNS = [
-    ("TOI", "TOI"),
-    ("TIC ID", "TIC"),
-    ("TFOPWG Disposition", "TFOPWG"),
-    ("TESS Disposition", "TESS"),
-    ("Period (days)", "Period (d)"),
-    ("Depth (ppm)", "Depth (ppm)"),
-    ("Planet Radius (R_Earth)", "Rp (R_E)"),
-    ("Sectors", "Sectors"),
-    ("Comments", "Comments"),
-]
-_CTOI_COLUMNS = [
-    ("CTOI", "CTOI"),
-    ("TIC ID", "TIC"),
-    ("Promoted to TOI", "TOI"),
-    ("TFOPWG Disposition", "TFOPWG"),
-    ("User Disposition", "User disp."),
-    ("Period (days)", "Period (d)"),
-    ("Depth ppm", "Depth (ppm)"),
-    ("Notes", "Notes"),
-]
 
 
 @toi_app.command(
@@ -191,7 +169,7 @@ def _with_tics(targets: list[str] | None, tics: list[int] | None) -> list[str]:
 def _catalog(
     ctx: typer.Context,
     kind: str,
-    targets: list[str] | None,
+    targets: list[str],
     dispositions: list[str] | None,
     others: list[str] | None,
     sectors: list[int] | None,
@@ -201,51 +179,38 @@ def _catalog(
     as_csv: bool,
     ids: bool,
 ) -> None:
-    from ..ops.catalogs import absent_targets, catalog_filter, human_age, row_ids, select_catalog_rows
-
+    """Parse, select the rows in the library, render them; exit 4/3 when all/some named targets are absent."""
     if sum((as_json, as_csv, ids)) > 1:
         raise typer.BadParameter("choose one of --json, --csv and --ids")
     with make_client(ctx, progress=True) as client:
-        load = client.toi_table if kind == "toi" else client.ctoi_table
-        catalog = load(max_age=max_age, refresh=refresh)
-        flt = catalog_filter(
+        selection = client.catalog(
             kind,
-            targets=targets or (),
+            targets=targets,
             dispositions=dispositions or (),
-            tess_dispositions=others or (),
+            other_dispositions=others or (),
             sectors=sectors or (),
-            resolver=client.resolver,
+            max_age=max_age,
+            refresh=refresh,
         )
-    rows = select_catalog_rows(catalog, flt)
-    for note in catalog.notes:
+    for note in selection.notes:
         warn_line(note)
-    origin = f"cached {human_age(catalog.age_seconds())} ago" if catalog.from_cache else "downloaded now"
-    note_line(f"{kind.upper()} table: {len(rows)} of {len(catalog.rows)} rows ({origin})")
-    absent = absent_targets(catalog, flt)
-    for text in absent:
+    age = selection.age_text()
+    origin = "downloaded now" if age is None else f"cached {age} ago"
+    note_line(f"{kind.upper()} table: {len(selection.rows)} of {selection.total} rows ({origin})")
+    for text in selection.absent:
         warn_line(f"{text} is not in the {kind.upper()} table")
-    if absent and catalog.from_cache:
+    if selection.absent and selection.from_cache:
         hint_line("--refresh downloads the table again, if it is newer than the copy")
     if ids:
-        for line in row_ids(kind, catalog, rows):
+        for line in selection.ids():
             emit_line(line)
     elif as_csv:
-        emit_csv(catalog.columns, rows)
+        emit_csv(selection.columns, selection.rows)
     elif as_json:
-        emit_json(_json_rows(kind, catalog, rows))
+        emit_json(selection.to_json_rows())
     else:
-        wanted = _TOI_COLUMNS if kind == "toi" else _CTOI_COLUMNS
-        columns = [(name, header) for name, header in wanted if name in catalog.columns]
-        emit_rows(rows, columns)
-    if absent:
-        # As for fetch: some of the named targets missing is a partial result, all of them "not found".
-        raise typer.Exit(EXIT_NOT_FOUND if len(absent) == len(flt.named) else EXIT_PARTIAL)
-
-
-def _json_rows(kind: str, catalog: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if kind != "toi":
-        return [dict(r) for r in rows]
-    from ..remote.catalogs import toi_rows
-    from ..remote.tables import Table
-
-    return [r.to_dict() for r in toi_rows(Table(columns=catalog.columns, rows=tuple(rows)))]
+        emit_rows(selection.rows, selection.shown_columns)
+    # As for fetch: some of the named targets missing is a partial result, all of them "not found".
+    code = outcome_code(selection.exit_kinds, obtained=selection.obtained)
+    if code:
+        raise typer.Exit(code)

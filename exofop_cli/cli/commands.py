@@ -232,14 +232,6 @@ def fetch(
     """Download files and summary tables into the cache; write manifest.json."""
     targets = all_targets(_with_listed(targets, from_file), tic)
     selectors = build_selectors(types, regex, tag, max_files, instrument, telescope)
-    archive = archive.lower()  # completed ignoring case, so accepted so too
-    if archive not in config.ARCHIVE_MODES:
-        from ..errors import InvalidInputError
-
-        raise InvalidInputError(
-            f"--archive must be one of {', '.join(config.ARCHIVE_MODES)}, not {archive!r}",
-            hint="auto (the default) takes a whole star from its zip; off asks for each file by id",
-        )
     options: dict[str, Any] = dict(
         selectors=selectors,
         include_summaries=not no_summaries,

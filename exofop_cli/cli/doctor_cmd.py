@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ._app import command_app, make_client, options
+from ._app import command_app, make_client
 from ._args import TicOpt, one_target
 from ._errors import EXIT_OK, EXIT_UNEXPECTED
 from ._help import examples
@@ -57,17 +57,9 @@ def doctor(
     ] = None,
 ) -> None:
     """Check ExoFOP against what exofop assumes, live (PASS/WARN/FAIL per check)."""
-    from ..errors import OfflineError
-    from ..ops.doctor import run_doctor
-
-    if options(ctx).offline:
-        # Before anything is built: the doctor exists to talk to ExoFOP.
-        raise OfflineError(
-            "offline mode: `exofop doctor` checks ExoFOP over the network and cannot run offline",
-            hint="run it without --offline (or unset EXOFOP_OFFLINE)",
-        )
+    star = None if target is None and tic is None else one_target(target, tic)  # None: the default star
     with make_client(ctx) as client:
-        report = run_doctor(client.http, target=_doctor_target(target, tic), save_dir=save)
+        report = client.doctor(target=star, save_dir=save)
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -84,12 +76,3 @@ def doctor(
     elif not report.ok:
         note_line("if the real site looks different, run `exofop doctor --save report/` and attach report/")
     raise typer.Exit(EXIT_OK if report.ok else EXIT_UNEXPECTED)
-
-
-def _doctor_target(target: str | None, tic: int | None) -> str:
-    """``--target`` or ``--tic`` (not both); the default star when neither is given."""
-    if target is None and tic is None:
-        from ..ops.doctor import DEFAULT_TARGET
-
-        return DEFAULT_TARGET
-    return one_target(target, tic)

@@ -53,10 +53,14 @@ class FetchRequest:
     to: Path | None = None  # also place the selected files there (``ops.place``)
 
     def __post_init__(self) -> None:
+        if isinstance(self.archive, str):
+            # Any case, as the shell completes it ("ZIP" is "zip"); frozen, hence object.__setattr__.
+            object.__setattr__(self, "archive", self.archive.lower())
         if self.archive is not None and self.archive not in config.ARCHIVE_MODES:
+            # Named as the CLI option (the message `exofop fetch` prints); the keyword is the same word.
             raise InvalidInputError(
-                f"archive must be one of {', '.join(config.ARCHIVE_MODES)}, not {self.archive!r}",
-                hint="auto (the default) takes a whole star from its zip; off asks for each file",
+                f"--archive must be one of {', '.join(config.ARCHIVE_MODES)}, not {self.archive!r}",
+                hint="auto (the default) takes a whole star from its zip; off asks for each file by id",
             )
 
     @property

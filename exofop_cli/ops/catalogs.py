@@ -70,6 +70,103 @@ class CatalogTable:
         return self.table.to_astropy()
 
 
+# The columns a person sees, in order, with their short headers (``--csv`` and ``--json`` keep every column).
+SHOWN_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "toi": (
+        ("TOI", "TOI"),
+        ("TIC ID", "TIC"),
+        ("TFOPWG Disposition", "TFOPWG"),
+        ("TESS Disposition", "TESS"),
+        ("Period (days)", "Period (d)"),
+        ("Depth (ppm)", "Depth (ppm)"),
+        ("Planet Radius (R_Earth)", "Rp (R_E)"),
+        ("Sectors", "Sectors"),
+        ("Comments", "Comments"),
+    ),
+    "ctoi": (
+        ("CTOI", "CTOI"),
+        ("TIC ID", "TIC"),
+        ("Promoted to TOI", "TOI"),
+        ("TFOPWG Disposition", "TFOPWG"),
+        ("User Disposition", "User disp."),
+        ("Period (days)", "Period (d)"),
+        ("Depth ppm", "Depth (ppm)"),
+        ("Notes", "Notes"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CatalogSelection:
+    """The rows of a catalogue a filter kept, the named targets no row has, and where the table came from."""
+
+    catalog: CatalogTable
+    rows: tuple[dict[str, str | None], ...]
+    absent: tuple[str, ...] = ()  # targets, as typed, that no row of the whole table names
+    named: int = 0  # how many targets were named
+
+    @property
+    def kind(self) -> str:
+        """``toi`` or ``ctoi``."""
+        return self.catalog.kind
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Warnings about the table (a failed refresh or offline mode served the cached copy)."""
+        return self.catalog.notes
+
+    @property
+    def from_cache(self) -> bool:
+        """True when the table was read from the cache rather than downloaded now."""
+        return self.catalog.from_cache
+
+    @property
+    def total(self) -> int:
+        """How many rows the whole table has."""
+        return len(self.catalog.rows)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column as ExoFOP sent it (``--csv``)."""
+        return self.catalog.columns
+
+    @property
+    def shown_columns(self) -> list[tuple[str, str]]:
+        """The columns for people, ``(name, short header)``, those the table has."""
+        return [(name, header) for name, header in SHOWN_COLUMNS[self.kind] if name in self.columns]
+
+    def age_text(self, now: float | None = None) -> str | None:
+        """How old the cached copy is (``3.2 h``); None when the table was downloaded now."""
+        return human_age(self.catalog.age_seconds(now)) if self.from_cache else None
+
+    @property
+    def obtained(self) -> bool:
+        """False only when targets were named and none of them is in the table."""
+        return len(self.absent) < self.named or not self.named
+
+    @property
+    def exit_kinds(self) -> tuple[str, ...]:
+        """One ``not_found`` per absent target: the error kinds that decide a command's outcome."""
+        return ("not_found",) * len(self.absent)
+
+    def ids(self) -> list[str]:
+        """One target per selected row, for pipes (``TOI-1262.01``; ``TIC 287328866`` once per star)."""
+        return row_ids(self.kind, self.catalog, self.rows)
+
+    def to_json_rows(self) -> list[dict[str, Any]]:
+        """The selected rows as JSON: ``ExoFopToiRow.to_dict()`` for TOIs, every column as sent for CTOIs."""
+        if self.kind != "toi":
+            return [dict(r) for r in self.rows]
+        return [r.to_dict() for r in toi_rows(self.catalog.table._replace(rows=self.rows))]
+
+
+def check_kind(kind: str) -> str:
+    """``kind`` when it names a catalogue (``toi`` or ``ctoi``); ``InvalidInputError`` otherwise."""
+    if kind not in endpoints.CATALOGS:
+        raise InvalidInputError(f"unknown catalogue {kind!r}: {' or '.join(sorted(endpoints.CATALOGS))}")
+    return kind
+
+
 def max_age_seconds(value: float | str | timedelta | None) -> float:
     """``max_age`` as seconds: a number of seconds, a duration (``1d``, ``12h``) or a ``timedelta``."""
     if value is None:
@@ -212,6 +309,30 @@ def absent_targets(catalog: CatalogTable, flt: CatalogFilter) -> list[str]:
             continue
         out.append(text)
     return out
+
+
+def select_catalog(
+    catalog: CatalogTable,
+    *,
+    targets: Sequence[str] = (),
+    dispositions: Iterable[str] = (),
+    other_dispositions: Iterable[str] = (),
+    sectors: Iterable[int] = (),
+    resolver: Resolver | None = None,
+) -> CatalogSelection:
+    """The rows the filters keep and the named targets the table lacks (see ``catalog_filter``)."""
+    flt = catalog_filter(
+        catalog.kind,
+        targets=targets,
+        dispositions=dispositions,
+        tess_dispositions=other_dispositions,
+        sectors=sectors,
+        resolver=resolver,
+    )
+    rows = select_catalog_rows(catalog, flt)
+    return CatalogSelection(
+        catalog, tuple(rows), absent=tuple(absent_targets(catalog, flt)), named=len(flt.named)
+    )
 
 
 def _codes(values: Iterable[str]) -> tuple[str, ...]:

@@ -16,6 +16,8 @@ PASS / WARN / FAIL, what exofop expects, what the server sent, and how long it t
 9. the clock, against the server's ``Date`` header.
 
 Every request is one GET without retry (``HttpSession.probe``): what the server sends is what is reported.
+Name resolution and the TLS handshake are ``remote.probes``'s: this module decides verdicts, never opens a
+socket itself.
 The doctor never reads or writes the cache; ``save_dir`` receives every raw answer, with cookie and session
 values scrubbed, for a bug report.
 """
@@ -24,13 +26,11 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 from ..errors import CacheError, ExoFopError, OfflineError
 from ..remote import endpoints
@@ -38,6 +38,8 @@ from ..targets import parse_target
 
 if TYPE_CHECKING:
     from ..remote.http import HttpSession, Probe
+    from ..remote.probes import AddressResolver
+    from ..remote.service import ExoFopRemote
     from ..remote.tables import Table
 
 Status = Literal["PASS", "WARN", "FAIL"]
@@ -134,7 +136,7 @@ class _Doctor:
 
     http: HttpSession
     target: str
-    resolve_host: Callable[..., Any]
+    resolve_host: AddressResolver | None
     checks: list[Check] = field(default_factory=list)
     answers: list[tuple[str, Probe]] = field(default_factory=list)
     tic: int | None = None
@@ -158,19 +160,24 @@ class _Doctor:
 
 
 def run_doctor(
-    http: HttpSession,
+    remote: ExoFopRemote,
     *,
     target: str = DEFAULT_TARGET,
     save_dir: Path | None = None,
-    resolve_host: Callable[..., Any] = socket.getaddrinfo,
+    resolve_host: AddressResolver | None = None,
 ) -> DoctorReport:
-    """Run every check against the session's base URL; ``OfflineError`` in offline mode (it needs the network)."""
-    if http.offline:
+    """Run every check against the remote's base URL; ``OfflineError`` in offline mode (it needs the network).
+
+    ``resolve_host`` replaces ``socket.getaddrinfo`` for the name-resolution check (tests).
+    """
+    if remote.offline:
+        # Before the HTTP session is even built: the doctor exists to talk to ExoFOP.
         raise OfflineError(
             "offline mode: `exofop doctor` checks ExoFOP over the network and cannot run offline",
             hint="run it without --offline (or unset EXOFOP_OFFLINE)",
         )
     query = parse_target(target)  # a bad target is a usage error before any request
+    http = remote.http
     doc = _Doctor(http=http, target=target, resolve_host=resolve_host)
     if query.kind == "tic":
         doc.tic = query.tic_id
@@ -199,17 +206,16 @@ def run_doctor(
 # -- the checks -------------------------------------------------------------------------------------------------
 def _check_host(doc: _Doctor) -> bool:
     """Name resolution, then TLS; False when the host cannot be reached at all (the rest is not run)."""
-    parts = urlsplit(doc.http.base_url)
-    host, https = parts.hostname or "", parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    from ..remote.probes import host_of, resolve_addresses, tls_handshake
+
+    host, port, https = host_of(doc.http.base_url)
     started = time.perf_counter()
     try:
-        infos = doc.resolve_host(host, port, type=socket.SOCK_STREAM)
+        addresses = resolve_addresses(host, port, resolve=doc.resolve_host)
     except (OSError, UnicodeError) as exc:
         doc.add("name resolution", "FAIL", f"{host} resolves to an address", f"it does not: {exc}", started)
         doc.add("remaining checks", "FAIL", "a reachable host", "not run: the host does not resolve", started)
         return False
-    addresses = sorted({str(info[4][0]) for info in infos})
     doc.add("name resolution", "PASS", f"{host} resolves", ", ".join(addresses[:3]), started)
     started = time.perf_counter()
     if not https:
@@ -221,7 +227,7 @@ def _check_host(doc: _Doctor) -> bool:
         doc.add("TLS", status, "HTTPS with a valid certificate", seen, started)
         return True
     try:
-        seen, days_left = _tls_handshake(host, port, doc.http.connect_timeout)
+        seen, days_left = tls_handshake(host, port, doc.http.connect_timeout)
     except (OSError, ValueError) as exc:
         doc.add("TLS", "FAIL", "a TLS handshake with a valid certificate", f"failed: {exc}", started)
         doc.add(
@@ -231,25 +237,6 @@ def _check_host(doc: _Doctor) -> bool:
     status = "WARN" if days_left < CERT_WARN_DAYS else "PASS"
     doc.add("TLS", status, "a TLS handshake with a valid certificate", seen, started)
     return True
-
-
-def _tls_handshake(host: str, port: int, timeout: float) -> tuple[str, float]:
-    """(what the handshake showed, days until the certificate expires), with httpx's trust store."""
-    import ssl
-
-    import httpx
-
-    context = httpx.create_ssl_context()  # what exofop's requests trust (SSL_CERT_FILE/DIR, else certifi)
-    with (
-        socket.create_connection((host, port), timeout=timeout) as raw,
-        context.wrap_socket(raw, server_hostname=host) as tls,
-    ):
-        cert = tls.getpeercert() or {}
-        version = tls.version() or "TLS"
-    expires = ssl.cert_time_to_seconds(str(cert["notAfter"])) if "notAfter" in cert else time.time()
-    days = (expires - time.time()) / 86400
-    when = time.strftime("%Y-%m-%d", time.gmtime(expires))
-    return f"{version}, certificate valid until {when} ({days:.0f} days)", days
 
 
 def _check_gototicid(doc: _Doctor, param: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from exofop_cli import ExoFopClient, ExoFopSelectors
+from exofop_cli import ExoFopClient, ExoFopSelectors, InvalidInputError
 from exofop_cli.cli import app
 from exofop_cli.models import ExoFopFileRow
 from exofop_cli.ops.plan import archive_choice, speculate_archive
@@ -182,6 +182,30 @@ def test_an_explicit_archive_is_kept(fake: FakeExoFop, cache_dir: Path) -> None:
     with make_client(fake, cache_dir) as client:
         result = client.fetch(target=DEMO_TIC, archive="zip", include_summaries=False)
     assert (result.cache_root / "archives" / f"tic_{DEMO_TIC}_files.zip").is_file()
+
+
+def test_the_archive_mode_is_checked_and_read_in_any_case(fake: FakeExoFop, cache_dir: Path) -> None:
+    from exofop_cli.ops.batch import FetchRequest
+
+    assert FetchRequest(archive="ZIP").archive == "zip" and FetchRequest(archive=None).archive is None
+    with make_client(fake, cache_dir) as client:
+        with pytest.raises(InvalidInputError) as info:
+            client.plan_fetch(target=DEMO_TIC, archive="rar")
+        result = client.fetch(target=DEMO_TIC, archive="Zip", include_summaries=False)
+    assert info.value.message == "--archive must be one of auto, zip, tar, off, not 'rar'"
+    assert (
+        info.value.hint == "auto (the default) takes a whole star from its zip; off asks for each file by id"
+    )
+    assert (result.cache_root / "archives" / f"tic_{DEMO_TIC}_files.zip").is_file()  # "Zip" is zip
+
+
+def test_cli_refuses_an_unknown_archive_before_any_request(fake: FakeExoFop, cache_dir: Path) -> None:
+    for extra in ((), ("--dry-run",)):
+        result = _cli(fake, cache_dir, "fetch", "TOI-1262", "--archive", "RAR", *extra)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr.startswith("error: --archive must be one of auto, zip, tar, off, not 'rar'\n")
+        assert "off asks for each file by id" in result.stderr
+    assert fake.requests == []
 
 
 def _row(file_id: int) -> ExoFopFileRow:

@@ -188,6 +188,66 @@ def test_ctoi_table_and_its_ids(client: ExoFopClient) -> None:
         select_catalog_rows(table, catalog_filter("ctoi", sectors=[1]))
 
 
+def test_client_catalog_selects_and_says_where_the_table_came_from(
+    client: ExoFopClient, fake: FakeExoFop
+) -> None:
+    fresh = client.catalog("toi", dispositions=["pc"])
+    assert fresh.ids() == ["TOI-1262.01"] and (len(fresh.rows), fresh.total) == (1, 2)
+    assert not fresh.from_cache and fresh.age_text() is None and fresh.notes == ()
+    assert (fresh.absent, fresh.exit_kinds, fresh.obtained) == ((), (), True)
+    assert fresh.shown_columns[:3] == [("TOI", "TOI"), ("TIC ID", "TIC"), ("TFOPWG Disposition", "TFOPWG")]
+    assert fresh.columns[:2] == ("TIC ID", "TOI")  # every column as sent, for --csv
+    (row,) = fresh.to_json_rows()
+    assert (row["toi"], row["tic_id"], row["planet_disposition"]) == ("1262.01", DEMO_TIC, "PC")
+    assert row["raw"]["Sectors"] == "9,36,63"
+    cached = client.catalog("toi", sectors=[1, 9], other_dispositions=["PC,KP"])
+    assert cached.from_cache and fake.count("download_toi.php") == 1
+    assert cached.age_text(now=time.time() + 600) == "10 min"
+    assert cached.ids() == ["TOI-1262.01", "TOI-144.01"]
+    by_name = client.catalog("toi", targets=["HD 104654"])  # a name is resolved to its TIC
+    assert by_name.ids() == ["TOI-1262.01"]
+
+
+def test_client_catalog_names_the_targets_the_table_lacks(client: ExoFopClient) -> None:
+    some = client.catalog("toi", targets=["TOI-1262", "TOI-99999", "TIC 12345"])
+    assert some.ids() == ["TOI-1262.01"] and some.absent == ("TOI-99999", "TIC 12345")
+    assert some.exit_kinds == ("not_found", "not_found") and some.obtained  # a partial result
+    none = client.catalog("toi", targets=["TOI-99999"])
+    assert none.rows == () and none.absent == ("TOI-99999",) and not none.obtained
+    # In the table but filtered out is not absent.
+    filtered = client.catalog("toi", targets=["TOI-1262"], dispositions=["KP"])
+    assert filtered.rows == () and filtered.absent == () and filtered.obtained
+
+
+def test_client_catalog_of_the_ctoi_table(client: ExoFopClient) -> None:
+    fp = client.catalog("ctoi", dispositions=["FP"])
+    assert fp.kind == "ctoi" and fp.ids() == ["TIC 261136679"]
+    assert fp.to_json_rows() == [dict(r) for r in fp.rows] and fp.to_json_rows()[0]["CTOI"] == "261136679.02"
+    assert [name for name, _ in fp.shown_columns] == [
+        "CTOI",
+        "TIC ID",
+        "Promoted to TOI",
+        "TFOPWG Disposition",
+        "User Disposition",
+        "Period (days)",
+        "Depth ppm",
+        "Notes",
+    ]
+
+
+def test_client_catalog_refuses_bad_input_naming_what_is_valid(
+    client: ExoFopClient, fake: FakeExoFop
+) -> None:
+    with pytest.raises(InvalidInputError, match="unknown catalogue 'koi': ctoi or toi"):
+        client.catalog("koi")
+    assert fake.requests == []  # refused before any request
+    with pytest.raises(InvalidInputError) as info:
+        client.catalog("ctoi", other_dispositions=["XX"])
+    assert "--user-disposition" in info.value.message and info.value.hint is not None
+    with pytest.raises(InvalidInputError, match="max age"):
+        client.catalog("toi", max_age=-1)
+
+
 def test_the_real_toi_headers_give_typed_rows() -> None:
     """2021 (pipe, leading-space header, .386554) and 2025 (CSV, quoted sectors) samples."""
     old = toi_rows(parse_table((SAMPLES / "download_toi_toi-127.pipe").read_bytes()))

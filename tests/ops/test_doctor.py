@@ -43,14 +43,18 @@ JSON = "application/json"
 
 
 def doctor(fake: FakeExoFop, cache: Path, **kwargs: Any) -> DoctorReport:
+    """``client.doctor``; with ``resolve_host``, ``run_doctor`` on the client's remote (the only way to
+    replace name resolution)."""
     options = {k: kwargs.pop(k) for k in ("cookie_jar_path", "base_url") if k in kwargs}
     if "base_url" in options:
         from exofop_cli import ExoFopClient
 
         with ExoFopClient(cache_dir=cache, timeout_seconds=5.0, retries=0, **options) as client:
-            return run_doctor(client.http, **kwargs)
+            return client.doctor(**kwargs)
     with make_client(fake, cache, **options) as client:
-        return run_doctor(client.http, **kwargs)
+        if "resolve_host" in kwargs:
+            return run_doctor(client.remote, **kwargs)
+        return client.doctor(**kwargs)
 
 
 def by_name(report: DoctorReport) -> dict[str, Any]:
@@ -255,12 +259,22 @@ def test_save_scrubs_session_ids_in_bodies_and_cookies(
 
 
 def test_offline_is_refused(fake: FakeExoFop, cache_dir: Path) -> None:
-    with (
-        make_client(fake, cache_dir, offline=True) as client,
-        pytest.raises(OfflineError, match="cannot run offline"),
-    ):
-        run_doctor(client.http)
+    with make_client(fake, cache_dir, offline=True) as client:
+        with pytest.raises(OfflineError, match="cannot run offline") as info:
+            client.doctor(target="not a valid target at all !!")  # refused before the target is read
+        assert info.value.hint == "run it without --offline (or unset EXOFOP_OFFLINE)"
+        assert client.remote._http is None  # before the HTTP session was even built
     assert fake.requests == []
+
+
+def test_client_doctor_takes_a_tic_and_saves_where_asked(
+    fake: FakeExoFop, cache_dir: Path, tmp_path: Path
+) -> None:
+    with make_client(fake, cache_dir) as client:
+        report = client.doctor(target=DEMO_TIC, save_dir=str(tmp_path / "out"))
+    assert report.ok and report.target == str(DEMO_TIC) and report.tic_id == DEMO_TIC
+    assert report.saved_to == tmp_path / "out" and (tmp_path / "out" / "report.json").is_file()
+    assert report.base_url == fake.base_url
 
 
 # -- the command ------------------------------------------------------------------------------------------------
