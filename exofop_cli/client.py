@@ -10,7 +10,7 @@ network stack.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from .frames import RowList
     from .ops.batch import FetchJob
     from .ops.catalogs import CatalogSelection, CatalogTable
+    from .ops.contrast import ContrastCurvesResult
     from .ops.doctor import DoctorReport
+    from .ops.lightcurves import LightCurvesResult
     from .ops.preview import FetchPlan
     from .ops.resolve import Resolver
     from .ops.results import FileListing, SummariesResult
@@ -350,6 +352,64 @@ class ExoFopClient:
             self.remote,
             target=DEFAULT_TARGET if target is None else str(target),
             save_dir=None if save_dir is None else Path(save_dir),
+        )
+
+    # -- TRICERATOPS inputs ---------------------------------------------------------------------------------
+    def contrast_curves(
+        self,
+        target: str | int,
+        *,
+        filter: str | None = None,
+        file_filters: Mapping[int, str] | None = None,
+        envelope: str = "conservative",
+        best_only: bool = False,
+        export_dir: str | os.PathLike[str] | None = None,
+    ) -> ContrastCurvesResult:
+        """A fetched target's cached contrast curves, ranked, optionally exported for TRICERATOPS.
+
+        ``filter`` (a TRICERATOPS filt or a band label: the library tells which) applies to every curve,
+        ``file_filters`` to one file id each; ``best_only`` keeps the recommended curve and the files with a
+        problem. ``InvalidInputError`` when the target was never fetched or an override maps to nothing.
+        """
+        from .ops.contrast import contrast_curves
+
+        return contrast_curves(
+            self.manifest_path_for(target),
+            filter=filter,
+            file_filters=file_filters,
+            envelope=envelope,
+            best_only=best_only,
+            export_dir=export_dir,
+        )
+
+    def lightcurves(
+        self,
+        target: str | int,
+        *,
+        period: float,
+        epoch: float,
+        band: str | None = None,
+        export_dir: str | os.PathLike[str] | None = None,
+        duration_hours: float | None = None,
+        normalize: str | None = None,
+        detrend: str = "none",
+    ) -> LightCurvesResult:
+        """A fetched target's cached SG1 light curves, ranked, optionally exported for TRICERATOPS+.
+
+        The arguments are ``collect_lightcurves``'s; ``InvalidInputError`` when the target was never fetched
+        or an argument would fail every file.
+        """
+        from .ops.lightcurves import lightcurves
+
+        return lightcurves(
+            self.manifest_path_for(target),
+            period=period,
+            epoch=epoch,
+            band=band,
+            export_dir=export_dir,
+            duration_hours=duration_hours,
+            normalize=normalize,
+            detrend=detrend,
         )
 
     # -- archives -------------------------------------------------------------------------------------------

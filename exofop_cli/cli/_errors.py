@@ -72,6 +72,9 @@ KIND_EXIT_CODES = {
     "offline": EXIT_NETWORK,
     "cache": EXIT_UNEXPECTED,
     "interrupted": EXIT_INTERRUPTED,
+    # A cached file `contrast` or `lightcurves` could not convert: the cache is intact, the result partial,
+    # even when no file converted.
+    "conversion": EXIT_PARTIAL,
 }
 
 

@@ -5,16 +5,20 @@
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ._app import command_app, make_client
 from ._args import JsonOpt, TargetArg, TicOpt, WideOpt, one_target
 from ._complete import complete_contrast_filter, complete_lightcurve_filter
-from ._errors import EXIT_PARTIAL
+from ._errors import EXIT_OK, outcome_code
 from ._help import examples
 from ._output import Column, emit_json, emit_rows, error_line, note_line, plural, warn_line
+
+if TYPE_CHECKING:
+    from ..ops.contrast import ContrastCurvesResult
+    from ..ops.lightcurves import LightCurvesResult
 
 ExportOpt = Annotated[
     Path | None,
@@ -105,24 +109,18 @@ def contrast(
         return
     if target is None and tic is None:
         raise typer.BadParameter("give a TARGET or --tic (or --bands)", param_hint="TARGET")
-    from ..ops.contrast import TRICERATOPS_FILTERS, collect_contrast_curves
-
     common, per_file = _parse_filters(filters or [])
     with make_client(ctx) as client:
-        manifest = client.manifest_path_for(one_target(target, tic))
-    reports = collect_contrast_curves(
-        manifest,
-        export_dir=export,
-        band=common if common not in TRICERATOPS_FILTERS else None,
-        triceratops_filter=common if common in TRICERATOPS_FILTERS else None,
-        file_filters=per_file,
-        envelope=envelope.value,
-        best_only=best,
-    )
-    rows = [r.to_dict() for r in reports]
-    shown = [r for r in rows if r["rank"] == 1 or r["status"] != "converted"] if best else rows
+        result = client.contrast_curves(
+            one_target(target, tic),
+            filter=common,
+            file_filters=per_file,
+            envelope=envelope.value,
+            best_only=best,
+            export_dir=export,
+        )
     _render(
-        shown,
+        result.to_rows(),
         as_json,
         wide,
         kind=("contrast curve", "contrast curves"),
@@ -140,10 +138,10 @@ def contrast(
             Column("exported", "Exported", priority=8),
             Column("problem", "Problem", priority=1, min_width=20),
         ],
-        export=export,
+        export=result.export_dir,
     )
-    _contrast_notes(rows)
-    _exit(rows)
+    _contrast_notes(result)
+    _exit(result)
 
 
 def _parse_filters(values: list[str]) -> tuple[str | None, dict[int, str]]:
@@ -173,22 +171,9 @@ def _parse_filters(values: list[str]) -> tuple[str | None, dict[int, str]]:
 
 
 def _show_bands(as_json: bool) -> None:
-    from ..ops.contrast import WAVELENGTH_RULES, band_table
+    from ..ops.contrast import band_rows
 
-    rows: list[dict[str, Any]] = [
-        {**mapping.to_dict(), "triceratops_filter": mapping.triceratops_filter or "refused", "seen": where}
-        for mapping, where in band_table()
-    ]
-    rows += [
-        {
-            "band": f"any other centre {low:g}-{high:g} nm",
-            "triceratops_filter": filt or "refused",
-            "rule": "wavelength",
-            "reason": why,
-            "seen": "",
-        }
-        for low, high, filt, why in WAVELENGTH_RULES
-    ]
+    rows = band_rows()
     if as_json:
         emit_json(rows)
         return
@@ -204,12 +189,12 @@ def _show_bands(as_json: bool) -> None:
     )
 
 
-def _contrast_notes(rows: list[dict[str, Any]]) -> None:
-    best = next((r for r in rows if r["rank"] == 1), None)
-    if best is None:
+def _contrast_notes(result: "ContrastCurvesResult") -> None:
+    if result.recommended is None:
         return
     from ..ops.contrast import RANKING_RULE
 
+    best = result.recommended.to_dict()
     depth = best["dmag_at_0p5_arcsec"]
     at_half = f", {depth:.2f} mag at 0.5 arcsec" if depth is not None else ""
     note_line(
@@ -217,7 +202,7 @@ def _contrast_notes(rows: list[dict[str, Any]]) -> None:
         f"{best['filename']}, filt {best['triceratops_filter']}{at_half}"
     )
     note_line(f"  rule: {RANKING_RULE}")
-    exported = sorted((r for r in rows if r["exported"]), key=lambda r: r["rank"])
+    exported = [r.to_dict() for r in result.exported]
     if not exported:
         return
     if best["exported"]:
@@ -301,23 +286,19 @@ def lightcurves(
     wide: WideOpt = False,
 ) -> None:
     """Convert cached SG1 light curves for TRICERATOPS+."""
-    from ..ops.lightcurves import collect_lightcurves
-
     with make_client(ctx) as client:
-        manifest = client.manifest_path_for(one_target(target, tic))
-    reports = collect_lightcurves(
-        manifest,
-        period=period,
-        epoch=epoch,
-        band=band,
-        export_dir=export,
-        duration_hours=duration,
-        normalize=normalize.value if normalize is not None else None,
-        detrend=detrend.value,
-    )
-    rows = [r.to_dict() for r in reports]
+        result = client.lightcurves(
+            one_target(target, tic),
+            period=period,
+            epoch=epoch,
+            band=band,
+            export_dir=export,
+            duration_hours=duration,
+            normalize=normalize.value if normalize is not None else None,
+            detrend=detrend.value,
+        )
     _render(
-        rows,
+        result.to_rows(),
         as_json,
         wide,
         kind=("light curve", "light curves"),
@@ -334,23 +315,23 @@ def lightcurves(
             Column("exported", "Exported", priority=8),
             Column("problem", "Problem", priority=1, min_width=20),
         ],
-        export=export,
+        export=result.export_dir,
     )
-    _lightcurve_notes(rows)
-    _exit(rows)
+    _lightcurve_notes(result)
+    _exit(result)
 
 
-def _lightcurve_notes(rows: list[dict[str, Any]]) -> None:
+def _lightcurve_notes(result: "LightCurvesResult") -> None:
     from ..ops.lightcurves import KEEP_RULE, MAX_TRICERATOPS_PLUS_FILES
 
-    loaded = sorted((r for r in rows if r["rank"] is not None), key=lambda r: r["rank"])
-    kept = [r for r in loaded if r["keep"]]
-    if len(loaded) > MAX_TRICERATOPS_PLUS_FILES:
-        left_out = [r for r in loaded if not r["keep"]]
+    kept = [r.to_dict() for r in result.kept]
+    if result.left_out:
+        keep_ids = ", ".join(str(r["file_id"]) for r in kept)
+        left_out_ids = ", ".join(str(r.file_id) for r in result.left_out)
         warn_line(
             f"TRICERATOPS+ accepts at most {MAX_TRICERATOPS_PLUS_FILES} external light curves and "
-            f"{len(loaded)} loaded: keep file ids {', '.join(str(r['file_id']) for r in kept)}; leave out "
-            f"{', '.join(str(r['file_id']) for r in left_out)} (rule: {KEEP_RULE})"
+            f"{len(result.ranked)} loaded: keep file ids {keep_ids}; leave out {left_out_ids} "
+            f"(rule: {KEEP_RULE})"
         )
     if kept and all(r["exported"] for r in kept):
         files = [r["exported"] for r in kept]
@@ -404,11 +385,14 @@ def _render(
         note_line(f"no {kind[1]} among this target's cached files")
 
 
-def _exit(rows: list[dict[str, Any]]) -> None:
+def _exit(result: "ContrastCurvesResult | LightCurvesResult") -> None:
     """Exit 3 when a file failed, or when files were found and none could be converted."""
-    converted = sum(1 for r in rows if r["status"] == "converted")
-    failed = any(r["status"] == "failed" for r in rows)
-    if failed or (rows and not converted):
-        if not converted:
-            error_line("nothing could be converted")
-        raise typer.Exit(EXIT_PARTIAL)
+    # Each file that failed is a "conversion" failure, and so is finding files of which none converted
+    # (skipped ones, plots without numbers): a partial result, whatever else was obtained.
+    kinds = ["conversion" for _ in result.failed]
+    if result.reports and not result.converted:
+        error_line("nothing could be converted")
+        kinds.append("conversion")
+    code = outcome_code(kinds, obtained=bool(result.converted))
+    if code != EXIT_OK:
+        raise typer.Exit(code)

@@ -54,3 +54,14 @@ def test_fetch_json_reports_a_missing_target_as_not_found(fake: FakeExoFop, cach
     assert missing["error"]["kind"] == "not_found"
     assert "Kepler-99999" in missing["error"]["message"] and "resolve" in missing["error"]["hint"]
     assert found["tic_id"] == DEMO_TIC
+
+
+def test_outcome_codes_of_a_conversion() -> None:
+    from exofop_cli.cli._errors import outcome_code
+
+    # contrast/lightcurves: a file that could not be converted is a partial result, even when none converted
+    assert outcome_code([], obtained=False) == 0
+    assert outcome_code(["conversion"], obtained=True) == 3
+    assert outcome_code(["conversion", "conversion"], obtained=False) == 3
+    # A kind the table lacks stays an unexpected failure when it is all there was.
+    assert outcome_code(["no such kind"], obtained=False) == 1

@@ -961,3 +961,24 @@ def test_cli_bands(tmp_path: Path) -> None:
     assert table["clear"][0] == "refused" and table["any other centre 400-600 nm"][0] == "Vis"
     as_json = json.loads(_invoke(tmp_path, "--bands", "--json").stdout)
     assert {"band", "triceratops_filter", "reason", "rule", "seen"} <= set(as_json[0])
+
+
+def test_band_rows_are_the_band_table_then_the_wavelength_rules() -> None:
+    from exofop_cli.ops.contrast import EXOFOP_FILTER_EXAMPLES, WAVELENGTH_RULES, band_rows
+
+    rows = band_rows()
+    assert [r["band"] for r in rows[: len(EXOFOP_FILTER_EXAMPLES)]] == [b for b, _ in EXOFOP_FILTER_EXAMPLES]
+    assert len(rows) == len(EXOFOP_FILTER_EXAMPLES) + len(WAVELENGTH_RULES)
+    assert rows[-1] == {
+        "band": "any other centre 2450-inf nm",
+        "triceratops_filter": "refused",
+        "rule": "wavelength",
+        "reason": "redder than K (2.45 um)",
+        "seen": "",
+    }
+    by_band = {r["band"]: r for r in rows}
+    assert by_band["clear"]["triceratops_filter"] == "refused"  # None is written out for the table
+    assert (by_band["Ks"]["triceratops_filter"], by_band["Ks"]["seen"]) == (
+        "K",
+        "filter of Keck NIRC2, VLT NaCo",
+    )

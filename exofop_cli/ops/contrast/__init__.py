@@ -17,7 +17,8 @@ A file's way through, one module a step; each imports only modules listed above 
 - ``loading``: one file → ``ContrastCurve``, with the band from the caller, the file, its name or the
   imaging-summary row;
 - ``finding``: which files of a manifest are curves, plots of curves, or named like curves but are not;
-- ``collect``: a manifest → one ``ContrastCurveReport`` per file, ranked, optionally exported.
+- ``collect``: a manifest → one ``ContrastCurveReport`` per file, ranked, optionally exported;
+  ``contrast_curves`` → the ``ContrastCurvesResult`` that ``exofop contrast`` shows.
 
 The public names are the ones below; import them from ``exofop_cli.ops.contrast``.
 """
@@ -28,6 +29,7 @@ from .bands import (
     TRICERATOPS_FILTERS,
     WAVELENGTH_RULES,
     BandMapping,
+    band_rows,
     band_table,
     explain_band,
     triceratops_filter_for,
@@ -35,8 +37,10 @@ from .bands import (
 from .cleaning import ENVELOPES, EnvelopeEffect
 from .collect import (
     ContrastCurveReport,
+    ContrastCurvesResult,
     best_contrast_curve,
     collect_contrast_curves,
+    contrast_curves,
     find_contrast_curves,
 )
 from .curve import ContrastCurve
@@ -53,10 +57,13 @@ __all__ = [
     "BandMapping",
     "ContrastCurve",
     "ContrastCurveReport",
+    "ContrastCurvesResult",
     "EnvelopeEffect",
+    "band_rows",
     "band_table",
     "best_contrast_curve",
     "collect_contrast_curves",
+    "contrast_curves",
     "explain_band",
     "find_contrast_curves",
     "load_exofop_contrast_curve_dat",

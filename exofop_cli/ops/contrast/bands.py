@@ -240,6 +240,25 @@ def band_table() -> list[tuple[BandMapping, str]]:
     return [(explain_band(band), where) for band, where in EXOFOP_FILTER_EXAMPLES]
 
 
+def band_rows() -> list[dict[str, Any]]:
+    """The rows ``exofop contrast --bands`` shows: every ``band_table`` mapping, then ``WAVELENGTH_RULES``."""
+    rows: list[dict[str, Any]] = [
+        {**mapping.to_dict(), "triceratops_filter": mapping.triceratops_filter or "refused", "seen": where}
+        for mapping, where in band_table()
+    ]
+    rows += [
+        {
+            "band": f"any other centre {low:g}-{high:g} nm",
+            "triceratops_filter": filt or "refused",
+            "rule": "wavelength",
+            "reason": why,
+            "seen": "",
+        }
+        for low, high, filt, why in WAVELENGTH_RULES
+    ]
+    return rows
+
+
 def check_filt(value: str) -> str:
     """``value`` if it is a TRICERATOPS ``filt`` as such, else ``InvalidInputError``."""
     if value not in TRICERATOPS_FILTERS:

@@ -1,5 +1,9 @@
 """A manifest's contrast curves → one ``ContrastCurveReport`` per file, ranked, optionally exported.
 
+``collect_contrast_curves`` is the function with every knob; ``contrast_curves`` (what
+``ExoFopClient.contrast_curves`` and ``exofop contrast`` use) takes one ``filter`` string and returns the
+reports to show as a ``ContrastCurvesResult``.
+
 Per-file failures are reports with ``error``, files named like curves that are not are reports with
 ``skipped``, a plot-only upload is a report with a note: never an exception, never a silent skip. Only bad
 overrides (a band that maps to nothing, a ``--filter`` for a file that is not a curve) raise, at once.
@@ -175,6 +179,67 @@ def collect_contrast_curves(
         else r
         for r in reports
     ]
+
+
+@dataclass(frozen=True)
+class ContrastCurvesResult:
+    """Result of ``contrast_curves``: the reports to show (file_id order), ranked, exported or not."""
+
+    reports: tuple[ContrastCurveReport, ...]
+    export_dir: Path | None = None
+
+    @property
+    def recommended(self) -> ContrastCurveReport | None:
+        """The recommended curve's report (rank 1), None when no curve loaded."""
+        return best_contrast_curve(self.reports)
+
+    @property
+    def converted(self) -> tuple[ContrastCurveReport, ...]:
+        """Reports of the curves loaded (and exported, when asked) without an error."""
+        return tuple(r for r in self.reports if r.status == "converted")
+
+    @property
+    def failed(self) -> tuple[ContrastCurveReport, ...]:
+        """Reports of the curves that could not be loaded or exported (``error`` says why)."""
+        return tuple(r for r in self.reports if r.status == "failed")
+
+    @property
+    def exported(self) -> tuple[ContrastCurveReport, ...]:
+        """Reports of the curves written to ``export_dir``, best ranked first."""
+        return tuple(sorted((r for r in self.reports if r.exported is not None), key=lambda r: r.rank or 0))
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """JSON-ready rows, one per report (``ContrastCurveReport.to_dict``)."""
+        return [r.to_dict() for r in self.reports]
+
+
+def contrast_curves(
+    manifest_path: str | os.PathLike[str],
+    *,
+    filter: str | None = None,
+    file_filters: Mapping[int, str] | None = None,
+    envelope: str = "conservative",
+    best_only: bool = False,
+    export_dir: str | os.PathLike[str] | None = None,
+) -> ContrastCurvesResult:
+    """``collect_contrast_curves`` with one ``filter`` (a TRICERATOPS filt or a band label) for every curve.
+
+    With ``best_only`` the result holds the recommended curve and the files with a problem (failed, skipped,
+    plot only): the other loaded curves are left out, as they are left out of the export.
+    """
+    band, filt = _override(filter) if filter is not None else (None, None)
+    reports = collect_contrast_curves(
+        manifest_path,
+        export_dir=export_dir,
+        band=band,
+        triceratops_filter=filt,
+        file_filters=file_filters,
+        envelope=envelope,
+        best_only=best_only,
+    )
+    if best_only:
+        reports = [r for r in reports if r.rank == 1 or r.status != "converted"]
+    return ContrastCurvesResult(tuple(reports), Path(export_dir) if export_dir is not None else None)
 
 
 def _report(item: ManifestFile, *, error: str | None = None, **kwargs: Any) -> ContrastCurveReport:

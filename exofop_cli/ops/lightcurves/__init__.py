@@ -16,12 +16,13 @@ A file's way through, one module a step; each imports only modules listed above 
 - ``keep``: which curves to pass when there are more than 7 (``KEEP_RULE``);
 - ``lightcurve``: ``ExternalLightCurve`` and ``load_sg1_lightcurve``, one file through the steps above;
 - ``finding``: which files of a manifest are light curves, or look like one but are not;
-- ``collect``: a manifest → one ``LightCurveReport`` per file, ranked, optionally exported.
+- ``collect``: a manifest → one ``LightCurveReport`` per file, ranked, optionally exported;
+  ``lightcurves`` → the ``LightCurvesResult`` that ``exofop lightcurves`` shows.
 
 The public names are the ones below; import them from ``exofop_cli.ops.lightcurves``.
 """
 
-from .collect import LightCurveReport, collect_lightcurves, find_lightcurves
+from .collect import LightCurveReport, LightCurvesResult, collect_lightcurves, find_lightcurves, lightcurves
 from .detrending import DETRENDS, Detrending
 from .filters import TRICERATOPS_PLUS_FILTERS, triceratops_plus_filter_for
 from .filters import band_from_filename as band_from_filename  # public, though never in __all__
@@ -38,9 +39,11 @@ __all__ = [
     "Detrending",
     "ExternalLightCurve",
     "LightCurveReport",
+    "LightCurvesResult",
     "OutOfTransit",
     "collect_lightcurves",
     "find_lightcurves",
+    "lightcurves",
     "load_sg1_lightcurve",
     "triceratops_plus_filter_for",
 ]

@@ -2,6 +2,8 @@
 
 Bad arguments raise at once (they would fail every file); a file that fails is a report with ``error``, one
 that looks like a light curve but cannot be read as one a report with ``skipped``: never a silent skip.
+``lightcurves`` (what ``ExoFopClient.lightcurves`` and ``exofop lightcurves`` use) returns the reports as a
+``LightCurvesResult``, with the curves to keep for TRICERATOPS+ and the ones to leave out.
 """
 
 from __future__ import annotations
@@ -145,6 +147,68 @@ def collect_lightcurves(
         return reports
     items = {item.path: item for item in files}
     return [_export(items[r.source_path], r, Path(export_dir)) if r.lightcurve else r for r in reports]
+
+
+@dataclass(frozen=True)
+class LightCurvesResult:
+    """Result of ``lightcurves``: one report per file (file_id order), ranked, exported or not."""
+
+    reports: tuple[LightCurveReport, ...]
+    export_dir: Path | None = None
+
+    @property
+    def converted(self) -> tuple[LightCurveReport, ...]:
+        """Reports of the curves loaded (and exported, when asked) without an error."""
+        return tuple(r for r in self.reports if r.status == "converted")
+
+    @property
+    def failed(self) -> tuple[LightCurveReport, ...]:
+        """Reports of the curves that could not be loaded or exported (``error`` says why)."""
+        return tuple(r for r in self.reports if r.status == "failed")
+
+    @property
+    def ranked(self) -> tuple[LightCurveReport, ...]:
+        """The loaded curves in ``KEEP_RULE`` order."""
+        return tuple(sorted((r for r in self.reports if r.rank is not None), key=lambda r: r.rank or 0))
+
+    @property
+    def kept(self) -> tuple[LightCurveReport, ...]:
+        """The curves to pass to TRICERATOPS+ (at most ``MAX_TRICERATOPS_PLUS_FILES``), best first."""
+        return tuple(r for r in self.ranked if r.keep)
+
+    @property
+    def left_out(self) -> tuple[LightCurveReport, ...]:
+        """The loaded curves ranked beyond what TRICERATOPS+ accepts, best first."""
+        return tuple(r for r in self.ranked if not r.keep)
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """JSON-ready rows, one per report (``LightCurveReport.to_dict``)."""
+        return [r.to_dict() for r in self.reports]
+
+
+def lightcurves(
+    manifest_path: str | os.PathLike[str],
+    *,
+    period: float,
+    epoch: float,
+    band: str | None = None,
+    export_dir: str | os.PathLike[str] | None = None,
+    duration_hours: float | None = None,
+    normalize: str | None = None,
+    detrend: str = "none",
+) -> LightCurvesResult:
+    """``collect_lightcurves`` (same arguments, same errors) as a ``LightCurvesResult``."""
+    reports = collect_lightcurves(
+        manifest_path,
+        period=period,
+        epoch=epoch,
+        band=band,
+        export_dir=export_dir,
+        duration_hours=duration_hours,
+        normalize=normalize,
+        detrend=detrend,
+    )
+    return LightCurvesResult(tuple(reports), Path(export_dir) if export_dir is not None else None)
 
 
 def _export(item: ManifestFile, report: LightCurveReport, export_dir: Path) -> LightCurveReport:
