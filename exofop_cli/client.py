@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .frames import RowList
+    from .ops.auth import OnlineState
     from .ops.batch import FetchJob
     from .ops.catalogs import CatalogSelection, CatalogTable
     from .ops.contrast import ContrastCurvesResult
@@ -433,6 +434,13 @@ class ExoFopClient:
         finally:
             progress.transfer_end(label, key, 0, 0)
             progress.star_end(label)
+
+    # -- cache and login ------------------------------------------------------------------------------------
+    def session_state(self) -> tuple[OnlineState, str]:
+        """Ask ExoFOP whether it accepts the session this client sends: (state, what was seen)."""
+        from .ops.auth import check_session
+
+        return check_session(self.remote.http)
 
     # -- fetch ----------------------------------------------------------------------------------------------
     def fetch_many(

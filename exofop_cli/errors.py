@@ -9,7 +9,7 @@ builtins keeps working: ``ValueError`` for bad input, unknown targets and unread
     ExoFopError
     ├── InvalidInputError ............ ValueError: target syntax, regex, duration, numbers       (exit 2)
     │   └── CookieJarError ........... missing, unreadable or malformed cookie jar               (exit 2)
-    ├── TargetNotFoundError .......... ValueError: ExoFOP knows no such star / TOI / name       (exit 4)
+    ├── TargetNotFoundError .......... ValueError: ExoFOP (or the cache) has no such target      (exit 4)
     ├── CacheError ................... OSError: cache folder unwritable, disk full, bad state     (exit 1)
     ├── OfflineError ................. OSError: --offline, and a request would be needed        (exit 6)
     └── RequestError ................. one HTTP exchange failed (carries ``kind`` and ``endpoint``)
@@ -60,13 +60,15 @@ class CookieJarError(InvalidInputError):
 
 
 class TargetNotFoundError(ExoFopError, ValueError):
-    """ExoFOP does not know the requested target."""
+    """ExoFOP (or, with ``where="in the cache"``, the cache) does not know the requested target."""
 
-    def __init__(self, target: str, *, detail: str | None = None) -> None:
-        message = f"target not found on ExoFOP: {target}"
+    def __init__(
+        self, target: str, *, detail: str | None = None, where: str = "on ExoFOP", hint: str | None = None
+    ) -> None:
+        message = f"target not found {where}: {target}"
         if detail:
             message += f" ({detail})"
-        super().__init__(message, hint="check the spelling; try `exofop resolve` with a TIC id")
+        super().__init__(message, hint=hint or "check the spelling; try `exofop resolve` with a TIC id")
         self.target = target
 
 

@@ -3,7 +3,6 @@
 # No `from __future__ import annotations` here: Typer would eval every string annotation on each start
 # (about 5 ms); real annotations are compiled into the .pyc once.
 
-import os
 import sys
 import time
 from typing import Annotated
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .. import config
-from ._app import new_app, options
+from ._app import make_client, new_app, options
 from ._help import examples
 from ._output import emit_json, emit_line, note_line, warn_line
 
@@ -52,21 +51,14 @@ def auth_login(
     ] = False,
 ) -> None:
     """Log in and save the session cookie jar (mode 0600) used by later commands."""
-    from ..ops.auth import check_login_options, check_online, login
+    from ..ops.auth import login
 
     opts = options(ctx)
-    check_online(opts.offline or None)  # before prompting for anything
-    check_login_options(base_url=opts.base_url, timeout_seconds=opts.timeout)
-    password = os.environ.get(config.ENV_PASSWORD) or None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    if username is None:
-        username = typer.prompt("ExoFOP username", err=True)
-    if password is None:
-        password = typer.prompt("ExoFOP password", hide_input=True, err=True)
+    # The library checks offline mode, the base URL and the timeout before it asks for anything.
     result = login(
-        username=username,
-        password=password,
+        username=username if username is not None else _ask_username,
+        password=_read_password_line if password_stdin else None,
+        ask_password=_ask_password,  # when neither --password-stdin nor EXOFOP_PASSWORD gave one
         base_url=opts.base_url,
         timeout_seconds=opts.timeout,
         offline=opts.offline or None,
@@ -82,6 +74,18 @@ def auth_login(
             f"--cookie-jar / {config.ENV_COOKIE_JAR} is set: later commands send {opts.cookie_jar}, "
             "not this session, until it is unset"
         )
+
+
+def _ask_username() -> str:
+    return str(typer.prompt("ExoFOP username", err=True))
+
+
+def _ask_password() -> str:
+    return str(typer.prompt("ExoFOP password", hide_input=True, err=True))
+
+
+def _read_password_line() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @auth_app.command(
@@ -131,12 +135,9 @@ def auth_status(
 
 
 def _check_online(ctx: typer.Context) -> dict[str, str]:
-    """{state, seen} from asking ExoFOP's home page with the jar (``ops.auth.check_session``)."""
-    from ..ops.auth import check_session
-    from ._app import make_client
-
+    """{state, seen} from asking ExoFOP's home page with the jar (``ExoFopClient.session_state``)."""
     with make_client(ctx) as client:
-        state, seen = check_session(client.http)
+        state, seen = client.session_state()
     return {"state": state, "seen": seen}
 
 

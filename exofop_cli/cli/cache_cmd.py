@@ -9,11 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..config import cache_root
 from ._app import new_app, options
-from ._args import JsonOpt, TicOpt, TicsOpt, WideOpt
+from ._args import JsonOpt, TicOpt, TicsOpt, WideOpt, one_target
 from ._complete import complete_target
-from ._errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE
+from ._errors import error_kind, outcome_code, report
 from ._help import examples
 from ._output import (
     Column,
@@ -52,7 +51,10 @@ PruneTargetsArg = Annotated[
 
 
 def _root(ctx: typer.Context) -> Path:
-    return cache_root(options(ctx).cache_dir)
+    """The cache root of this invocation (``--cache-dir``, else ``EXOFOP_CACHE_DIR``, else the platform's)."""
+    from ..ops.maintenance import cache_root_for
+
+    return cache_root_for(options(ctx).cache_dir)
 
 
 @cache_app.command(
@@ -110,15 +112,10 @@ def cache_path(
     tic: TicOpt = None,
 ) -> None:
     """Print the cache folder (or one target's folder)."""
-    from ..ops.maintenance import tic_ids_for
-    from ..store.layout import TargetLayout
+    from ..ops.maintenance import target_folder
 
-    root = _root(ctx)
-    wanted = [*([target] if target is not None else []), *([str(tic)] if tic is not None else [])]
-    if not wanted:
-        emit_line(str(root))
-        return
-    emit_line(str(TargetLayout.for_tic(root, tic_ids_for(root, wanted)[0]).root))
+    wanted = None if target is None and tic is None else one_target(target, tic)
+    emit_line(str(target_folder(_root(ctx), wanted)))
 
 
 @cache_app.command(
@@ -136,25 +133,24 @@ def cache_verify(
 ) -> None:
     """Re-hash cached files against their manifests; name every missing or damaged file."""
     targets = [*(targets or ()), *(str(t) for t in tic or ())]
-    from ..ops.maintenance import tic_ids_for, verify_target
-    from ..store.layout import target_dirs
+    from ..ops.maintenance import verify_cache
 
-    root = _root(ctx)
-    wanted = set(tic_ids_for(root, targets)) if targets else None
-    layouts = [lay for lay in target_dirs(root) if wanted is None or lay.tic_id in wanted]
-    if wanted:
-        for missing in sorted(wanted - {lay.tic_id for lay in layouts}):
-            error_line(f"TIC {missing} is not in the cache")
-    reports = [verify_target(layout) for layout in layouts]
+    result = verify_cache(_root(ctx), targets)
+    for missing in result.missing:
+        report(missing)  # the error table's line and hint (not found: exit 4)
     if as_json:
-        emit_json([r.to_dict() for r in reports])
-    for report in reports:
-        for problem in report.problems:
-            error_line(f"TIC {report.tic_id}: {problem.path}: {problem.problem}")
-        if report.ok:
-            note_line(f"TIC {report.tic_id}: {report.checked} files OK")
-    if any(not r.ok for r in reports) or (wanted and len(layouts) < len(wanted)):
-        raise typer.Exit(EXIT_UNEXPECTED)
+        emit_json([r.to_dict() for r in result.reports])
+    for verified in result.reports:
+        for problem in verified.problems:
+            error_line(f"TIC {verified.tic_id}: {problem.path}: {problem.problem}")
+        if verified.ok:
+            note_line(f"TIC {verified.tic_id}: {verified.checked} files OK")
+    # A damaged file is a cache problem (exit 1), a target not cached is not found (4); both, or either
+    # next to targets that verified, is partial (3).
+    kinds = [*map(error_kind, result.missing), *("cache" for _ in result.damaged)]
+    code = outcome_code(kinds, obtained=any(r.ok for r in result.reports))
+    if code:
+        raise typer.Exit(code)
 
 
 @cache_app.command(
@@ -186,15 +182,10 @@ def cache_prune(
 ) -> None:
     """Delete cached targets (named, older than a duration, or all) and stale partial downloads."""
     targets = [*(targets or ()), *(str(t) for t in tic or ())]
-    from ..ops.maintenance import execute_prune, parse_duration, plan_prune, tic_ids_for
+    from ..errors import InvalidInputError
+    from ..ops.maintenance import execute_prune, plan_prune
 
-    root = _root(ctx)
-    plan = plan_prune(
-        root,
-        tic_ids=tic_ids_for(root, targets) if targets else None,
-        older_than_seconds=parse_duration(older_than) if older_than is not None else None,
-        everything=everything,
-    )
+    plan = plan_prune(_root(ctx), targets=targets, older_than=older_than, everything=everything)
     items = plural(len(plan.items), "item")
     if as_json:
         emit_json({**plan.to_dict(), "dry_run": dry_run})
@@ -222,13 +213,14 @@ def cache_prune(
         return
     if not yes:
         if not sys.stdin.isatty():
-            error_line("refusing to delete without confirmation", hint="add --yes (or use --dry-run to look)")
-            raise typer.Exit(EXIT_USAGE)
+            raise InvalidInputError(
+                "refusing to delete without confirmation", hint="add --yes (or use --dry-run to look)"
+            )
         try:
             confirmed = typer.confirm(f"Delete {items} ({human_bytes(plan.total_bytes)})?", err=True)
         except typer.Abort:  # Ctrl-C or end of input at the prompt: an interruption, not an error
-            error_line("interrupted; nothing deleted")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            note_line("nothing deleted")
+            raise KeyboardInterrupt from None  # the error table's interruption (exit 130)
         if not confirmed:
             note_line("nothing deleted")
             return
@@ -236,5 +228,7 @@ def cache_prune(
     for failure in [*outcome.skipped, *outcome.failed]:
         warn_line(failure)
     note_line(f"deleted {plural(len(outcome.deleted), 'item')}, freed {human_bytes(outcome.freed_bytes)}")
-    if outcome.failed:
-        raise typer.Exit(EXIT_UNEXPECTED)
+    # A folder that could not be deleted is a cache problem (exit 1), partial (3) when others went.
+    code = outcome_code(["cache" for _ in outcome.failed], obtained=bool(outcome.deleted))
+    if code:
+        raise typer.Exit(code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -94,22 +95,35 @@ def check_login_options(*, base_url: str | None, timeout_seconds: float) -> None
 
 def login(
     *,
-    username: str,
-    password: str,
+    username: str | Callable[[], str],
+    password: str | Callable[[], str] | None = None,
+    ask_password: Callable[[], str] | None = None,
     base_url: str | None = None,
     jar_path: str | os.PathLike[str] | None = None,
     timeout_seconds: float = config.DEFAULT_TIMEOUT_SECONDS,
     transport: httpx.BaseTransport | None = None,
     offline: bool | None = None,
 ) -> LoginResult:
-    """Post the login form; save the session as a mode-0600 Netscape jar. ``AuthRequiredError`` if refused."""
+    """Post the login form; save the session as a mode-0600 Netscape jar. ``AuthRequiredError`` if refused.
+
+    Offline mode, the base URL and the timeout are checked before anything is asked for: ``username`` and
+    ``password`` may be callables (a prompt, a read of stdin), called only then. The password is ``password``
+    if given, else ``EXOFOP_PASSWORD``, else what ``ask_password`` (a prompt) returns, asked after the user
+    name; ``password`` is read before the user name, so a piped password comes first.
+    """
     check_online(offline)
     check_login_options(base_url=base_url, timeout_seconds=timeout_seconds)
-    if not username or not password:
+    secret = password() if callable(password) else password
+    if secret is None:
+        secret = os.environ.get(config.ENV_PASSWORD) or None
+    user = username() if callable(username) else username
+    if secret is None and ask_password is not None:
+        secret = ask_password()
+    if not user or not secret:
         raise InvalidInputError("username and password are both required")
     cookies = login_exchange(
-        username=username,
-        password=password,
+        username=user,
+        password=secret,
         base_url=config.base_url(base_url),
         timeout_seconds=timeout_seconds,
         transport=transport,

@@ -12,12 +12,13 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidInputError
+from .. import config
+from ..errors import InvalidInputError, TargetNotFoundError
 from ..store import activity
 from ..store.atomic import is_stale_temp, iter_temp_files, read_json
 from ..store.layout import TargetLayout, target_dirs
@@ -38,6 +39,20 @@ def parse_duration(text: str) -> float:
             f"invalid duration {text!r}", hint="use a number and a unit: 30d, 12h, 2w, 90m or 45s"
         )
     return float(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()]
+
+
+def cache_root_for(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The cache root for a ``--cache-dir`` value (None: ``EXOFOP_CACHE_DIR``, else the platform folder), as
+    ``ExoFopClient`` works it out: the ``cache`` commands read it without building a client."""
+    return config.cache_root(cache_dir)
+
+
+def target_folder(cache_root: Path, target: str | None = None) -> Path:
+    """The folder of a target (resolved offline, as ``tic_ids_for``), or the cache root for None; it may not
+    exist yet (nothing was fetched for it)."""
+    if target is None:
+        return cache_root
+    return TargetLayout.for_tic(cache_root, tic_ids_for(cache_root, [target])[0]).root
 
 
 def _tree_size(path: Path) -> int:
@@ -191,6 +206,39 @@ def verify_target(layout: TargetLayout) -> VerifyReport:
     return VerifyReport(tic_id=layout.tic_id, checked=len(entries), problems=tuple(problems))
 
 
+@dataclass(frozen=True)
+class CacheVerify:
+    """``verify_cache``'s answer: one report per cached target checked, one error per target asked for that has
+    no folder in the cache."""
+
+    reports: tuple[VerifyReport, ...]
+    missing: tuple[TargetNotFoundError, ...] = ()
+
+    @property
+    def damaged(self) -> tuple[VerifyReport, ...]:
+        """Reports that name a missing or altered file."""
+        return tuple(r for r in self.reports if not r.ok)
+
+
+def verify_cache(cache_root: Path, targets: Sequence[str] | None = None) -> CacheVerify:
+    """Verify the named targets (resolved offline, as ``tic_ids_for``), or every cached target for None/empty."""
+    wanted = tic_ids_for(cache_root, list(targets)) if targets else None
+    layouts = [lay for lay in target_dirs(cache_root) if wanted is None or lay.tic_id in wanted]
+    present = {lay.tic_id for lay in layouts}
+    missing = sorted(set(wanted or ()) - present)
+    return CacheVerify(
+        reports=tuple(verify_target(layout) for layout in layouts),
+        missing=tuple(
+            TargetNotFoundError(
+                f"TIC {tic}",
+                where="in the cache",
+                hint=f"`exofop cache ls` lists what is cached; `exofop fetch {tic}` adds it",
+            )
+            for tic in missing
+        ),
+    )
+
+
 def _unreadable_tables(layout: TargetLayout) -> list[VerifyProblem]:
     """Cached file list and summary tables that no longer read as what they are (they carry no hash)."""
     from ..errors import ExoFopError
@@ -302,12 +350,24 @@ class PruneOutcome:
 def plan_prune(
     cache_root: Path,
     *,
+    targets: Sequence[str] | None = None,
+    older_than: str | None = None,
     tic_ids: list[int] | None = None,
     older_than_seconds: float | None = None,
     everything: bool = False,
     now: float | None = None,
 ) -> PrunePlan:
-    """Choose target folders to delete (named TICs, not used for ``older_than``, or all) and stale temp files."""
+    """Choose target folders to delete (named targets, not used for ``older_than``, or all) and stale temp files.
+
+    ``targets`` as users type them (resolved offline, as ``tic_ids_for``) and ``older_than`` as text (``30d``,
+    see ``parse_duration``) are added to ``tic_ids`` and stand for ``older_than_seconds``.
+    """
+    if older_than is not None:
+        if older_than_seconds is not None:
+            raise InvalidInputError("give older_than or older_than_seconds, not both")
+        older_than_seconds = parse_duration(older_than)
+    if targets:
+        tic_ids = [*(tic_ids or ()), *tic_ids_for(cache_root, list(targets))]
     if not everything and not tic_ids and older_than_seconds is None:
         raise InvalidInputError(
             "nothing to prune: name targets, or give --older-than or --all",

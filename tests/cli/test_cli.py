@@ -248,6 +248,27 @@ def test_cache_path(cache_dir: Path) -> None:
     assert result.stdout.strip() == str(cache_dir / "exofop" / "tic_42")
 
 
+def test_cache_path_takes_the_target_once(cache_dir: Path) -> None:
+    result = run(None, cache_dir, "cache", "path", "123", "--tic", "456")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "not both" in result.stderr
+    result = run(None, cache_dir, "cache", "path", "--tic", "456")
+    assert result.exit_code == 0 and result.stdout.strip() == str(cache_dir / "exofop" / "tic_456")
+
+
+def test_cache_verify_of_a_target_not_cached_is_not_found(fake: FakeExoFop, cache_dir: Path) -> None:
+    absent = run(fake, cache_dir, "cache", "verify", "123")
+    assert absent.exit_code == 4, absent.stderr
+    assert absent.stderr.splitlines() == [
+        "error: target not found in the cache: TIC 123",
+        "hint: `exofop cache ls` lists what is cached; `exofop fetch 123` adds it",
+    ]
+    assert run(fake, cache_dir, "cache", "verify", "123", "--json").stdout.strip() == "[]"
+    assert run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Notes").exit_code == 0
+    both = run(fake, cache_dir, "cache", "verify", "123", "--tic", str(DEMO_TIC))
+    assert both.exit_code == 3 and "TIC 123" in both.stderr and "2 files OK" in both.stderr
+
+
 def test_cache_dir_from_environment(fake: FakeExoFop, tmp_path: Path) -> None:
     env_cache = tmp_path / "from-env"
     result = runner.invoke(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from exofop_cli import AuthRequiredError, ExoFopSelectors
+from exofop_cli import AuthRequiredError, ExoFopSelectors, InvalidInputError, OfflineError
 from exofop_cli.cli import app
 from exofop_cli.client import default_cookie_jar_path
 from exofop_cli.ops.auth import login, logout, status
@@ -46,6 +48,63 @@ def test_wrong_password_is_refused(fake: FakeExoFop) -> None:
     assert not default_cookie_jar_path().exists()
 
 
+def _asked(log: list[str], name: str, answer: str) -> Callable[[], str]:
+    def ask() -> str:
+        log.append(name)
+        return answer
+
+    return ask
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [({"offline": True}, OfflineError), ({"timeout_seconds": float("nan")}, InvalidInputError)],
+)
+def test_login_checks_before_asking_for_anything(
+    fake: FakeExoFop, options: dict[str, Any], error: type[Exception]
+) -> None:
+    asked: list[str] = []
+    with pytest.raises(error):
+        login(
+            username=_asked(asked, "user", "observer"),
+            password=_asked(asked, "stdin", "correct horse"),
+            ask_password=_asked(asked, "prompt", "correct horse"),
+            base_url=fake.base_url,
+            **options,
+        )
+    assert asked == [] and fake.requests == []
+
+
+def test_login_password_given_then_environment_then_asked(
+    fake: FakeExoFop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    user = _asked(asked, "user", "observer")
+    login(username=user, ask_password=_asked(asked, "prompt", "correct horse"), base_url=fake.base_url)
+    assert asked == ["user", "prompt"]
+    monkeypatch.setenv("EXOFOP_PASSWORD", "correct horse")
+    asked.clear()
+    login(username=user, ask_password=_asked(asked, "prompt", "wrong"), base_url=fake.base_url)
+    assert asked == ["user"]  # the environment's password: nothing to ask
+    asked.clear()
+    with pytest.raises(AuthRequiredError):  # a password given (a piped one) wins over the environment
+        login(username=user, password=_asked(asked, "stdin", "wrong"), base_url=fake.base_url)
+    assert asked == ["stdin", "user"]  # read first, as `--password-stdin` without `-u` always did
+    monkeypatch.delenv("EXOFOP_PASSWORD")
+    with pytest.raises(InvalidInputError, match="both required"):
+        login(username="observer", base_url=fake.base_url)
+
+
+def test_client_session_state(fake: FakeExoFop, cache_dir: Path) -> None:
+    with make_client(fake, cache_dir, use_saved_login=False) as client:
+        assert client.session_state()[0] == "anonymous"
+    login(username="observer", password="correct horse", base_url=fake.base_url)
+    with make_client(fake, cache_dir) as client:
+        assert client.session_state() == ("valid", "the home page shows Logout")
+        fake.expire_sessions()
+        assert client.session_state()[0] == "expired"
+
+
 def test_cli_login_status_logout(fake: FakeExoFop) -> None:
     env = {"EXOFOP_USERNAME": "observer"}
     result = runner.invoke(
@@ -63,6 +122,15 @@ def test_cli_login_status_logout(fake: FakeExoFop) -> None:
     assert "fake-session" not in shown.stdout  # never the cookie value
     assert runner.invoke(app, ["auth", "logout"]).exit_code == 0
     assert json.loads(runner.invoke(app, ["auth", "status", "--json"]).stdout)["exists"] is False
+
+
+def test_cli_login_password_from_the_environment_asks_nothing(fake: FakeExoFop) -> None:
+    env = {"EXOFOP_USERNAME": "observer", "EXOFOP_PASSWORD": "correct horse"}
+    result = runner.invoke(app, ["--base-url", fake.base_url, "auth", "login"], env=env, input="")
+    assert result.exit_code == 0, result.stderr
+    assert "ExoFOP password" not in result.stderr and "logged in" in result.stderr
+    offline = runner.invoke(app, ["--offline", "auth", "login"], env={}, input="")
+    assert offline.exit_code == 6 and "ExoFOP username" not in offline.stderr  # refused before a prompt
 
 
 def test_cli_login_wrong_password_exit_5(fake: FakeExoFop) -> None:

@@ -10,16 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from exofop_cli.errors import InvalidInputError
+from exofop_cli.errors import InvalidInputError, TargetNotFoundError
 from exofop_cli.models import ExoFopTarget
 from exofop_cli.ops.maintenance import (
     PruneItem,
     PrunePlan,
+    cache_root_for,
     execute_prune,
     parse_duration,
     plan_prune,
     scan_cache,
+    target_folder,
     tic_ids_for,
+    verify_cache,
     verify_target,
 )
 from exofop_cli.store.atomic import STALE_TEMP_SECONDS, temp_path_for
@@ -139,6 +142,23 @@ def test_older_than_combined_with_names(cache: Path) -> None:
     assert [
         i.tic_id for i in plan_prune(cache, tic_ids=[1, 2], older_than_seconds=30 * DAY, now=NOW).items
     ] == [1]
+
+
+def test_plan_takes_targets_and_durations_as_typed(cache: Path) -> None:
+    ResolutionCache(cache).put(["toi:1262"], ExoFopTarget(tic_id=2))
+    assert [i.tic_id for i in plan_prune(cache, targets=["TOI-1262", "TIC 3"], now=NOW).items] == [2, 3]
+    assert plan_prune(cache, older_than="30d", now=NOW) == plan_prune(
+        cache, older_than_seconds=30 * DAY, now=NOW
+    )
+    assert [i.tic_id for i in plan_prune(cache, targets=["1"], tic_ids=[3], now=NOW).items] == [1, 3]
+    with pytest.raises(InvalidInputError, match="invalid duration"):
+        plan_prune(cache, older_than="soon", now=NOW)
+    with pytest.raises(InvalidInputError, match="not both"):
+        plan_prune(cache, older_than="30d", older_than_seconds=1.0, now=NOW)
+    with pytest.raises(InvalidInputError, match="nothing to prune"):
+        plan_prune(cache, targets=[], now=NOW)
+    with pytest.raises(InvalidInputError, match="not one target in the cache"):
+        plan_prune(cache, targets=["TOI-9999"], now=NOW)
 
 
 def test_planning_deletes_nothing(cache: Path) -> None:
@@ -284,6 +304,21 @@ def test_tic_ids_for_names_that_cache_ls_shows(cache: Path) -> None:
         tic_ids_for(cache, ["TOI-1262.03"])
 
 
+def test_target_folder(cache: Path) -> None:
+    ResolutionCache(cache).put(["toi:1262"], ExoFopTarget(tic_id=365938305))
+    assert target_folder(cache) == cache
+    assert target_folder(cache, "TIC 2") == cache / "tic_2"
+    assert target_folder(cache, "TOI-1262") == cache / "tic_365938305"  # named, though not fetched
+    with pytest.raises(InvalidInputError, match="not one target in the cache"):
+        target_folder(cache, "TOI-9999")
+
+
+def test_cache_root_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXOFOP_CACHE_DIR", str(tmp_path / "env"))
+    assert cache_root_for(tmp_path / "given") == tmp_path / "given" / "exofop"
+    assert cache_root_for(None) == tmp_path / "env" / "exofop"
+
+
 # -- scan and verify ----------------------------------------------------------------------------------
 def _verified_target(root: Path) -> TargetLayout:
     layout = TargetLayout.for_tic(root, 9)
@@ -311,6 +346,26 @@ def _verified_target(root: Path) -> TargetLayout:
 def test_verify_ok(tmp_path: Path) -> None:
     report = verify_target(_verified_target(tmp_path))
     assert report.to_dict() == {"tic_id": 9, "checked": 2, "ok": True, "problems": []}
+
+
+def test_verify_cache_names_targets_not_cached(tmp_path: Path) -> None:
+    _verified_target(tmp_path)
+    everything = verify_cache(tmp_path)
+    assert [r.tic_id for r in everything.reports] == [9] and everything.missing == ()
+    assert verify_cache(tmp_path, []) == everything
+    asked = verify_cache(tmp_path, ["TIC 9", "123", "7"])
+    assert [r.tic_id for r in asked.reports] == [9] and asked.damaged == ()
+    assert [e.target for e in asked.missing] == ["TIC 7", "TIC 123"]
+    (error,) = verify_cache(tmp_path, ["123"]).missing
+    assert isinstance(error, TargetNotFoundError)
+    assert str(error) == "target not found in the cache: TIC 123" and error.hint and "cache ls" in error.hint
+
+
+def test_verify_cache_damaged(tmp_path: Path) -> None:
+    layout = _verified_target(tmp_path)
+    (layout.files_dir / "2_b.txt").write_bytes(b"BB")
+    result = verify_cache(tmp_path, ["9"])
+    assert result.missing == () and [r.tic_id for r in result.damaged] == [9]
 
 
 def test_verify_names_every_problem(tmp_path: Path) -> None:
