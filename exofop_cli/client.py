@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import config
 from .errors import ExoFopError, InvalidInputError
@@ -443,15 +443,28 @@ class ExoFopClient:
         return check_session(self.remote.http)
 
     # -- fetch ----------------------------------------------------------------------------------------------
+    # fetch, fetch_many and the plans take the same keywords (FetchRequest's fields), spelled out so that a
+    # misspelt one is a TypeError naming it at the call, as with every other method.
     def fetch_many(
-        self, targets: Sequence[str | int], **options: Any
+        self,
+        targets: Sequence[str | int],
+        *,
+        selectors: ExoFopSelectors | None = None,
+        include_summaries: bool = True,
+        force_refresh: bool = False,
+        force_download: bool = False,
+        verify: bool = False,
+        archive: str | None = "auto",
+        to: str | os.PathLike[str] | None = None,
     ) -> list[ExoFopFetchResult | ExoFopError]:
         """Fetch several targets, overlapped (``jobs`` requests at most in all); one outcome per target.
 
         Targets naming the same star are fetched once (they share the outcome); a target that fails is
-        returned as its error and the others go on; a full disk (``CacheError``) stops everything.
+        returned as its error and the others go on; a full disk (``CacheError``) stops everything. The
+        keywords are ``fetch``'s.
         """
-        return self._job(**options).many(targets)
+        job = self._job(selectors, include_summaries, force_refresh, force_download, verify, archive, to)
+        return job.many(targets)
 
     def fetch(
         self,
@@ -475,32 +488,66 @@ class ExoFopClient:
         Per-item failures end up in ``result.errors`` (and the manifest); failures that leave nothing to do
         (no file list, unknown target) raise.
         """
-        return self._job(
+        job = self._job(selectors, include_summaries, force_refresh, force_download, verify, archive, to)
+        return job.one(target)
+
+    def plan_fetch(
+        self,
+        *,
+        target: str | int,
+        selectors: ExoFopSelectors | None = None,
+        include_summaries: bool = True,
+        force_refresh: bool = False,
+        force_download: bool = False,
+        verify: bool = False,
+        archive: str | None = "auto",
+        to: str | os.PathLike[str] | None = None,
+    ) -> FetchPlan:
+        """What ``fetch`` with the same keywords would do, without downloading or writing anything."""
+        job = self._job(selectors, include_summaries, force_refresh, force_download, verify, archive, to)
+        outcome = job.plan([target])[0]
+        if isinstance(outcome, ExoFopError):
+            raise outcome
+        return outcome
+
+    def plan_fetch_many(
+        self,
+        targets: Sequence[str | int],
+        *,
+        selectors: ExoFopSelectors | None = None,
+        include_summaries: bool = True,
+        force_refresh: bool = False,
+        force_download: bool = False,
+        verify: bool = False,
+        archive: str | None = "auto",
+        to: str | os.PathLike[str] | None = None,
+    ) -> list[FetchPlan | ExoFopError]:
+        """``plan_fetch`` for several targets (side by side); a target that fails is returned as its error."""
+        job = self._job(selectors, include_summaries, force_refresh, force_download, verify, archive, to)
+        return job.plan(targets)
+
+    def _job(
+        self,
+        selectors: ExoFopSelectors | None,
+        include_summaries: bool,
+        force_refresh: bool,
+        force_download: bool,
+        verify: bool,
+        archive: str | None,
+        to: str | os.PathLike[str] | None,
+    ) -> FetchJob:
+        from .ops.batch import FetchJob, FetchRequest
+
+        request = FetchRequest(
             selectors=selectors,
             include_summaries=include_summaries,
             force_refresh=force_refresh,
             force_download=force_download,
             verify=verify,
             archive=archive,
-            to=to,
-        ).one(target)
-
-    def plan_fetch(self, *, target: str | int, **options: Any) -> FetchPlan:
-        """What ``fetch`` with the same options would do, without downloading or writing anything."""
-        outcome = self._job(**options).plan([target])[0]
-        if isinstance(outcome, ExoFopError):
-            raise outcome
-        return outcome
-
-    def plan_fetch_many(self, targets: Sequence[str | int], **options: Any) -> list[FetchPlan | ExoFopError]:
-        """``plan_fetch`` for several targets (side by side); a target that fails is returned as its error."""
-        return self._job(**options).plan(targets)
-
-    def _job(self, *, to: str | os.PathLike[str] | None = None, **options: Any) -> FetchJob:
-        from .ops.batch import FetchJob, FetchRequest
-
-        if to is not None:
-            options["to"] = Path(os.path.abspath(to))  # results name it as they name the cache: absolute
+            # Results name it as they name the cache: absolute.
+            to=None if to is None else Path(os.path.abspath(to)),
+        )
         return FetchJob(
             remote=self.remote,
             cache=self.cache,
@@ -508,7 +555,7 @@ class ExoFopClient:
             jobs=self.jobs,
             progress=self.progress,
             notices=self.notices,
-            request=FetchRequest(**options),
+            request=request,
         )
 
 
