@@ -119,6 +119,7 @@ FULL_FETCH = [
     "exofop_cli.remote.tables",
     "exofop_cli.remote.http",
     "exofop_cli.remote.verdicts",
+    "exofop_cli.remote.streams",
     "csv",
 ]
 

@@ -37,9 +37,10 @@ from ..remote import endpoints
 from ..targets import parse_target
 
 if TYPE_CHECKING:
-    from ..remote.http import HttpSession, Probe
+    from ..remote.http import HttpSession
     from ..remote.probes import AddressResolver
     from ..remote.service import ExoFopRemote
+    from ..remote.streams import Probe
     from ..remote.tables import Table
 
 Status = Literal["PASS", "WARN", "FAIL"]
@@ -451,7 +452,7 @@ def _check_get_file(doc: _Doctor) -> None:
                 name, "FAIL", expected, f"a message for file {file_id}: {refusal.text!r}", started, probe.url
             )
             return
-        from ..remote.http import filename_from_disposition
+        from ..remote.streams import filename_from_disposition
 
         served = filename_from_disposition(probe.header("content-disposition"))
         length = probe.header("content-length")

@@ -26,8 +26,8 @@ from .results import issue_from
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from ..remote.http import Saved
     from ..remote.service import ExoFopRemote
+    from ..remote.streams import Saved
     from ..store.layout import TargetLayout
 
 T = TypeVar("T")

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from ..targets import TargetQuery
     from .answers import Overview
     from .cookies import CookieJar
-    from .http import HttpSession, Saved, Sink
+    from .http import HttpSession
+    from .streams import Saved, Sink
 
 
 class ExoFopRemote:
