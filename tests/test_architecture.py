@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "exofop_cli.frames": 0,
     "exofop_cli.targets": 0,
     "exofop_cli.progress": 0,
+    "exofop_cli.units": 0,
     # 1 remote, 2 store, 3 operations: whole subpackages
     "exofop_cli.remote": 1,
     "exofop_cli.store": 2,

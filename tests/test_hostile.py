@@ -881,7 +881,7 @@ def test_prune_skips_a_star_a_live_fetch_is_using(big: FakeExoFop, cache_dir: Pa
 
 
 def test_a_stale_marker_does_not_keep_a_star(fake: FakeExoFop, cache_dir: Path) -> None:
-    from exofop_cli.store.atomic import _HOST
+    from exofop_cli.store.atomic import HOST
 
     assert run_cli(fake, cache_dir, "fetch", str(DEMO_TIC), "--regex", "NEID").exit_code == 0
     active = cache_dir / "exofop" / f"tic_{DEMO_TIC}" / ".state" / "active"
@@ -889,7 +889,7 @@ def test_a_stale_marker_does_not_keep_a_star(fake: FakeExoFop, cache_dir: Path) 
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
     )
-    (active / "here").write_text(json.dumps({"host": _HOST, "pid": int(dead.stdout), "since": time.time()}))
+    (active / "here").write_text(json.dumps({"host": HOST, "pid": int(dead.stdout), "since": time.time()}))
     aged(
         active / "there", minutes=20, content=json.dumps({"host": "elsewhere", "pid": 1, "since": 0}).encode()
     )

@@ -112,16 +112,6 @@ def emit_line(text: str) -> None:
     sys.stdout.write(clean(text) + "\n")
 
 
-def human_bytes(n: int | float) -> str:
-    """1536 → ``1.5 KiB``: binary units everywhere (like ``ls -lh`` and ``du -h``), one convention."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"  # pragma: no cover
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""

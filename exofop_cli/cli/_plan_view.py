@@ -3,8 +3,9 @@
 from pathlib import Path
 from typing import Any
 
+from ..units import human_bytes
 from ._errors import EXIT_OK, combine_codes, error_dict, report
-from ._output import Column, emit_json, emit_rows, human_bytes, is_quiet, note_line, plural, warn_line
+from ._output import Column, emit_json, emit_rows, is_quiet, note_line, plural, warn_line
 
 # The file name stays whole; the action is what the user asked for; the rest gives way on a narrow terminal.
 PLAN_COLUMNS = [

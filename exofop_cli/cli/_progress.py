@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from ..progress import NullProgress, ProgressListener
-from ._output import clean, human_bytes
+from ..units import human_bytes
+from ._output import clean
 
 # Transfers at least this large (or of unknown size) get a row of their own while in flight.
 BAR_AFTER_BYTES = 4 << 20

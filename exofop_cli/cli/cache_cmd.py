@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..units import human_bytes
 from ._app import new_app, options
 from ._args import JsonOpt, TicOpt, TicsOpt, WideOpt, one_target
 from ._complete import complete_target
@@ -20,7 +21,6 @@ from ._output import (
     emit_line,
     emit_rows,
     error_line,
-    human_bytes,
     note_line,
     plural,
     warn_line,

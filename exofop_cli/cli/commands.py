@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import config
+from ..units import human_bytes
 from ._app import command_app, make_client
 from ._args import (
     InstrumentOpt,
@@ -40,7 +41,6 @@ from ._output import (
     emit_rows,
     error_line,
     hint_line,
-    human_bytes,
     is_quiet,
     note_line,
     plural,

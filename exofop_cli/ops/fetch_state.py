@@ -109,11 +109,3 @@ def known_refusals(
     if options.refresh or options.force:
         return {}
     return refusals.remembered_refusals(layout, manifest, session=session)
-
-
-def any_entry(folder: Path) -> bool:
-    """True when ``folder`` holds anything (False when it cannot be read)."""
-    try:
-        return any(folder.iterdir())
-    except OSError:
-        return False

@@ -29,12 +29,12 @@ from ..models import ExoFopFetchResult, ExoFopFileRow, ExoFopTarget
 from ..progress import NullProgress, ProgressListener
 from ..remote import endpoints
 from ..store import activity, refusals, warm
-from ..store.atomic import ensure_dir, read_json, real_dir, remove_stale_temps, touch
+from ..store.atomic import ensure_dir, has_entries, read_json, real_dir, remove_stale_temps, touch
 from ..store.manifest import ManifestInputs, converge_manifest
 from ..targets import sorted_tois
 from . import browse
 from .fetch_files import FileDownloads
-from .fetch_state import FetchOptions, Run, any_entry, known_refusals
+from .fetch_state import FetchOptions, Run, known_refusals
 from .plan import (
     OBSERVATION_KINDS,
     empty_selection_note,
@@ -196,7 +196,7 @@ class Fetcher(FileDownloads):
             run.overview = self._submit(self.remote.overview, store.tic_id)
         if options.refresh or not store.has_filelist():
             run.filelist = self._submit(browse.fetch_filelist, store, self.remote)
-        cached_anything = store.has_filelist() or any_entry(store.layout.records_dir)
+        cached_anything = store.has_filelist() or has_entries(store.layout.records_dir)
         if speculate_archive(options.archive, selectors=options.selectors, cached_anything=cached_anything):
             run.archive = self._submit(self._archive_file, run, "zip")
         for kind in options.summary_kinds():

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import config
 from ..errors import InvalidInputError, TargetNotFoundError
 from ..store import activity
-from ..store.atomic import is_stale_temp, iter_temp_files, read_json
+from ..store.atomic import has_entries, is_stale_temp, iter_temp_files, read_json
 from ..store.layout import TargetLayout, target_dirs
 
 if TYPE_CHECKING:
@@ -162,8 +162,8 @@ def verify_target(layout: TargetLayout) -> VerifyReport:
 
     if (
         not layout.manifest.exists()
-        and not _any_entry(layout.files_dir)
-        and not _any_entry(layout.records_dir)
+        and not has_entries(layout.files_dir)
+        and not has_entries(layout.records_dir)
     ):
         # Only listed (`exofop ls`, `summaries`), never fetched: nothing was promised, nothing to check.
         return VerifyReport(tic_id=layout.tic_id, checked=0, problems=tuple(_unreadable_tables(layout)))
@@ -267,13 +267,6 @@ def _unreadable_tables(layout: TargetLayout) -> list[VerifyProblem]:
                 VerifyProblem(rel, None, f"unreadable ({exc}); `exofop fetch --refresh` renews it")
             )
     return problems
-
-
-def _any_entry(folder: Path) -> bool:
-    try:
-        return any(folder.iterdir())
-    except OSError:
-        return False
 
 
 def _manifest_target(manifest: dict[str, Any], tic_id: int) -> ExoFopTarget:

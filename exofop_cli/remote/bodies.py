@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import config
 from ..errors import InvalidResponseError, NetworkError, RequestError
+from ..units import human_bytes
 
 if TYPE_CHECKING:
     import httpx
@@ -39,15 +40,6 @@ class Retryable(Exception):
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
-
-
-def human_size(n: float) -> str:
-    """1536 → ``1.5 KiB`` (binary units, as everywhere in exofop)."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{int(n)} B" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"  # pragma: no cover
 
 
 def encodings(response: httpx.Response) -> list[str]:
@@ -201,16 +193,16 @@ class BodyReader:
         ):
             raise InvalidResponseError(
                 f"ExoFOP sent {self.what} compressed more than {config.MAX_DECOMPRESSION_RATIO}:1 "
-                f"({human_size(self.wire)} inflating past {human_size(self.decoded)}): refused as a "
+                f"({human_bytes(self.wire)} inflating past {human_bytes(self.decoded)}): refused as a "
                 "decompression bomb; nothing was saved",
                 endpoint=self.endpoint,
             )
 
     def _too_large(self, size: int) -> InvalidResponseError:
-        limit = human_size(self.max_bytes)
+        limit = human_bytes(self.max_bytes)
         limit = f"the {self.limit_name} limit of {limit}" if self.limit_name else f"the {limit} limit"
         return InvalidResponseError(
-            f"{self.what} is larger than {limit} (at least {human_size(size)}); nothing was saved",
+            f"{self.what} is larger than {limit} (at least {human_bytes(size)}); nothing was saved",
             endpoint=self.endpoint,
             hint=self.limit_hint,
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CacheError
-from .atomic import _HOST, STALE_TEMP_SECONDS, _pid_alive, atomic_write_bytes, real_dir
+from .atomic import HOST, STALE_TEMP_SECONDS, atomic_write_bytes, pid_alive, real_dir
 from .layout import TargetLayout
 
 # A live fetch touches its marker at most this often (on progress), well within the staleness limit.
@@ -69,8 +69,8 @@ def _folder(layout: TargetLayout) -> Path:
 def mark(layout: TargetLayout) -> Marker | None:
     """Leave this process's marker in a star's folder (None when it cannot be written: it is advice only)."""
     folder = _folder(layout)
-    path = folder / f"{_HOST}.{os.getpid()}.{os.urandom(4).hex()}"
-    data = {"host": _HOST, "pid": os.getpid(), "since": time.time()}
+    path = folder / f"{HOST}.{os.getpid()}.{os.urandom(4).hex()}"
+    data = {"host": HOST, "pid": os.getpid(), "since": time.time()}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, json.dumps(data).encode())
@@ -91,8 +91,8 @@ def live(layout: TargetLayout, *, now: float | None = None) -> list[Activity]:
         activity = _read(entry)
         if activity is None:
             continue
-        if activity.host == _HOST:
-            alive = _pid_alive(activity.pid)
+        if activity.host == HOST:
+            alive = pid_alive(activity.pid)
         else:
             try:
                 alive = when - entry.stat().st_mtime <= STALE_TEMP_SECONDS
@@ -122,6 +122,6 @@ def _sweep(layout: TargetLayout) -> None:
     """Remove markers this host's dead processes left (a killed fetch)."""
     for entry in _entries(_folder(layout)):
         activity = _read(entry)
-        if activity is not None and activity.host == _HOST and not _pid_alive(activity.pid):
+        if activity is not None and activity.host == HOST and not pid_alive(activity.pid):
             with contextlib.suppress(OSError):
                 entry.unlink()

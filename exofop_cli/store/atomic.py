@@ -36,7 +36,7 @@ def _hostname() -> str:
     return "".join(c if c.isalnum() else "-" for c in name)[:32] or "host"
 
 
-_HOST = _hostname()
+HOST = _hostname()
 
 
 def cache_error(exc: OSError, folder: Path) -> CacheError:
@@ -65,7 +65,7 @@ def temp_path_for(final: Path) -> Path:
     token = os.urandom(4).hex()  # not `secrets`: its import (random, base64...) slows every start
     # Cut by bytes, not characters: 80 non-ASCII characters could push the name past NAME_MAX (255 bytes).
     stem = final.name.encode()[:80].decode(errors="ignore")
-    return final.with_name(f".{stem}.{_HOST}.{os.getpid()}.{token}{TEMP_SUFFIX}")
+    return final.with_name(f".{stem}.{HOST}.{os.getpid()}.{token}{TEMP_SUFFIX}")
 
 
 # Past this size a file is written and hashed by two helper threads while the caller keeps receiving (see
@@ -359,7 +359,7 @@ def touch(path: Path) -> None:
         os.utime(path)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -388,7 +388,7 @@ def is_stale_temp(path: Path, *, now: float | None = None) -> bool:
     if match is None:
         return False
     host, pid = match.group(2), match.group(3)
-    if host == _HOST and not _pid_alive(int(pid)):
+    if host == HOST and not pid_alive(int(pid)):
         return True
     try:
         age = (now or time.time()) - path.lstat().st_mtime
@@ -439,3 +439,11 @@ def remove_stale_temps(folders: Iterable[Path]) -> list[Path]:
                     path.unlink()
                     removed.append(path)
     return removed
+
+
+def has_entries(folder: Path) -> bool:
+    """True when ``folder`` holds anything (False when it is missing or cannot be read)."""
+    try:
+        return any(folder.iterdir())
+    except OSError:
+        return False
