@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import config
 from .errors import ExoFopError, InvalidInputError
 from .models import ExoFopFetchResult, ExoFopFileRow, ExoFopSelectors, ExoFopTarget
-from .progress import NullProgress, ProgressListener
+from .progress import NullProgress, ProgressListener, single_transfer
 from .remote.service import ExoFopRemote
 from .store.cache import CacheStore
 
@@ -325,22 +325,17 @@ class ExoFopClient:
         from .ops.catalogs import load_catalog
         from .store.catalogs import CatalogStore
 
-        progress, label = self.progress, endpoints_description(kind)
-        progress.stars(1)
-        progress.star_begin(label, 0)
-        try:
+        label = endpoints_description(kind)
+        with single_transfer(self.progress, label, label) as (on_start, on_bytes):
             return load_catalog(
                 kind,
                 store=CatalogStore(self.cache_root),
                 remote=self.remote,
                 max_age=max_age,
                 refresh=refresh,
-                on_start=lambda size: progress.transfer_begin(label, label, size),
-                on_bytes=lambda n: progress.transfer_bytes(label, label, n),
+                on_start=on_start,
+                on_bytes=on_bytes,
             )
-        finally:
-            progress.transfer_end(label, label, 0, 0)
-            progress.star_end(label)
 
     # -- doctor ---------------------------------------------------------------------------------------------
     def doctor(
@@ -418,22 +413,10 @@ class ExoFopClient:
         """The whole-star archive (``download_files_zip.php``, or ``fmt="tar"``) under ``archives/``."""
         from .ops.archive import download_archive
 
-        label, key = f"TIC {tic_id}", f"the {fmt} archive"
-        progress = self.progress
-        progress.stars(1)
-        progress.star_begin(label, 0)
-        try:
+        with single_transfer(self.progress, f"TIC {tic_id}", f"the {fmt} archive") as (on_start, on_bytes):
             return download_archive(
-                self.remote,
-                self.layout(tic_id),
-                fmt=fmt,
-                force=force,
-                on_start=lambda size: progress.transfer_begin(label, key, size),
-                on_bytes=lambda n: progress.transfer_bytes(label, key, n),
+                self.remote, self.layout(tic_id), fmt=fmt, force=force, on_start=on_start, on_bytes=on_bytes
             )
-        finally:
-            progress.transfer_end(label, key, 0, 0)
-            progress.star_end(label)
 
     # -- cache and login ------------------------------------------------------------------------------------
     def session_state(self) -> tuple[OnlineState, str]:

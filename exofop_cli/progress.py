@@ -7,6 +7,8 @@ Calls come from worker threads, for several stars at once; a retried transfer be
 were taken back (a negative count).
 """
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 
@@ -52,3 +54,24 @@ class NullProgress:
 
     def star_end(self, star: str) -> None:
         """Ignore."""
+
+
+@contextlib.contextmanager
+def single_transfer(
+    progress: ProgressListener, star: str, key: str
+) -> Iterator[tuple[Callable[[int | None], None], Callable[[int], None]]]:
+    """Report one transfer that is the whole job (a catalogue, a star's archive) as a star of its own.
+
+    Yields the ``on_start``/``on_bytes`` callbacks to pass to the download; the transfer and the star end
+    however the block ends.
+    """
+    progress.stars(1)
+    progress.star_begin(star, 0)
+    try:
+        yield (
+            lambda size: progress.transfer_begin(star, key, size),
+            lambda n: progress.transfer_bytes(star, key, n),
+        )
+    finally:
+        progress.transfer_end(star, key, 0, 0)
+        progress.star_end(star)
