@@ -394,3 +394,17 @@ def test_refusals_in_an_earlier_builds_refused_json_are_kept(client: ExoFopClien
     assert [e.file_id for e in result.errors] == [1010]
     assert not [r for r in fake.requests if r.query == "id=1010"]  # not asked for again
     assert not legacy.exists() and (layout.refused_dir / "1010.json").is_file()
+
+
+def test_a_failed_offline_lookup_leaves_no_star_folder(fake: FakeExoFop, cache_dir: Path) -> None:
+    """`exofop --offline fetch 5555` / `ls 12345` with nothing cached: an error, and `cache ls` stays empty."""
+    from exofop_cli import OfflineError
+
+    with make_client(fake, cache_dir, offline=True) as offline:
+        with pytest.raises(OfflineError):
+            offline.fetch(target="5555")
+        with pytest.raises(OfflineError):
+            offline.list_files("12345")
+    root = cache_dir / "exofop"
+    assert not root.exists() or [p.name for p in root.iterdir()] == []
+    assert fake.requests == []

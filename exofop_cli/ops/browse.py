@@ -58,6 +58,7 @@ def file_list(
         return fetch_filelist(store, remote)
     except (RequestError, OfflineError) as exc:
         if cached is None:
+            store.forget_if_unknown()  # nothing was had: leave no empty folder for `cache ls` to list
             raise
         rows, warnings = cached
         return rows, [f"could not refresh the file list ({exc}); using the cached copy", *warnings]

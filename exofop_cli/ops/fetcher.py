@@ -145,6 +145,14 @@ class Fetcher(FileDownloads):
             if warm_key is not None:
                 self._record_warm(run, warm_key, result, manifest, filelist_warnings)
             return result
+        except OfflineError:
+            # Offline with nothing cached for this star: leave no folder behind for `cache ls` to list
+            # (forget_if_unknown keeps everything once the star has a file list, files or a manifest).
+            if run.marker is not None:
+                run.marker.remove()  # first: only empty folders are removed
+                run.marker = None
+            run.store.forget_if_unknown()
+            raise
         finally:
             self._discard_unused_archive(run)
             if run.marker is not None:
