@@ -420,10 +420,27 @@ class ExoFopClient:
 
     # -- cache and login ------------------------------------------------------------------------------------
     def session_state(self) -> tuple[OnlineState, str]:
-        """Ask ExoFOP whether it accepts the session this client sends: (state, what was seen)."""
+        """Ask ExoFOP whether it accepts the session this client sends: (state, what was seen).
+
+        An answer that is not ExoFOP's home page is an error (``NotExoFopError`` for a 404, else
+        ``InvalidResponseError``), never a state: a check that could not be made must not read as one.
+        """
         from .ops.auth import check_session
 
-        return check_session(self.remote.http)
+        state, seen = check_session(self.remote.http)
+        if state == "unknown":
+            from .errors import InvalidResponseError, NotExoFopError
+
+            if seen.startswith(("HTTP 404", "HTTP 410")):
+                raise NotExoFopError(
+                    f"the server at {self.base_url} does not look like ExoFOP: it answered {seen} for "
+                    "index.php, ExoFOP's home page; the session could not be checked",
+                    endpoint="index.php",
+                )
+            raise InvalidResponseError(
+                f"ExoFOP's home page answered {seen}: the session could not be checked", endpoint="index.php"
+            )
+        return state, seen
 
     # -- fetch ----------------------------------------------------------------------------------------------
     # fetch, fetch_many and the plans take the same keywords (FetchRequest's fields), spelled out so that a

@@ -77,11 +77,23 @@ def auth_login(
 
 
 def _ask_username() -> str:
-    return str(typer.prompt("ExoFOP username", err=True))
+    return _ask("ExoFOP username", hide=False, ways="--username NAME or EXOFOP_USERNAME")
 
 
 def _ask_password() -> str:
-    return str(typer.prompt("ExoFOP password", hide_input=True, err=True))
+    return _ask("ExoFOP password", hide=True, ways="--password-stdin or EXOFOP_PASSWORD")
+
+
+def _ask(what: str, *, hide: bool, ways: str) -> str:
+    """Prompt on a terminal; from a pipe, read a line, and when there is none say how to give it (exit 2)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(what, hide_input=hide, err=True))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line.strip():
+        from ..errors import InvalidInputError
+
+        raise InvalidInputError(f"no {what} given, and stdin is not a terminal to ask on", hint=f"use {ways}")
+    return line
 
 
 def _read_password_line() -> str:
@@ -110,9 +122,9 @@ def auth_status(
     for warning in info.warnings:
         warn_line(warning)
     data = info.to_dict()
-    if check:
-        data["online"] = _check_online(ctx) if info.exists else None
     if as_json:
+        if check:  # asked before anything is printed: a check that fails leaves stdout empty
+            data["online"] = _check_online(ctx) if info.exists else None
         emit_json(data)
         return
     expires = data["expires"]
@@ -130,8 +142,9 @@ def auth_status(
             emit_line(
                 f"expires\t{expires or 'unknown (browser-session cookie; ExoFOP sessions last ~7 days)'}"
             )
-    if data.get("online"):
-        emit_line(f"online\t{data['online']['state']}: {data['online']['seen']}")
+    if check and info.exists:  # after the local lines: they stand even when ExoFOP cannot be asked
+        online = _check_online(ctx)
+        emit_line(f"online\t{online['state']}: {online['seen']}")
 
 
 def _check_online(ctx: typer.Context) -> dict[str, str]:

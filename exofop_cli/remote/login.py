@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from .. import config
-from ..errors import AuthRequiredError, NetworkError, ServerError
+from ..errors import AuthRequiredError, NetworkError, NotExoFopError, ServerError
 from . import endpoints
 from .cookies import SESSION_COOKIE, Cookie, sendable
 
@@ -161,7 +161,16 @@ def login_exchange(
             headers={"User-Agent": f"exofop-cli ({endpoints.LOGIN})"},
         ) as client:
             # Like a browser: open the login page first so the session cookie exists before the POST.
-            keep(client.get(urljoin(base_url, endpoints.LOGIN_PAGE), params={"ref": "/tess/"}))
+            page = client.get(urljoin(base_url, endpoints.LOGIN_PAGE), params={"ref": "/tess/"})
+            if page.status_code in (404, 410):
+                # ExoFOP always has its login page: the base URL is not ExoFOP's (as every command says).
+                raise NotExoFopError(
+                    f"the server at {base_url} does not look like ExoFOP: it answered HTTP "
+                    f"{page.status_code} for {endpoints.LOGIN_PAGE}, a page ExoFOP always has",
+                    endpoint=endpoints.LOGIN_PAGE,
+                    status_code=page.status_code,
+                )
+            keep(page)
             response = client.post(
                 urljoin(base_url, endpoints.LOGIN),
                 data={"username": username, "password": password, "ref": "login_user", "ref_page": "/tess/"},
@@ -187,9 +196,12 @@ def login_exchange(
                 home = client.get(urljoin(base_url, "index.php"), headers=cookie_header())
                 confirmed = home.status_code < 400 and shows_logged_in(home.content)
     except httpx.TimeoutException as exc:
-        raise NetworkError("timed out while logging in to ExoFOP", endpoint=endpoints.LOGIN) from exc
+        raise NetworkError(
+            "timed out while logging in to ExoFOP", endpoint=endpoints.LOGIN, hint=_hint(base_url)
+        ) from exc
     except httpx.TransportError as exc:
-        raise NetworkError(f"could not reach ExoFOP to log in: {exc}", endpoint=endpoints.LOGIN) from exc
+        # The words and the hint every other command gives (the host named, the ways out).
+        raise _unreachable(exc, base_url=base_url, timeout_seconds=timeout_seconds) from exc
     _check_session_cookie(dropped)
     if SESSION_COOKIE not in cookies:
         raise AuthRequiredError(
@@ -204,6 +216,33 @@ def login_exchange(
             "`exofop doctor --save report/` and report it",
         )
     return list(cookies.values())
+
+
+class _Settings:
+    """What ``verdicts`` needs to word a failure of the login exchange (no jar: logins start without one)."""
+
+    cookie_jar = None
+
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+        self.base_url = base_url
+        self.read_timeout = timeout_seconds
+        self.connect_timeout = min(config.DEFAULT_CONNECT_TIMEOUT_SECONDS, timeout_seconds)
+
+
+def _hint(base_url: str) -> str:
+    from .verdicts import network_hint, proxy_for
+
+    return network_hint(base_url, proxy_for(base_url))
+
+
+def _unreachable(exc: Exception, *, base_url: str, timeout_seconds: float) -> NetworkError:
+    """The network error for a login that never got an answer, worded as for every other request."""
+    from .verdicts import Verdicts
+
+    error, _retry = Verdicts(_Settings(base_url, timeout_seconds)).unreachable(
+        exc, what="the login page", url=urljoin(base_url, endpoints.LOGIN_PAGE), endpoint=endpoints.LOGIN
+    )
+    return error
 
 
 def _check_session_cookie(dropped: dict[str, str]) -> None:

@@ -190,3 +190,43 @@ def test_cli_login_warns_that_a_given_jar_still_wins(fake: FakeExoFop, tmp_path:
     )
     assert result.exit_code == 0, result.stderr
     assert f"later commands send {own}" in result.stderr
+
+
+def test_cli_login_at_a_server_that_is_not_exofop_or_no_host(
+    fake: FakeExoFop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The words and exit codes every other command gives: 1 'does not look like ExoFOP', 6 with a hint."""
+    from ..test_hostile import unresolvable
+
+    env = {"EXOFOP_USERNAME": "observer", "EXOFOP_PASSWORD": "correct horse"}
+    wrong = fake.base_url.removesuffix("tess/")  # every page answers 404
+    result = runner.invoke(app, ["--base-url", wrong, "auth", "login"], env=env)
+    assert result.exit_code == 1 and "does not look like ExoFOP" in result.stderr
+    unresolvable(monkeypatch, "exofop.example.invalid")
+    result = runner.invoke(
+        app, ["--base-url", "http://exofop.example.invalid/tess/", "auth", "login"], env=env
+    )
+    assert result.exit_code == 6 and "cannot find the host exofop.example.invalid" in result.stderr
+    assert "hint: check the address" in result.stderr
+    assert not default_cookie_jar_path().exists()
+
+
+def test_cli_login_without_a_user_name_on_a_pipe_says_how_to_give_it(fake: FakeExoFop) -> None:
+    result = runner.invoke(
+        app, ["--base-url", fake.base_url, "auth", "login", "--password-stdin"], input="pw\n"
+    )
+    assert result.exit_code == 2 and "Aborted" not in result.stderr
+    assert "--username NAME or EXOFOP_USERNAME" in result.stderr
+
+
+def test_cli_status_check_that_cannot_be_made_is_an_error(fake: FakeExoFop) -> None:
+    env = {"EXOFOP_USERNAME": "observer", "EXOFOP_PASSWORD": "correct horse"}
+    assert runner.invoke(app, ["--base-url", fake.base_url, "auth", "login"], env=env).exit_code == 0
+    wrong = fake.base_url.removesuffix("tess/")
+    result = runner.invoke(app, ["--base-url", wrong, "auth", "status", "--check"])
+    assert result.exit_code == 1 and "does not look like ExoFOP" in result.stderr
+    assert result.stdout.startswith("status\t")  # the local lines stand
+    as_json = runner.invoke(app, ["--base-url", wrong, "auth", "status", "--check", "--json"])
+    assert as_json.exit_code == 1 and as_json.stdout == ""
+    ok = runner.invoke(app, ["--base-url", fake.base_url, "auth", "status", "--check"])
+    assert ok.exit_code == 0 and "online\tvalid" in ok.stdout
