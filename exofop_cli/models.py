@@ -136,10 +136,15 @@ class ExoFopTarget:
         if isinstance(aliases, list):
             all_names += [str(n) for n in aliases]
             aliases = alias_map(all_names)
+        keyed = {str(k): str(v) for k, v in aliases.items()} if isinstance(aliases, dict) else {}
+        # JSON on disk is written with sorted keys: put the aliases back in ExoFOP's order of the names, so a
+        # star read from the cache shows them as it did when it was resolved.
+        order = {name: i for i, name in reversed(list(enumerate(all_names)))}
+        keyed = dict(sorted(keyed.items(), key=lambda kv: order.get(kv[1], len(order))))
         return cls(
             tic_id=tic,
             toi=toi if isinstance(toi, str) else None,
-            aliases={str(k): str(v) for k, v in aliases.items()} if isinstance(aliases, dict) else {},
+            aliases=keyed,
             tois=tuple(all_tois),
             names=tuple(all_names),
         )

@@ -202,3 +202,15 @@ def test_a_file_rows_tag_has_the_specs_type() -> None:
     assert ExoFopFileRow(1, 2, None, "a.fits", "Image", None, " 7 ").tag == 7
     assert ExoFopFileRow(1, 2, None, "a.fits", "Image", None, "A7").tag == "A7"
     assert ExoFopFileRow(1, 2, None, "a.fits", "Image", None, "  ").tag is None
+
+
+def test_aliases_keep_exofops_order_when_read_from_the_cache(fake: FakeExoFop, cache_dir: Path) -> None:
+    """resolutions.json is written with sorted keys: read back, the aliases are in ExoFOP's order again."""
+    with make_client(fake, cache_dir) as client:
+        online = client.resolve_target("TOI-1262")
+    fake.reset_log()
+    with make_client(fake, cache_dir) as client:
+        cached = client.resolve_target(DEMO_TIC)
+        fetched = client.fetch(target=DEMO_TIC, include_summaries=False)
+    assert fake.count("gototicid.php") == fake.count("target.php") == 0  # from the cache
+    assert list(online.aliases) == list(cached.aliases) == list(fetched.target.aliases) == ["hd", "gaia_dr3"]

@@ -79,7 +79,7 @@ def cache_ls(ctx: typer.Context, as_json: JsonOpt = False, wide: WideOpt = False
         # the date of the last fetch gives way first.
         [
             Column("tic_id", "TIC", priority=0),
-            Column("toi", "TOI", priority=4),
+            Column("tois", "TOI", priority=4),
             Column("files", "Files", priority=3, justify="right"),
             Column("size", "Size", priority=2, justify="right"),
             Column("last_fetch", "Last fetch", priority=5),

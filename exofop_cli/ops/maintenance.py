@@ -89,7 +89,8 @@ class CachedTarget:
         """JSON row for ``exofop cache ls --json``."""
         return {
             "tic_id": self.tic_id,
-            "toi": list(self.toi),
+            "toi": self.toi[0] if self.toi else None,  # the primary (lowest), as everywhere else
+            "tois": list(self.toi),
             "files": self.files,
             "bytes": self.bytes,
             "last_fetch": (

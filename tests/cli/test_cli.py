@@ -223,6 +223,10 @@ def test_cache_ls_verify_prune(fake: FakeExoFop, cache_dir: Path) -> None:
     assert run(fake, cache_dir, "fetch", "TOI-1262", "--types", "Notes").exit_code == 0
     listing = json.loads(run(fake, cache_dir, "cache", "ls", "--json").stdout)
     assert [(t["tic_id"], t["files"]) for t in listing] == [(DEMO_TIC, 2)]
+    assert (listing[0]["toi"], listing[0]["tois"]) == (
+        "1262.01",
+        ["1262.01"],
+    )  # as resolve and fetch give them
     ok = run(fake, cache_dir, "cache", "verify")
     assert ok.exit_code == 0 and "2 files OK" in ok.stderr
     damaged = cache_dir / "exofop" / f"tic_{DEMO_TIC}" / "files" / "1008_notes.txt"

@@ -440,7 +440,8 @@ def test_scan_cache(tmp_path: Path) -> None:
     assert cached.bytes == sum(p.stat().st_size for p in layout.root.rglob("*") if p.is_file())
     assert cached.to_dict() == {
         "tic_id": 9,
-        "toi": ["5.01"],
+        "toi": "5.01",
+        "tois": ["5.01"],
         "files": 2,
         "bytes": cached.bytes,
         "last_fetch": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(NOW)),
