@@ -51,7 +51,7 @@ def render_plans(
                 for t, o in zip(targets, outcomes, strict=True)
             ]
         )
-    else:
+    elif not all(isinstance(o, Exception) for o in outcomes):  # nothing planned: no lone header on stdout
         emit_rows(rows, PLAN_COLUMNS, wide=wide)
     return combine_codes(codes)
 

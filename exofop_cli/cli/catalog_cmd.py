@@ -201,7 +201,9 @@ def _catalog(
         warn_line(f"{text} is not in the {kind.upper()} table")
     if selection.absent and selection.from_cache:
         hint_line("--refresh downloads the table again, if it is newer than the copy")
-    if ids:
+    if selection.absent and not selection.rows:
+        pass  # every named target is missing: an error, and no lone header or "[]" on stdout
+    elif ids:
         for line in selection.ids():
             emit_line(line)
     elif as_csv:

@@ -337,6 +337,8 @@ def test_cli_a_target_the_table_lacks_is_said(fake: FakeExoFop, cache_dir: Path)
     """Not an empty table and exit 0: the missing one is named (exit 4 when all are, 3 when some are)."""
     missing = _run(fake, cache_dir, "toi", "TOI-99999", "--ids")
     assert missing.exit_code == 4 and missing.stdout == ""  # type: ignore[attr-defined]
+    for form in ((), ("--json",), ("--csv",)):  # no lone header, no "[]"
+        assert _run(fake, cache_dir, "toi", "TOI-99999", *form).stdout == ""  # type: ignore[attr-defined]
     assert "warning: TOI-99999 is not in the TOI table" in missing.stderr  # type: ignore[attr-defined]
     assert "--refresh" not in missing.stderr  # type: ignore[attr-defined]  # the table is fresh
     some = _run(fake, cache_dir, "toi", "TOI-1262", "TOI-99999", "TIC 12345", "--ids")

@@ -205,3 +205,9 @@ def test_a_dry_run_over_an_earlier_builds_refusal_list_writes_nothing(
     plan = client.plan_fetch(target="TOI-1262")
     assert _actions(plan)[1010] == "needs_login"
     assert _tree(cache_dir) == before  # the list is read, not turned into notes: that is the fetch's job
+
+
+def test_cli_a_dry_run_of_an_unknown_star_prints_no_lone_header(fake: FakeExoFop, cache_dir: Path) -> None:
+    result = _cli(fake, cache_dir, "fetch", "5555", "--dry-run")
+    assert result.exit_code == 4 and result.stdout == ""
+    assert "not found" in result.stderr
