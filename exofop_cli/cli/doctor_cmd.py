@@ -12,7 +12,7 @@ from ._app import command_app, make_client
 from ._args import TicOpt, one_target
 from ._errors import EXIT_OK, EXIT_UNEXPECTED
 from ._help import examples
-from ._output import emit_json, emit_rows, note_line, warn_line
+from ._output import emit_json, emit_rows, note_line, plural, warn_line
 
 doctor_app = command_app()
 
@@ -66,7 +66,7 @@ def doctor(
         rows = [{**c.to_dict(), "time": f"{c.seconds:.2f} s"} for c in report.checks]
         emit_rows(rows, _COLUMNS, title=f"exofop doctor: {report.base_url} ({report.target})")
     counts = report.counts()
-    summary = f"{counts['PASS']} passed, {counts['WARN']} warnings, {counts['FAIL']} failed"
+    summary = f"{counts['PASS']} passed, {plural(counts['WARN'], 'warning')}, {counts['FAIL']} failed"
     (note_line if report.ok else warn_line)(summary)
     if report.saved_to is not None:
         note_line(

@@ -64,6 +64,7 @@ from ..errors import (
     OfflineError,
     ServerError,
 )
+from ..units import human_bytes
 from .bodies import ACCEPT_ENCODING, Retryable, content_length
 from .cookies import CookieJar
 from .endpoints import relative_url
@@ -628,11 +629,11 @@ class HttpSession:
             elapsed = time.perf_counter() - started
             # `exofop -v` shows each transfer (request to rename); the benchmark reads it too.
             log.info(
-                "saved %s: %d bytes in %.3f s (%.1f MB/s)",
+                "saved %s: %d bytes in %.3f s (%s/s)",
                 what,
                 saved.size,
                 elapsed,
-                saved.size / max(elapsed, 1e-9) / 1e6,
+                human_bytes(saved.size / max(elapsed, 1e-9)),  # binary units, as every size exofop shows
             )
             return saved
 
