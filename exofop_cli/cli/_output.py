@@ -64,28 +64,50 @@ def _escape(match: "re.Match[str]") -> str:
 def error_line(message: str, *, hint: str | None = None) -> None:
     """``error: ...`` (and ``hint: ...``) on stderr, always shown."""
     err = sys.stderr
-    err.write(f"{_styled('error:', '1;31', err)} {clean(message)}\n")
+    err.write(_message("error:", "1;31", message))
     if hint:
-        err.write(f"{_styled('hint:', '36', err)} {clean(hint)}\n")
+        err.write(_message("hint:", "36", hint))
     err.flush()
 
 
 def hint_line(message: str) -> None:
     """``hint: ...`` on stderr unless quiet."""
     if not _quiet:
-        sys.stderr.write(f"{_styled('hint:', '36', sys.stderr)} {clean(message)}\n")
+        sys.stderr.write(_message("hint:", "36", message))
 
 
 def warn_line(message: str) -> None:
     """``warning: ...`` on stderr unless quiet."""
     if not _quiet:
-        sys.stderr.write(f"{_styled('warning:', '33', sys.stderr)} {clean(message)}\n")
+        sys.stderr.write(_message("warning:", "33", message))
 
 
 def note_line(message: str) -> None:
     """A plain status line on stderr unless quiet."""
     if not _quiet:
-        sys.stderr.write(clean(message) + "\n")
+        sys.stderr.write(_message("", "", message))
+
+
+def _message(label: str, color: str, message: str) -> str:
+    """One message, its server text made safe; on a terminal, wrapped between words to its width (a long
+    line the terminal wraps itself breaks mid-word), never inside a word, a path or a URL."""
+    err = sys.stderr
+    text = f"{label} {clean(message)}" if label else clean(message)
+    if hasattr(err, "isatty") and err.isatty():
+        import textwrap
+
+        try:
+            width = os.get_terminal_size(err.fileno()).columns  # stderr's own: stdout may be a pipe
+        except (OSError, ValueError, AttributeError):
+            width = 100
+        if len(text) >= width:
+            lines = textwrap.wrap(
+                text, width=width - 1, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+            )
+            text = "\n".join(lines) if lines else text
+    if label:
+        text = _styled(label, color, err) + text[len(label) :]
+    return text + "\n"
 
 
 def emit_json(data: Any) -> None:

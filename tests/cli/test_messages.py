@@ -126,3 +126,48 @@ def test_a_file_refused_under_a_stale_login_is_planned_as_needing_one(
     asked = fake.count("get_file.php")
     again = runner.invoke(app, [*base, *stale, "fetch", "TOI-1262", "--regex", "CHIRON"])
     assert again.exit_code == 5 and fake.count("get_file.php") == asked  # not asked again
+
+
+class _Terminal:
+    """A stderr that says it is a terminal of ``columns`` (as tmux at 80 columns would)."""
+
+    def __init__(self, columns: int) -> None:
+        self.columns, self.text = columns, ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 2
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_messages_on_a_terminal_wrap_between_words_never_inside_a_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import sys
+
+    from exofop_cli.cli import _output
+
+    term = _Terminal(60)
+    monkeypatch.setattr(sys, "stderr", term)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((60, 24)))
+    monkeypatch.setenv("NO_COLOR", "1")
+    path = "/tmp/some/rather/long/cache/folder/exofop/tic_365938305/manifest.json"
+    _output.warn_line(f"the manifest {path} was rewritten because the star's file list changed since")
+    lines = term.text.splitlines()
+    assert len(lines) > 1 and all(len(line) < 60 or path in line for line in lines)
+    assert any(path in line for line in lines)  # whole, on one line
+    assert lines[0].startswith("warning: ") and all(line.startswith("  ") for line in lines[1:])
+    piped = _Terminal(60)
+    piped.isatty = lambda: False  # type: ignore[method-assign]
+    monkeypatch.setattr(sys, "stderr", piped)
+    _output.note_line("x " * 80)
+    assert piped.text.count("\n") == 1  # a pipe gets one line per message, as before
