@@ -81,7 +81,10 @@ class AuthStatus:
 def check_online(offline: bool | None = None) -> None:
     """``OfflineError`` when offline mode (argument, else ``EXOFOP_OFFLINE``) forbids logging in."""
     if offline or (offline is None and config.env_flag(config.ENV_OFFLINE)):
-        raise OfflineError("offline mode: cannot log in to ExoFOP without the network")
+        raise OfflineError(
+            "offline mode: cannot log in to ExoFOP without the network",
+            hint="log in without --offline (or unset EXOFOP_OFFLINE); the session is then used offline too",
+        )
 
 
 def check_login_options(*, base_url: str | None, timeout_seconds: float) -> None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import CacheError, ExoFopError, OfflineError
+from ..errors import CacheError, ExoFopError, OfflineError, TargetNotFoundError
 from ..remote import endpoints
 from ..targets import parse_target
 
@@ -251,6 +251,13 @@ def _check_gototicid(doc: _Doctor, param: str) -> None:
         return
     keys = ", ".join(data)
     tic = _first_tic(data.get("TIC"))
+    message = data.get("message")
+    if doc.target != DEFAULT_TARGET and data.get("status") and tic is None and isinstance(message, str):
+        # A well-formed "not found" for a star the user chose: the choice is wrong, not the site (for the
+        # default star it stays a FAIL: ExoFOP not knowing TOI-1262 would be news).
+        raise TargetNotFoundError(
+            doc.target, detail=message, hint=f"--target a star ExoFOP knows (the default is {DEFAULT_TARGET})"
+        )
     if str(data.get("status", "")).upper() != "OK" or tic is None:
         doc.add(
             name,

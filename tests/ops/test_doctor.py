@@ -322,3 +322,10 @@ def test_cli_takes_the_target_as_tic_too(fake: FakeExoFop, cache_dir: Path) -> N
     assert result.stderr.startswith(f"exofop doctor: {fake.base_url} (365938305)\n")
     both = run(fake, cache_dir, "--tic", "365938305", "--target", "TOI-1262")
     assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_cli_a_target_exofop_does_not_know_is_said_once(fake: FakeExoFop, cache_dir: Path) -> None:
+    """Not thirteen FAILs that all mean 'your --target is wrong': exit 4 naming it, nothing on stdout."""
+    result = run(fake, cache_dir, "--target", "TOI-999999")
+    assert result.exit_code == 4 and result.stdout == ""
+    assert "target not found on ExoFOP: TOI-999999" in result.stderr and "--target a star" in result.stderr
