@@ -83,7 +83,7 @@ def check_online(offline: bool | None = None) -> None:
     if offline or (offline is None and config.env_flag(config.ENV_OFFLINE)):
         raise OfflineError(
             "offline mode: cannot log in to ExoFOP without the network",
-            hint="log in without --offline (or unset EXOFOP_OFFLINE); the session is then used offline too",
+            hint="log in without --offline (or unset EXOFOP_OFFLINE)",
         )
 
 
