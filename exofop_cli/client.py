@@ -427,20 +427,7 @@ class ExoFopClient:
         """
         from .ops.auth import check_session
 
-        state, seen = check_session(self.remote.http)
-        if state == "unknown":
-            from .errors import InvalidResponseError, NotExoFopError
-
-            if seen.startswith(("HTTP 404", "HTTP 410")):
-                raise NotExoFopError(
-                    f"the server at {self.base_url} does not look like ExoFOP: it answered {seen} for "
-                    "index.php, ExoFOP's home page; the session could not be checked",
-                    endpoint="index.php",
-                )
-            raise InvalidResponseError(
-                f"ExoFOP's home page answered {seen}: the session could not be checked", endpoint="index.php"
-            )
-        return state, seen
+        return check_session(self.remote.http, strict=True)
 
     # -- fetch ----------------------------------------------------------------------------------------------
     # fetch, fetch_many and the plans take the same keywords (FetchRequest's fields), spelled out so that a

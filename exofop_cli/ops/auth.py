@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .. import config
-from ..errors import InvalidInputError, OfflineError
+from ..errors import InvalidInputError, InvalidResponseError, NotExoFopError, OfflineError
 from ..remote.cookies import SESSION_COOKIE, CookieJar, dump_netscape
 from ..remote.login import login_exchange
 from ..store.atomic import atomic_write_bytes
@@ -165,11 +165,13 @@ def status(jar_path: str | os.PathLike[str] | None = None, *, base_url: str | No
 OnlineState = Literal["valid", "expired", "anonymous", "unknown"]
 
 
-def check_session(http: HttpSession) -> tuple[OnlineState, str]:
+def check_session(http: HttpSession, *, strict: bool = False) -> tuple[OnlineState, str]:
     """Ask ExoFOP whether it accepts the session the HTTP session sends: (state, what was seen).
 
     ``valid``: its home page shows "Logout"; ``expired``: the cookie was sent and the page shows a visitor;
-    ``anonymous``: no session cookie goes to this host; ``unknown``: the answer was not a page.
+    ``anonymous``: no session cookie goes to this host; ``unknown``: the answer was not a page. ``strict``
+    (``auth status --check``): an answer that is not a page is an error instead, ``NotExoFopError`` for a 404
+    (a check that could not be made must not read as a state).
     """
     from ..remote.login import shows_logged_in
 
@@ -179,7 +181,19 @@ def check_session(http: HttpSession) -> tuple[OnlineState, str]:
         return "anonymous", "no ExoFOP session cookie is sent to " + http.base_url
     probe = http.probe("index.php", what="ExoFOP's home page")
     if probe.status_code >= 400 or not probe.content.strip():
-        return "unknown", f"HTTP {probe.status_code}, {len(probe.content)} bytes"
+        seen = f"HTTP {probe.status_code}, {len(probe.content)} bytes"
+        if not strict:
+            return "unknown", seen
+        if probe.status_code in (404, 410):
+            raise NotExoFopError(
+                f"the server at {http.base_url} does not look like ExoFOP: it answered {seen} for index.php, "
+                "ExoFOP's home page; the session could not be checked",
+                endpoint="index.php",
+                status_code=probe.status_code,
+            )
+        raise InvalidResponseError(
+            f"ExoFOP's home page answered {seen}: the session could not be checked", endpoint="index.php"
+        )
     if shows_logged_in(probe.content):
         return "valid", "the home page shows Logout"
     return "expired", "the session cookie was sent and the home page shows a visitor (no Logout)"
